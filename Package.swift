@@ -1,0 +1,102 @@
+// swift-tools-version:6.1
+
+import PackageDescription
+
+let package = Package(
+    name: "news-summarizer",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "summarize", targets: ["summarize"]),
+        .library(name: "SummarizerCore", targets: ["SummarizerCore"]),
+        .library(name: "SummarizerTesting", targets: ["SummarizerTesting"]),
+        .plugin(name: "ValidateConfig", targets: ["ValidateConfig"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
+    ],
+    targets: [
+        // The core knows no provider: domain model, stage protocols, registry, config, orchestrator.
+        .target(
+            name: "SummarizerCore",
+            dependencies: [.product(name: "Logging", package: "swift-log")]
+        ),
+        .target(
+            name: "Resilience",
+            dependencies: ["SummarizerCore", .product(name: "Logging", package: "swift-log")]
+        ),
+        .systemLibrary(
+            name: "CLibXML2",
+            pkgConfig: "libxml-2.0",
+            providers: [.apt(["libxml2-dev"])]
+        ),
+        .target(
+            name: "HTMLExtraction",
+            dependencies: ["SummarizerCore", "CLibXML2"]
+        ),
+        .target(
+            name: "WebFetch",
+            dependencies: ["SummarizerCore", .product(name: "Logging", package: "swift-log")]
+        ),
+        .target(
+            name: "Builtins",
+            dependencies: ["SummarizerCore", .product(name: "Logging", package: "swift-log")]
+        ),
+        .target(
+            name: "SummarizerTesting",
+            dependencies: ["SummarizerCore", .product(name: "Logging", package: "swift-log")]
+        ),
+        .executableTarget(
+            name: "summarize",
+            dependencies: [
+                "SummarizerCore",
+                "Resilience",
+                "HTMLExtraction",
+                "WebFetch",
+                "Builtins",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        .plugin(
+            name: "ValidateConfig",
+            capability: .command(
+                intent: .custom(verb: "validate-config", description: "Validate config.json (or a given path) with summarize validate.")
+            ),
+            dependencies: ["summarize"],
+            path: "Plugins/ValidateConfig"
+        ),
+        .testTarget(
+            name: "SummarizerCoreTests",
+            dependencies: ["SummarizerCore", "SummarizerTesting", .product(name: "Logging", package: "swift-log")]
+        ),
+        .testTarget(
+            name: "ResilienceTests",
+            dependencies: ["Resilience", "SummarizerCore", "SummarizerTesting"]
+        ),
+        .testTarget(
+            name: "HTMLExtractionTests",
+            dependencies: ["HTMLExtraction", "SummarizerCore", "SummarizerTesting"]
+        ),
+        .testTarget(
+            name: "WebFetchTests",
+            dependencies: ["WebFetch", "SummarizerCore", "SummarizerTesting"]
+        ),
+        .testTarget(
+            name: "BuiltinsTests",
+            dependencies: ["Builtins", "SummarizerCore", "SummarizerTesting", .product(name: "Logging", package: "swift-log")]
+        ),
+        .testTarget(
+            name: "summarizeTests",
+            dependencies: ["summarize", "SummarizerCore", "SummarizerTesting"]
+        ),
+    ]
+)
+
+// One set of settings for every Swift target, as the swift-server packages do.
+for target in package.targets where target.type != .system && target.type != .plugin {
+    var settings = target.swiftSettings ?? []
+    settings.append(.enableUpcomingFeature("ExistentialAny"))
+    settings.append(.enableUpcomingFeature("MemberImportVisibility"))
+    target.swiftSettings = settings
+}

@@ -1,0 +1,122 @@
+import CLibXML2
+
+/// A parsed HTML document, owning its libxml2 tree.
+///
+/// Parsing uses libxml2's forgiving HTML parser (recover, no network, no error output) on
+/// text that is already decoded, so the document's own charset declaration is ignored.
+final class HTMLDocument {
+    let pointer: htmlDocPtr
+
+    private static let initialized: Bool = {
+        // libxml2 must set up its globals once before it is used from several threads.
+        xmlInitParser()
+        return true
+    }()
+
+    // XML_PARSE_HUGE lifts the nesting limit from 256 to 2048 levels: real pages nest deeper
+    // than 256 more often than one would hope. Input size is capped before parsing anyway.
+    private static let options: Int32 = Int32(
+        XML_PARSE_HUGE.rawValue | HTML_PARSE_RECOVER.rawValue | HTML_PARSE_NOERROR.rawValue | HTML_PARSE_NOWARNING.rawValue
+            | HTML_PARSE_NONET.rawValue | HTML_PARSE_COMPACT.rawValue | HTML_PARSE_IGNORE_ENC.rawValue)
+
+    /// Parses `text`; `nil` when libxml2 produced no document at all.
+    init?(text: String, url: String? = nil) {
+        _ = Self.initialized
+        var utf8 = Array(text.utf8)
+        if utf8.isEmpty { utf8 = Array("<html></html>".utf8) }
+        let parsed = utf8.withUnsafeBufferPointer { buffer in
+            buffer.baseAddress!.withMemoryRebound(to: CChar.self, capacity: buffer.count) { base in
+                htmlReadMemory(base, Int32(buffer.count), url, "UTF-8", Self.options)
+            }
+        }
+        guard let parsed else { return nil }
+        pointer = parsed
+    }
+
+    deinit {
+        xmlFreeDoc(pointer)
+    }
+
+    var root: xmlNodePtr? { xmlDocGetRootElement(pointer) }
+
+    /// The first element named `name` (lowercase), depth first, without recursion.
+    func firstElement(named name: String) -> xmlNodePtr? {
+        var found: xmlNodePtr?
+        HTMLWalker.walk(root) { node, _ in
+            guard found == nil else { return .skipChildren }
+            if node.elementName == name {
+                found = node
+                return .skipChildren
+            }
+            return .descend
+        }
+        return found
+    }
+}
+
+/// Iterative depth-first traversal: deeply nested markup cannot overflow the stack.
+enum HTMLWalker {
+    enum Decision {
+        case descend, skipChildren
+    }
+
+    /// Visits `start` and its descendants in document order; `leave` is called after a node's children.
+    static func walk(
+        _ start: xmlNodePtr?,
+        enter: (xmlNodePtr, Int) -> Decision,
+        leave: ((xmlNodePtr) -> Void)? = nil
+    ) {
+        guard let start else { return }
+        var node: xmlNodePtr? = start
+        var depth = 0
+        while let current = node {
+            if enter(current, depth) == .descend, let child = current.pointee.children {
+                node = child
+                depth += 1
+                continue
+            }
+            leave?(current)
+            // Climb until a next sibling exists, leaving every node on the way up.
+            var climbing: xmlNodePtr? = current
+            node = nil
+            while let up = climbing {
+                if up == start { break }
+                if let next = up.pointee.next {
+                    node = next
+                    break
+                }
+                climbing = up.pointee.parent
+                depth -= 1
+                if let parent = climbing {
+                    leave?(parent)
+                    if parent == start { break }
+                }
+            }
+        }
+    }
+}
+
+extension UnsafeMutablePointer where Pointee == xmlNode {
+    /// The element's lowercase name, or `nil` for non-elements.
+    var elementName: String? {
+        guard pointee.type == XML_ELEMENT_NODE, let name = pointee.name else { return nil }
+        return String(cString: name).lowercased()
+    }
+
+    var isText: Bool {
+        pointee.type == XML_TEXT_NODE || pointee.type == XML_CDATA_SECTION_NODE
+    }
+
+    /// The text of a text node.
+    var textContent: String {
+        guard let content = pointee.content else { return "" }
+        return String(cString: content)
+    }
+
+    /// The value of attribute `name`, if present.
+    func attribute(_ name: String) -> String? {
+        guard let value = xmlGetProp(self, name) else { return nil }
+        defer { summarizer_xmlFree(value) }
+        return String(cString: value)
+    }
+}

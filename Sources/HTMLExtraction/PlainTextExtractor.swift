@@ -1,0 +1,96 @@
+import CLibXML2
+import SummarizerCore
+
+/// The visible text of `<body>`, blocks separated by blank lines (`plainText`).
+///
+/// No boilerplate removal: navigation and footers come along. Useful for clean pages and as
+/// a baseline; a page with fewer than `minWords` words fails with `invalidContent`.
+public struct PlainTextExtractor: ContentExtractor {
+    public static let version = "1"
+
+    /// Pages with fewer words fail: they are error pages, stubs or walls, not articles.
+    public var minWords: Int
+
+    public init(minWords: Int = 50) {
+        self.minWords = minWords
+    }
+
+    public func extract(_ page: FetchedPage, item: WorkItem, context: StageContext) async throws -> Article {
+        guard let document = HTMLDocument(text: page.text, url: page.finalURL) else {
+            throw PipelineError(.invalidContent, "the page could not be parsed as HTML", reason: "unparsable")
+        }
+        let body = document.firstElement(named: "body") ?? document.root
+        let text = Self.visibleText(of: body)
+        let words = Article.countWords(text)
+        guard words >= minWords else {
+            throw PipelineError(
+                .invalidContent, "no article: the page has \(words) words of text, fewer than minWords \(minWords)",
+                reason: "no-article")
+        }
+        let title = document.firstElement(named: "title").map { Self.visibleText(of: $0, includeInvisible: true) }
+        let language = document.root?.attribute("lang")
+        return Article(
+            title: title.flatMap { $0.isEmpty ? nil : $0 }, language: language, text: text, extractor: "plainText",
+            extractorVersion: Self.version)
+    }
+
+    /// The rendered text below `node`.
+    static func visibleText(of node: xmlNodePtr?, includeInvisible: Bool = false) -> String {
+        var builder = TextBuilder()
+        var preformatted = 0
+        HTMLWalker.walk(
+            node,
+            enter: { node, _ in
+                if node.isText {
+                    if preformatted > 0 {
+                        builder.appendPreformatted(node.textContent)
+                    } else {
+                        builder.append(node.textContent)
+                    }
+                    return .skipChildren
+                }
+                guard let name = node.elementName else { return .skipChildren }
+                if !includeInvisible, HTMLElements.invisible.contains(name) { return .skipChildren }
+                if name == "br" {
+                    builder.lineBreak()
+                } else if name == "tr" {
+                    builder.lineBreak()
+                } else if HTMLElements.cells.contains(name) {
+                    builder.append(" \t ")
+                } else if HTMLElements.blocks.contains(name) {
+                    builder.endBlock()
+                }
+                if name == "pre" { preformatted += 1 }
+                return .descend
+            },
+            leave: { node in
+                guard let name = node.elementName else { return }
+                if name == "pre" { preformatted -= 1 }
+                if name == "tr" { builder.lineBreak() }
+                if HTMLElements.blocks.contains(name) { builder.endBlock() }
+            })
+        return builder.finish()
+    }
+
+    /// The `plainText` extractor plugin.
+    public static let plugin = Plugin(
+        PluginSpec(
+            type: "plainText", role: .extractor,
+            summary: "The visible text of <body> via libxml2, blocks separated by blank lines; no boilerplate removal.",
+            keys: [
+                ConfigKey(
+                    "minWords", .integer, default: .number(50), minimum: 1,
+                    doc: "Pages with fewer words fail with invalidContent (no article).")
+            ]),
+        .extractor { config, _ in PlainTextExtractor(minWords: config.int("minWords")!) }
+    )
+}
+
+/// The extractor plugins of this module.
+public enum HTMLExtraction {
+    public static let plugins: [Plugin] = [PlainTextExtractor.plugin]
+
+    public static func register(in registry: inout PluginRegistry) {
+        for plugin in plugins { registry.register(plugin) }
+    }
+}

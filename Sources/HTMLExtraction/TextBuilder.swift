@@ -1,0 +1,83 @@
+/// Collects text from a tree walk: collapses white space inside blocks, separates blocks.
+///
+/// Inline elements never glue the words of neighbouring blocks, because every block
+/// boundary inserts a break, and white space runs collapse to one space as a browser shows them.
+struct TextBuilder {
+    private(set) var blocks: [String] = []
+    private var current = ""
+    private var pendingSpace = false
+
+    /// Appends text as a browser renders it: runs of white space become one space.
+    mutating func append(_ text: String) {
+        for scalar in text.unicodeScalars {
+            if scalar.properties.isWhitespace || scalar == "\u{00A0}" {
+                pendingSpace = !current.isEmpty
+            } else {
+                if pendingSpace {
+                    current.append(" ")
+                    pendingSpace = false
+                }
+                current.unicodeScalars.append(scalar)
+            }
+        }
+    }
+
+    /// Appends text verbatim (inside `<pre>`), keeping line breaks.
+    mutating func appendPreformatted(_ text: String) {
+        for line in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
+            if line.offset > 0 { lineBreak() }
+            append(String(line.element))
+        }
+    }
+
+    /// Ends the current line inside a block (`<br>`, a table row).
+    mutating func lineBreak() {
+        if !current.isEmpty {
+            current.append("\n")
+        }
+        pendingSpace = false
+    }
+
+    /// Ends the current block.
+    mutating func endBlock() {
+        let block = current.split(separator: "\n").map { $0.trimmingSpaces() }.filter { !$0.isEmpty }.joined(separator: "\n")
+        if !block.isEmpty { blocks.append(block) }
+        current = ""
+        pendingSpace = false
+    }
+
+    /// The text so far: blocks separated by blank lines.
+    mutating func finish() -> String {
+        endBlock()
+        return blocks.joined(separator: "\n\n")
+    }
+}
+
+extension Substring {
+    fileprivate func trimmingSpaces() -> String {
+        var slice = self[...]
+        while slice.first == " " { slice = slice.dropFirst() }
+        while slice.last == " " { slice = slice.dropLast() }
+        return String(slice)
+    }
+}
+
+/// Element names by how they render.
+enum HTMLElements {
+    /// Elements whose content is never visible text.
+    static let invisible: Set<String> = [
+        "script", "style", "noscript", "template", "head", "svg", "math", "iframe", "object", "embed", "canvas",
+        "select", "option", "textarea", "button", "input", "audio", "video", "map", "dialog",
+    ]
+
+    /// Elements that start and end a block of text.
+    static let blocks: Set<String> = [
+        "p", "div", "section", "article", "main", "header", "footer", "aside", "nav", "h1", "h2", "h3", "h4", "h5", "h6",
+        "ul", "ol", "li", "dl", "dt", "dd", "table", "caption", "blockquote", "pre",
+        "figure", "figcaption", "form", "fieldset", "address", "details", "summary", "hr", "body", "html", "center",
+        "legend", "hgroup", "menu", "picture",
+    ]
+
+    /// Table cells: separated by a tab within their row.
+    static let cells: Set<String> = ["td", "th"]
+}

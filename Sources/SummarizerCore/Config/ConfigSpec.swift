@@ -1,0 +1,155 @@
+import Foundation
+
+/// The type a config key takes.
+public struct ConfigValueType: Sendable, Hashable, CustomStringConvertible {
+    private enum Base: String, Sendable, Hashable {
+        case string, integer, number, boolean, stringArray, object, path
+    }
+    private let base: Base
+    private init(_ base: Base) { self.base = base }
+
+    public static let string = ConfigValueType(.string)
+    public static let integer = ConfigValueType(.integer)
+    /// Any JSON number.
+    public static let number = ConfigValueType(.number)
+    public static let boolean = ConfigValueType(.boolean)
+    public static let stringArray = ConfigValueType(.stringArray)
+    public static let object = ConfigValueType(.object)
+    /// A string naming a file or folder; relative paths are resolved against the config's folder.
+    public static let path = ConfigValueType(.path)
+
+    public var description: String {
+        switch base {
+        case .stringArray: "array of strings"
+        case .path: "path"
+        default: base.rawValue
+        }
+    }
+
+    /// Whether `value` is of this type.
+    func accepts(_ value: JSONValue) -> Bool {
+        switch base {
+        case .string, .path: value.stringValue != nil
+        case .integer: value.intValue != nil
+        case .number: value.doubleValue != nil
+        case .boolean: value.boolValue != nil
+        case .object: value.objectValue != nil
+        case .stringArray: value.arrayValue?.allSatisfy { $0.stringValue != nil } ?? false
+        }
+    }
+
+    /// Parses an environment variable's text as this type.
+    func parse(environment text: String) -> JSONValue? {
+        switch base {
+        case .string, .path: return .string(text)
+        case .integer: return Int(text.trimmingCharacters(in: .whitespaces)).map { .number(Double($0)) }
+        case .number: return Double(text.trimmingCharacters(in: .whitespaces)).map { .number($0) }
+        case .boolean:
+            switch text.lowercased() {
+            case "1", "true", "yes", "on": return .bool(true)
+            case "0", "false", "no", "off": return .bool(false)
+            default: return nil
+            }
+        case .stringArray:
+            return .array(text.split(separator: ",").map { .string($0.trimmingCharacters(in: .whitespaces)) })
+        case .object: return nil
+        }
+    }
+}
+
+/// One key a plugin accepts in its config object.
+public struct ConfigKey: Sendable, Hashable {
+    public var name: String
+    public var type: ConfigValueType
+    /// The value used when the config omits the key; `nil` for keys without a default.
+    public var defaultValue: JSONValue?
+    public var isRequired: Bool
+    /// Secret values are never printed, logged or echoed in an error.
+    public var isSecret: Bool
+    /// The allowed values, for a string key with fixed choices.
+    public var allowedValues: [String]?
+    /// The smallest allowed value, for numeric keys.
+    public var minimum: Double?
+    /// Environment variables that override the file's value, first set wins.
+    public var environment: [String]
+    /// One or two sentences for `plugins describe` and the README.
+    public var documentation: String
+
+    public init(
+        _ name: String,
+        _ type: ConfigValueType,
+        default defaultValue: JSONValue? = nil,
+        required isRequired: Bool = false,
+        secret isSecret: Bool = false,
+        allowed allowedValues: [String]? = nil,
+        minimum: Double? = nil,
+        environment: [String] = [],
+        doc documentation: String
+    ) {
+        self.name = name
+        self.type = type
+        self.defaultValue = defaultValue
+        self.isRequired = isRequired
+        self.isSecret = isSecret
+        self.allowedValues = allowedValues
+        self.minimum = minimum
+        self.environment = environment
+        self.documentation = documentation
+    }
+}
+
+/// A run-wide command-line option that only some plugins can honour.
+public enum RunOption: String, Sendable, Hashable, CaseIterable, CustomStringConvertible {
+    /// `--publisher`: the source filters by publisher.
+    case publisher
+    /// `--url-ids`: the source filters by item id.
+    case urlIDs
+    /// `--model`: the summarizer uses another model.
+    case model
+    /// `--enable-grounding`: the summarizer grounds answers with a search tool.
+    case enableGrounding
+
+    /// The command-line flag.
+    public var flag: String {
+        switch self {
+        case .publisher: "--publisher"
+        case .urlIDs: "--url-ids"
+        case .model: "--model"
+        case .enableGrounding: "--enable-grounding"
+        }
+    }
+
+    /// The role whose plugin must honour the option.
+    public var role: PluginRole {
+        switch self {
+        case .publisher, .urlIDs: .source
+        case .model, .enableGrounding: .summarizer
+        }
+    }
+
+    public var description: String { flag }
+}
+
+/// What a plugin declares about itself: its type name, role, purpose and config keys.
+public struct PluginSpec: Sendable {
+    /// The `type` value that selects the plugin in `config.json`, e.g. `jsonl`.
+    public var type: String
+    public var role: PluginRole
+    /// One line for `summarize plugins`.
+    public var summary: String
+    public var keys: [ConfigKey]
+    /// The run options (`--publisher`...) the plugin honours.
+    public var runOptions: Set<RunOption>
+
+    public init(type: String, role: PluginRole, summary: String, keys: [ConfigKey] = [], runOptions: Set<RunOption> = []) {
+        self.type = type
+        self.role = role
+        self.summary = summary
+        self.keys = keys
+        self.runOptions = runOptions
+    }
+
+    public func key(_ name: String) -> ConfigKey? {
+        keys.first { $0.name == name }
+    }
+}

@@ -1,0 +1,33 @@
+/// The config of one stage: which plugin, its validated values and its middleware.
+public struct StageConfig: Sendable {
+    public var plugin: Plugin
+    public var config: PluginConfig
+    /// The named middleware the stage listed; `nil` when it listed none, meaning its role's default.
+    public var middleware: [String]?
+
+    public var role: PluginRole { plugin.spec.role }
+    public var type: String { plugin.spec.type }
+    public var pointer: JSONPointer { config.pointer }
+}
+
+/// A validated `config.json`: every stage's plugin and values, ready to build.
+public struct PipelineConfig: Sendable {
+    public var source: StageConfig
+    public var fetcher: StageConfig
+    public var extractor: StageConfig
+    public var summarizer: StageConfig
+    public var sinks: [StageConfig]
+    public var deadLetter: StageConfig
+    /// Named middleware, sorted by name.
+    public var middleware: [(name: String, stage: StageConfig)]
+    public var run: RunSettings
+    /// The run section's values with their origins, for `explain`.
+    public var runConfig: PluginConfig
+    /// The folder of the config file; relative paths were resolved against it.
+    public var baseDirectory: String
+
+    /// Every stage in pipeline order.
+    public var stages: [StageConfig] {
+        [source, fetcher, extractor, summarizer] + sinks + [deadLetter]
+    }
+}

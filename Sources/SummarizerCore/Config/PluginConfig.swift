@@ -1,0 +1,51 @@
+/// Where an effective config value came from; `explain` shows it.
+public enum ValueOrigin: String, Sendable, Hashable, CustomStringConvertible {
+    case file, environment, flag, `default`
+    public var description: String { rawValue }
+}
+
+/// A plugin's validated config: every key of its spec with its effective value.
+///
+/// Values were type-checked against the spec, defaults filled in, environment overrides and
+/// `${VAR}` substitutions applied, and paths resolved, so the accessors don't fail. A
+/// factory that finds a value it cannot use throws ``problem(_:_:)`` with the key's pointer.
+public struct PluginConfig: Sendable {
+    public var spec: PluginSpec
+    /// Where this plugin's object is in the config, e.g. `/sinks/1`.
+    public var pointer: JSONPointer
+    public private(set) var values: [String: JSONValue]
+    public private(set) var origins: [String: ValueOrigin]
+
+    public init(spec: PluginSpec, pointer: JSONPointer, values: [String: JSONValue], origins: [String: ValueOrigin] = [:]) {
+        self.spec = spec
+        self.pointer = pointer
+        self.values = values
+        self.origins = origins
+    }
+
+    /// Sets a value, e.g. from a command-line flag.
+    public mutating func set(_ key: String, _ value: JSONValue, origin: ValueOrigin) {
+        values[key] = value
+        origins[key] = origin
+    }
+
+    public subscript(_ key: String) -> JSONValue? { values[key] }
+
+    public func string(_ key: String) -> String? { values[key]?.stringValue }
+    public func int(_ key: String) -> Int? { values[key]?.intValue }
+    public func double(_ key: String) -> Double? { values[key]?.doubleValue }
+    public func bool(_ key: String) -> Bool? { values[key]?.boolValue }
+    public func strings(_ key: String) -> [String]? { values[key]?.arrayValue?.compactMap(\.stringValue) }
+
+    /// A config error pointing at `key` of this plugin.
+    public func problem(_ key: String, _ message: String) -> ConfigError {
+        ConfigError(pointer.appending(key), message)
+    }
+
+    /// The value as `explain` and `validate` print it: secrets as `<redacted>`.
+    public func displayValue(_ key: String) -> String {
+        guard let value = values[key] else { return "(unset)" }
+        if spec.key(key)?.isSecret == true { return "<redacted>" }
+        return value.description
+    }
+}

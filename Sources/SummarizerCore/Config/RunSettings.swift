@@ -1,0 +1,47 @@
+import Logging
+
+/// The `run` section of the config: how the orchestrator runs the pipeline.
+public struct RunSettings: Sendable, Hashable {
+    /// Items processed at once.
+    public var concurrency: Int = 8
+    /// Records per sink write.
+    public var batchSize: Int = 100
+    /// Keep going when an item fails (the default); `false` stops at the first failure.
+    public var continueOnError: Bool = true
+    /// The log level; `--verbose` means `debug`.
+    public var logLevel: Logger.Level = .info
+
+    public init(concurrency: Int = 8, batchSize: Int = 100, continueOnError: Bool = true, logLevel: Logger.Level = .info) {
+        self.concurrency = concurrency
+        self.batchSize = batchSize
+        self.continueOnError = continueOnError
+        self.logLevel = logLevel
+    }
+
+    /// The keys of the `run` section.
+    public static let spec = PluginSpec(
+        type: "run",
+        role: .source,
+        summary: "How the orchestrator runs the pipeline.",
+        keys: [
+            ConfigKey("concurrency", .integer, default: .number(8), minimum: 1, doc: "Items processed at once."),
+            ConfigKey(
+                "batchSize", .integer, default: .number(100), minimum: 1, environment: ["BATCH_SIZE"],
+                doc: "Records per sink write; a record counts as written once its batch is acknowledged."),
+            ConfigKey(
+                "continueOnError", .boolean, default: .bool(true),
+                doc: "Keep going when an item fails; false stops taking items at the first failure (exit 2)."),
+            ConfigKey(
+                "logLevel", .string, default: .string("info"),
+                allowed: ["trace", "debug", "info", "notice", "warning", "error", "critical"],
+                environment: ["LOG_LEVEL"], doc: "Log level of standard error; --verbose means debug."),
+        ]
+    )
+
+    init(_ config: PluginConfig) {
+        concurrency = config.int("concurrency") ?? 8
+        batchSize = config.int("batchSize") ?? 100
+        continueOnError = config.bool("continueOnError") ?? true
+        logLevel = Logger.Level(rawValue: config.string("logLevel")?.lowercased() ?? "info") ?? .info
+    }
+}

@@ -1,0 +1,130 @@
+import Foundation
+
+/// The pipeline stage where something happened.
+public enum Stage: String, Sendable, Hashable, Codable, CaseIterable, CustomStringConvertible {
+    case source, fetch, extract, summarize, sink
+    public var description: String { rawValue }
+}
+
+/// One failed item, as the dead-letter sink stores it.
+///
+/// A failure is never written as if it were a summary. For a failure at the sink stage the
+/// summary record itself travels along, so replaying it costs no second LLM call.
+public struct FailureRecord: Sendable, Hashable, Codable {
+    /// One attempt at the failing stage.
+    public struct Attempt: Sendable, Hashable, Codable {
+        public var at: Date
+        public var kind: PipelineError.Kind
+        public var message: String
+
+        public init(at: Date, kind: PipelineError.Kind, message: String) {
+            self.at = at
+            self.kind = kind
+            self.message = message
+        }
+
+        enum CodingKeys: String, CodingKey { case at, kind, message }
+
+        public func encode(to encoder: any Encoder) throws {
+            var container = encoder.container(keyedBy: CodingKeys.self)
+            try container.encode(ISO8601.string(from: at), forKey: .at)
+            try container.encode(kind, forKey: .kind)
+            try container.encode(message, forKey: .message)
+        }
+
+        public init(from decoder: any Decoder) throws {
+            let container = try decoder.container(keyedBy: CodingKeys.self)
+            at = ISO8601.date(from: try container.decode(String.self, forKey: .at)) ?? Date(timeIntervalSince1970: 0)
+            kind = try container.decode(PipelineError.Kind.self, forKey: .kind)
+            message = try container.decode(String.self, forKey: .message)
+        }
+    }
+
+    public var newsURLID: String
+    public var url: String
+    public var stage: Stage
+    public var errorKind: PipelineError.Kind
+    /// A short machine-friendly reason, e.g. `no-article`, `http-404`, `robots`.
+    public var reason: String?
+    public var message: String
+    /// The service's own error code (an HTTP status, a SQLSTATE, `PGRST102`...), when it gave one.
+    public var code: String?
+    /// The service's hint, when it gave one.
+    public var hint: String?
+    /// How many attempts were made at the failing stage.
+    public var attempts: Int
+    public var history: [Attempt]
+    public var failedAt: Date
+    /// The summary that could not be stored, for failures at the sink stage.
+    public var record: SummaryRecord?
+
+    public init(
+        item: WorkItem,
+        stage: Stage,
+        error: PipelineError,
+        history: [Attempt] = [],
+        failedAt: Date,
+        record: SummaryRecord? = nil
+    ) {
+        self.newsURLID = item.id
+        self.url = item.url
+        self.stage = stage
+        self.errorKind = error.kind
+        self.reason = error.reason
+        self.message = error.message
+        self.code = error.code
+        self.hint = error.hint
+        let history = history.isEmpty ? [Attempt(at: failedAt, kind: error.kind, message: error.message)] : history
+        self.attempts = history.count
+        self.history = history
+        self.failedAt = failedAt
+        self.record = record
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case newsURLID = "news_url_id", url, stage, errorKind = "error_kind", reason, message, code, hint
+        case attempts, history, failedAt = "failed_at", record
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(newsURLID, forKey: .newsURLID)
+        try container.encode(url, forKey: .url)
+        try container.encode(stage, forKey: .stage)
+        try container.encode(errorKind, forKey: .errorKind)
+        try container.encodeIfPresent(reason, forKey: .reason)
+        try container.encode(message, forKey: .message)
+        try container.encodeIfPresent(code, forKey: .code)
+        try container.encodeIfPresent(hint, forKey: .hint)
+        try container.encode(attempts, forKey: .attempts)
+        try container.encode(history, forKey: .history)
+        try container.encode(ISO8601.string(from: failedAt), forKey: .failedAt)
+        try container.encodeIfPresent(record, forKey: .record)
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        newsURLID = try container.decode(String.self, forKey: .newsURLID)
+        url = try container.decode(String.self, forKey: .url)
+        stage = try container.decode(Stage.self, forKey: .stage)
+        errorKind = try container.decode(PipelineError.Kind.self, forKey: .errorKind)
+        reason = try container.decodeIfPresent(String.self, forKey: .reason)
+        message = try container.decode(String.self, forKey: .message)
+        code = try container.decodeIfPresent(String.self, forKey: .code)
+        hint = try container.decodeIfPresent(String.self, forKey: .hint)
+        attempts = try container.decode(Int.self, forKey: .attempts)
+        history = try container.decodeIfPresent([Attempt].self, forKey: .history) ?? []
+        failedAt = ISO8601.date(from: try container.decode(String.self, forKey: .failedAt)) ?? Date(timeIntervalSince1970: 0)
+        record = try container.decodeIfPresent(SummaryRecord.self, forKey: .record)
+    }
+}
+
+/// What became of one item: exactly one outcome per item.
+public enum Outcome: Sendable, Hashable {
+    /// Every sink acknowledged the record.
+    case written(SummaryRecord)
+    /// Deliberately not processed (already done, unchanged...).
+    case skipped(id: String, reason: String)
+    /// Failed at some stage; the record went to the dead-letter sink.
+    case failed(FailureRecord)
+}

@@ -1,0 +1,131 @@
+import Foundation
+
+/// One summarized article as sinks store it.
+///
+/// Its JSON form uses snake_case keys named like the database columns (`news_url_id`,
+/// `summary_text`, ...), so a JSON-lines file and a table row read the same.
+public struct SummaryRecord: Sendable, Hashable, Codable {
+    public var newsURLID: String
+    public var url: String
+    public var title: String?
+    /// The full formatted summary (``Summary/formattedText``), never truncated.
+    public var summaryText: String
+    public var summary: Summary
+    public var llmModel: String
+    public var promptVersion: String
+    /// Whether the backend's URL mode failed and we fell back to fetching the page ourselves.
+    public var fallbackUsed: Bool
+    public var tokens: TokenUsage
+    public var processingTimeSeconds: Double
+    public var generatedAt: Date
+    public var extractor: String?
+    public var contentHash: String?
+    public var fetchMethod: String?
+    public var inputTruncated: Bool
+
+    public init(
+        newsURLID: String,
+        url: String,
+        title: String?,
+        summary: Summary,
+        llmModel: String,
+        promptVersion: String,
+        fallbackUsed: Bool,
+        tokens: TokenUsage,
+        processingTimeSeconds: Double,
+        generatedAt: Date,
+        extractor: String?,
+        contentHash: String?,
+        fetchMethod: String?,
+        inputTruncated: Bool
+    ) {
+        self.newsURLID = newsURLID
+        self.url = url
+        self.title = title
+        self.summaryText = summary.formattedText
+        self.summary = summary
+        self.llmModel = llmModel
+        self.promptVersion = promptVersion
+        self.fallbackUsed = fallbackUsed
+        self.tokens = tokens
+        self.processingTimeSeconds = processingTimeSeconds
+        self.generatedAt = generatedAt
+        self.extractor = extractor
+        self.contentHash = contentHash
+        self.fetchMethod = fetchMethod
+        self.inputTruncated = inputTruncated
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case newsURLID = "news_url_id", url, title, summaryText = "summary_text", summary
+        case keyPoints = "key_points", playersMentioned = "players_mentioned", teamsMentioned = "teams_mentioned"
+        case gameReferences = "game_references", injuryUpdates = "injury_updates", articleType = "article_type"
+        case sentiment, contentQuality = "content_quality", llmModel = "llm_model", promptVersion = "prompt_version"
+        case fallbackUsed = "fallback_used", tokens, processingTimeSeconds = "processing_time_seconds"
+        case generatedAt = "generated_at", extractor, contentHash = "content_hash", fetchMethod = "fetch_method"
+        case inputTruncated = "input_truncated"
+    }
+
+    // The record is flat on the wire (one column per summary field), so the nested
+    // `Summary` is spread into the top level rather than encoded as an object.
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(newsURLID, forKey: .newsURLID)
+        try container.encode(url, forKey: .url)
+        try container.encode(title, forKey: .title)
+        try container.encode(summaryText, forKey: .summaryText)
+        try container.encode(summary.summary, forKey: .summary)
+        try container.encode(summary.keyPoints, forKey: .keyPoints)
+        try container.encode(summary.playersMentioned, forKey: .playersMentioned)
+        try container.encode(summary.teamsMentioned, forKey: .teamsMentioned)
+        try container.encode(summary.gameReferences, forKey: .gameReferences)
+        try container.encode(summary.injuryUpdates, forKey: .injuryUpdates)
+        try container.encode(summary.articleType, forKey: .articleType)
+        try container.encode(summary.sentiment, forKey: .sentiment)
+        try container.encode(summary.contentQuality, forKey: .contentQuality)
+        try container.encode(llmModel, forKey: .llmModel)
+        try container.encode(promptVersion, forKey: .promptVersion)
+        try container.encode(fallbackUsed, forKey: .fallbackUsed)
+        try container.encode(tokens, forKey: .tokens)
+        try container.encode(processingTimeSeconds, forKey: .processingTimeSeconds)
+        try container.encode(ISO8601.string(from: generatedAt), forKey: .generatedAt)
+        try container.encode(extractor, forKey: .extractor)
+        try container.encode(contentHash, forKey: .contentHash)
+        try container.encode(fetchMethod, forKey: .fetchMethod)
+        try container.encode(inputTruncated, forKey: .inputTruncated)
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        newsURLID = try container.decode(String.self, forKey: .newsURLID)
+        url = try container.decode(String.self, forKey: .url)
+        title = try container.decodeIfPresent(String.self, forKey: .title)
+        summaryText = try container.decode(String.self, forKey: .summaryText)
+        summary = Summary(
+            summary: try container.decode(String.self, forKey: .summary),
+            keyPoints: try container.decodeIfPresent([String].self, forKey: .keyPoints) ?? [],
+            playersMentioned: try container.decodeIfPresent([String].self, forKey: .playersMentioned) ?? [],
+            teamsMentioned: try container.decodeIfPresent([String].self, forKey: .teamsMentioned) ?? [],
+            gameReferences: try container.decodeIfPresent([String].self, forKey: .gameReferences) ?? [],
+            injuryUpdates: try container.decodeIfPresent(String.self, forKey: .injuryUpdates),
+            articleType: try container.decodeIfPresent(String.self, forKey: .articleType),
+            sentiment: try container.decodeIfPresent(String.self, forKey: .sentiment),
+            contentQuality: try container.decodeIfPresent(String.self, forKey: .contentQuality)
+        )
+        llmModel = try container.decode(String.self, forKey: .llmModel)
+        promptVersion = try container.decode(String.self, forKey: .promptVersion)
+        fallbackUsed = try container.decodeIfPresent(Bool.self, forKey: .fallbackUsed) ?? false
+        tokens = try container.decodeIfPresent(TokenUsage.self, forKey: .tokens) ?? .zero
+        processingTimeSeconds = try container.decodeIfPresent(Double.self, forKey: .processingTimeSeconds) ?? 0
+        let generated = try container.decode(String.self, forKey: .generatedAt)
+        guard let date = ISO8601.date(from: generated) else {
+            throw DecodingError.dataCorruptedError(
+                forKey: .generatedAt, in: container, debugDescription: "not an ISO 8601 time: \(generated)")
+        }
+        generatedAt = date
+        extractor = try container.decodeIfPresent(String.self, forKey: .extractor)
+        contentHash = try container.decodeIfPresent(String.self, forKey: .contentHash)
+        fetchMethod = try container.decodeIfPresent(String.self, forKey: .fetchMethod)
+        inputTruncated = try container.decodeIfPresent(Bool.self, forKey: .inputTruncated) ?? false
+    }
+}

@@ -1,0 +1,48 @@
+/// What a summarizer is asked to summarize.
+public struct SummaryRequest: Sendable {
+    /// Where the backend gets the article from.
+    public enum Input: Sendable {
+        /// Our extracted article text (content mode).
+        case article(Article)
+        /// Only the URL: the backend reads the page itself (URL mode).
+        case url(String)
+    }
+
+    /// The item being summarized.
+    public var item: WorkItem
+    /// The article or the URL.
+    public var input: Input
+
+    public init(item: WorkItem, input: Input) {
+        self.item = item
+        self.input = input
+    }
+
+    /// The article, in content mode.
+    public var article: Article? {
+        if case .article(let article) = input { return article }
+        return nil
+    }
+}
+
+/// A summarizer's answer.
+public struct SummaryResult: Sendable {
+    /// The structured summary.
+    public var summary: Summary
+    /// The model that wrote it, as the backend names it.
+    public var model: String
+    /// A short hash of the prompt template, schema and generation settings.
+    public var promptVersion: String
+    /// Tokens used, including failed attempts of this item.
+    public var tokens: TokenUsage
+    /// Whether the article text was cut to fit the input budget.
+    public var inputTruncated: Bool
+
+    public init(summary: Summary, model: String, promptVersion: String, tokens: TokenUsage, inputTruncated: Bool = false) {
+        self.summary = summary
+        self.model = model
+        self.promptVersion = promptVersion
+        self.tokens = tokens
+        self.inputTruncated = inputTruncated
+    }
+}

@@ -1,0 +1,66 @@
+import Foundation
+
+/// One article URL to summarize, as a source hands it to the pipeline.
+///
+/// The `id` is the source's own key (for example `news_urls.id`). Sources that have no key
+/// derive one with ``WorkItem/derivedID(for:)``, a name-based UUID of the normalized URL, so
+/// the same URL gets the same id on every run and the id is still a valid `uuid` column value.
+public struct WorkItem: Sendable, Hashable, Codable {
+    /// The stable id of the item; becomes `news_url_id` in records.
+    public var id: String
+    /// The article URL, exactly as stored by the source (never URL-decoded).
+    public var url: String
+    /// A title the source already knows, if any.
+    public var title: String?
+    /// The publisher the source already knows, if any.
+    public var publisher: String?
+    /// The publication time the source already knows, if any.
+    public var publishedAt: Date?
+    /// Free-form source metadata carried through to the record.
+    public var metadata: [String: String]
+
+    /// Creates an item; with no `id`, one is derived from the URL.
+    public init(
+        id: String? = nil,
+        url: String,
+        title: String? = nil,
+        publisher: String? = nil,
+        publishedAt: Date? = nil,
+        metadata: [String: String] = [:]
+    ) {
+        self.id = id ?? WorkItem.derivedID(for: url)
+        self.url = url
+        self.title = title
+        self.publisher = publisher
+        self.publishedAt = publishedAt
+        self.metadata = metadata
+    }
+
+    /// A UUID version 5 (RFC 9562, URL namespace) of the normalized URL, lowercase.
+    ///
+    /// Normalization lowercases the scheme and host and drops a fragment; the path and query
+    /// are kept byte for byte, because servers may treat `%2F` and `/` differently.
+    public static func derivedID(for url: String) -> String {
+        UUIDv5.make(namespace: UUIDv5.urlNamespace, name: normalize(url)).lowercased()
+    }
+
+    static func normalize(_ url: String) -> String {
+        var text = url.trimmingCharacters(in: .whitespacesAndNewlines)
+        if let hash = text.firstIndex(of: "#") {
+            text = String(text[..<hash])
+        }
+        guard let schemeEnd = text.range(of: "://") else { return text }
+        let scheme = text[..<schemeEnd.lowerBound].lowercased()
+        let rest = text[schemeEnd.upperBound...]
+        let authorityEnd = rest.firstIndex(where: { $0 == "/" || $0 == "?" }) ?? rest.endIndex
+        let authority = rest[..<authorityEnd].lowercased()
+        return scheme + "://" + authority + rest[authorityEnd...]
+    }
+}
+
+extension WorkItem {
+    /// The host of the item's URL, lowercased; used to key per-domain policies.
+    public var host: String? {
+        URLComponents(string: url)?.host?.lowercased()
+    }
+}

@@ -1,0 +1,327 @@
+import Foundation
+import Logging
+
+/// Runs a ``Pipeline``: streams items from the source, processes at most `concurrency` at once,
+/// batches records to every sink and failures to the dead-letter sink.
+///
+/// Every item gets exactly one outcome. A record counts as written only after every sink
+/// acknowledged it; a failure is never written as a summary. Memory stays bounded by the
+/// concurrency and the batch size, apart from the set of ids seen (to drop duplicates).
+public struct Orchestrator: Sendable {
+    public var pipeline: Pipeline
+    public var settings: RunSettings
+    public var options: RunOptions
+    public var logger: Logger
+    public var clock: any Clock<Duration>
+    public var metrics: RunMetrics
+    /// Where a dry run shows its records instead of writing them.
+    public var preview: (any Sink)?
+
+    public init(
+        pipeline: Pipeline,
+        settings: RunSettings,
+        options: RunOptions = RunOptions(),
+        logger: Logger,
+        clock: any Clock<Duration> = ContinuousClock(),
+        metrics: RunMetrics = RunMetrics(),
+        preview: (any Sink)? = nil
+    ) {
+        self.pipeline = pipeline
+        self.settings = settings
+        self.options = options
+        self.logger = logger
+        self.clock = clock
+        self.metrics = metrics
+        self.preview = preview
+    }
+
+    /// What one item's processing produced.
+    enum ItemResult: Sendable {
+        case summarized(SummaryRecord)
+        case failed(FailureRecord)
+    }
+
+    /// The mutable state of one run, owned by the task that runs it.
+    struct Progress {
+        var report = RunReport()
+        var pendingRecords: [SummaryRecord] = []
+        var pendingFailures: [FailureRecord] = []
+        var seen: Set<String> = []
+        var stopping: Bool { report.stopReason != nil }
+    }
+
+    /// Runs the pipeline to the end of its source, a limit, or a reason to stop.
+    public func run() async -> RunReport {
+        let stopwatch = Stopwatch(clock)
+        var progress = Progress()
+        progress.report.dryRun = options.dryRun
+        let concurrency = max(1, settings.concurrency)
+        let stopOnError = options.stopOnError || !settings.continueOnError
+
+        await withTaskGroup(of: ItemResult.self) { group in
+            let sourceContext = context(logger: logger)
+            var iterator = pipeline.source.component.items(options.query, context: sourceContext).makeAsyncIterator()
+            var inFlight = 0
+
+            while !progress.stopping {
+                if inFlight >= concurrency, let result = await group.next() {
+                    inFlight -= 1
+                    await handle(result, &progress, stopOnError: stopOnError)
+                    continue
+                }
+                if let limit = options.limit, progress.report.itemsRead >= limit { break }
+
+                let element: SourceElement?
+                do {
+                    element = try await iterator.next()
+                } catch {
+                    let failure = PipelineError.from(error)
+                    logger.error("the source failed", metadata: ["error": "\(failure)"])
+                    progress.report.stopReason = .sourceFailed(failure)
+                    break
+                }
+                guard let element else { break }
+
+                switch element {
+                case .rejected(let rejection):
+                    logger.warning(
+                        "skipping a source entry", metadata: ["at": "\(rejection.location)", "reason": "\(rejection.error.message)"])
+                    let item = WorkItem(url: rejection.entry)
+                    let failure = FailureRecord(item: item, stage: .source, error: rejection.error, failedAt: Date())
+                    await handle(.failed(failure), &progress, stopOnError: stopOnError)
+                case .item(let item):
+                    guard progress.seen.insert(item.id).inserted else {
+                        logger.info("skipping a duplicate", metadata: ["item": "\(item.id)", "url": "\(item.url)"])
+                        progress.report.skipped += 1
+                        continue
+                    }
+                    progress.report.itemsRead += 1
+                    inFlight += 1
+                    group.addTask { await process(item) }
+                }
+            }
+
+            // Items already started finish even when the run stops: their work is paid for.
+            while let result = await group.next() {
+                await handle(result, &progress, stopOnError: stopOnError)
+            }
+        }
+
+        await flushRecords(&progress)
+        await flushFailures(&progress)
+        if !options.dryRun {
+            for sink in pipeline.sinks {
+                do {
+                    try await sink.component.finish()
+                } catch {
+                    logger.error("a sink failed to finish", metadata: ["sink": "\(sink.type)", "error": "\(error)"])
+                }
+            }
+            do {
+                try await pipeline.deadLetter.component.finish()
+            } catch {
+                logger.error("the dead-letter sink failed to finish", metadata: ["error": "\(error)"])
+            }
+        }
+        try? await preview?.finish()
+
+        progress.report.durationSeconds = stopwatch.elapsedSeconds
+        progress.report.metrics = metrics.snapshot
+        return progress.report
+    }
+
+    // MARK: - One item
+
+    func process(_ item: WorkItem) async -> ItemResult {
+        let stopwatch = Stopwatch(clock)
+        var itemLogger = logger
+        itemLogger[metadataKey: "item"] = "\(item.id)"
+        itemLogger[metadataKey: "url"] = "\(item.url)"
+        itemLogger.debug("processing")
+
+        let page: FetchedPage
+        switch await perform(pipeline.fetcher, role: .fetcher, item: item, logger: itemLogger, { fetcher, context in
+            try await fetcher.fetch(item, context: context)
+        }) {
+        case .success(let value): page = value
+        case .failure(let failure): return .failed(failure.record)
+        }
+
+        let article: Article
+        switch await perform(pipeline.extractor, role: .extractor, item: item, logger: itemLogger, { extractor, context in
+            try await extractor.extract(page, item: item, context: context)
+        }) {
+        case .success(let value): article = value
+        case .failure(let failure): return .failed(failure.record)
+        }
+
+        let request = SummaryRequest(item: item, input: .article(article))
+        let result: SummaryResult
+        switch await perform(pipeline.summarizer, role: .summarizer, item: item, logger: itemLogger, { summarizer, context in
+            try await summarizer.summarize(request, context: context)
+        }) {
+        case .success(let value): result = value
+        case .failure(let failure): return .failed(failure.record)
+        }
+
+        let seconds = stopwatch.elapsedSeconds
+        itemLogger.debug("summarized", metadata: ["seconds": "\(seconds)", "tokens": "\(result.tokens.total)"])
+        return .summarized(
+            SummaryRecord(
+                newsURLID: item.id, url: item.url, title: item.title ?? article.title, summary: result.summary,
+                llmModel: result.model, promptVersion: result.promptVersion, fallbackUsed: false, tokens: result.tokens,
+                processingTimeSeconds: seconds, generatedAt: Date(), extractor: article.extractor,
+                contentHash: article.contentHash, fetchMethod: page.method.description,
+                inputTruncated: result.inputTruncated))
+    }
+
+    struct StageFailure: Error {
+        var record: FailureRecord
+    }
+
+    /// Runs one stage call through its middleware and turns a thrown error into a failure record.
+    func perform<Component: Sendable, Output: Sendable>(
+        _ stage: PipelineStage<Component>,
+        role: PluginRole,
+        item: WorkItem,
+        logger: Logger,
+        _ body: (Component, StageContext) async throws -> Output
+    ) async -> Result<Output, StageFailure> {
+        let context = context(logger: logger)
+        do {
+            let output = try await stage.chain.run(StageCall(role: role, pluginType: stage.type, item: item, context: context)) {
+                call in
+                try await body(stage.component, call.context)
+            }
+            return .success(output)
+        } catch {
+            let failure = PipelineError.from(error)
+            return .failure(
+                StageFailure(
+                    record: FailureRecord(
+                        item: item, stage: role.stage, error: failure, history: context.attempts.attempts, failedAt: Date())))
+        }
+    }
+
+    func context(logger: Logger) -> StageContext {
+        StageContext(logger: logger, clock: clock, metrics: metrics, attempts: AttemptLog())
+    }
+
+    // MARK: - Outcomes
+
+    func handle(_ result: ItemResult, _ progress: inout Progress, stopOnError: Bool) async {
+        switch result {
+        case .summarized(let record):
+            progress.pendingRecords.append(record)
+            if progress.pendingRecords.count >= max(1, settings.batchSize) {
+                await flushRecords(&progress)
+            }
+        case .failed(let failure):
+            await fail(failure, &progress, stopOnError: stopOnError)
+        }
+    }
+
+    func fail(_ failure: FailureRecord, _ progress: inout Progress, stopOnError: Bool) async {
+        progress.report.failed += 1
+        progress.report.failuresByStageAndKind["\(failure.stage)/\(failure.errorKind)", default: 0] += 1
+        metrics.recordItem(
+            succeeded: false, fallback: failure.record?.fallbackUsed ?? false, tokens: failure.record?.tokens.total ?? 0,
+            seconds: failure.record?.processingTimeSeconds ?? 0)
+        logger.error(
+            "item failed",
+            metadata: [
+                "item": "\(failure.newsURLID)", "url": "\(failure.url)", "stage": "\(failure.stage)",
+                "kind": "\(failure.errorKind)", "error": "\(failure.message)",
+            ])
+        progress.pendingFailures.append(failure)
+        if progress.report.stopReason == nil {
+            if failure.errorKind.stopsRun {
+                progress.report.stopReason = .serviceError(failure)
+            } else if stopOnError {
+                progress.report.stopReason = .stopOnError(failure)
+            }
+        }
+        if progress.pendingFailures.count >= max(1, settings.batchSize) || progress.stopping {
+            await flushFailures(&progress)
+        }
+    }
+
+    /// Writes the pending records to every sink; a record is written once every sink took it.
+    func flushRecords(_ progress: inout Progress) async {
+        let batch = progress.pendingRecords
+        progress.pendingRecords = []
+        guard !batch.isEmpty else { return }
+
+        if options.dryRun {
+            if let preview {
+                _ = try? await preview.write(batch, context: context(logger: logger))
+            }
+            for record in batch { succeed(record, &progress) }
+            return
+        }
+
+        var rejected: [String: (PipelineError, String)] = [:]
+        for sink in pipeline.sinks {
+            let context = context(logger: logger)
+            do {
+                let receipt = try await sink.chain.run(StageCall(role: .sink, pluginType: sink.type, item: nil, context: context)) {
+                    call in
+                    try await sink.component.write(batch, context: call.context)
+                }
+                for (id, error) in receipt.rejected where rejected[id] == nil {
+                    rejected[id] = (error, sink.type)
+                }
+            } catch {
+                let failure = PipelineError.from(error)
+                for record in batch where rejected[record.newsURLID] == nil {
+                    rejected[record.newsURLID] = (failure, sink.type)
+                }
+            }
+        }
+
+        for record in batch {
+            if let (error, sinkType) = rejected[record.newsURLID] {
+                var error = error
+                error.message = "the \(sinkType) sink did not store the record: \(error.message)"
+                let item = WorkItem(id: record.newsURLID, url: record.url, title: record.title)
+                let failure = FailureRecord(item: item, stage: .sink, error: error, failedAt: Date(), record: record)
+                await fail(failure, &progress, stopOnError: false)
+            } else {
+                succeed(record, &progress)
+            }
+        }
+    }
+
+    func succeed(_ record: SummaryRecord, _ progress: inout Progress) {
+        progress.report.written += 1
+        metrics.recordItem(
+            succeeded: true, fallback: record.fallbackUsed, tokens: record.tokens.total, seconds: record.processingTimeSeconds)
+        logger.info("summarized", metadata: ["item": "\(record.newsURLID)", "url": "\(record.url)"])
+    }
+
+    /// Writes pending failures to the dead-letter sink; if it fails, prints them so nothing is lost.
+    func flushFailures(_ progress: inout Progress) async {
+        let batch = progress.pendingFailures
+        progress.pendingFailures = []
+        guard !batch.isEmpty, !options.dryRun else { return }
+        let deadLetter = pipeline.deadLetter
+        let context = context(logger: logger)
+        do {
+            try await deadLetter.chain.run(StageCall(role: .deadLetter, pluginType: deadLetter.type, item: nil, context: context)) {
+                call in
+                try await deadLetter.component.write(batch, context: call.context)
+            }
+        } catch {
+            let failure = PipelineError.from(error)
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+            for record in batch {
+                let line = (try? encoder.encode(record)).map { String(decoding: $0, as: UTF8.self) } ?? "\(record)"
+                logger.critical("could not dead-letter a failure; here it is", metadata: ["failure": "\(line)"])
+            }
+            if progress.report.stopReason == nil {
+                progress.report.stopReason = .deadLetterFailed(failure)
+            }
+        }
+    }
+}

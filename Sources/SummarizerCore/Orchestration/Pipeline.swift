@@ -1,0 +1,38 @@
+/// A built stage: the plugin, its type name and the middleware it runs in.
+public struct PipelineStage<Component: Sendable>: Sendable {
+    public var type: String
+    public var component: Component
+    public var chain: MiddlewareChain
+
+    public init(type: String, component: Component, chain: MiddlewareChain = MiddlewareChain()) {
+        self.type = type
+        self.component = component
+        self.chain = chain
+    }
+}
+
+/// The stages of one run, built from a config.
+public struct Pipeline: Sendable {
+    public var source: PipelineStage<any ItemSource>
+    public var fetcher: PipelineStage<any Fetcher>
+    public var extractor: PipelineStage<any ContentExtractor>
+    public var summarizer: PipelineStage<any Summarizer>
+    public var sinks: [PipelineStage<any Sink>]
+    public var deadLetter: PipelineStage<any DeadLetterSink>
+
+    public init(
+        source: PipelineStage<any ItemSource>,
+        fetcher: PipelineStage<any Fetcher>,
+        extractor: PipelineStage<any ContentExtractor>,
+        summarizer: PipelineStage<any Summarizer>,
+        sinks: [PipelineStage<any Sink>],
+        deadLetter: PipelineStage<any DeadLetterSink>
+    ) {
+        self.source = source
+        self.fetcher = fetcher
+        self.extractor = extractor
+        self.summarizer = summarizer
+        self.sinks = sinks
+        self.deadLetter = deadLetter
+    }
+}

@@ -1,0 +1,75 @@
+import Synchronization
+
+/// The run's counters, shared by every stage and task.
+///
+/// Keeps the original module's metric names so existing dashboards keep working, plus
+/// counters that middleware add (retries, breaker changes, rate-limit waits) by name.
+public final class RunMetrics: Sendable {
+    /// A point-in-time copy of the counters.
+    public struct Snapshot: Sendable, Hashable {
+        public var totalRequests = 0
+        public var successfulRequests = 0
+        public var failedRequests = 0
+        public var fallbackRequests = 0
+        public var totalTokens = 0
+        public var totalProcessingTime = 0.0
+        /// Extra counters by name, e.g. `retries`, `breaker_opened`.
+        public var counters: [String: Int] = [:]
+
+        public var successRatePercent: Double {
+            totalRequests == 0 ? 0 : Double(successfulRequests) * 100 / Double(totalRequests)
+        }
+
+        public var averageTokens: Double {
+            successfulRequests == 0 ? 0 : Double(totalTokens) / Double(successfulRequests)
+        }
+
+        public var averageTimeSeconds: Double {
+            totalRequests == 0 ? 0 : totalProcessingTime / Double(totalRequests)
+        }
+
+        /// The metrics under the original module's keys, in its order.
+        public var originalKeys: [(String, String)] {
+            [
+                ("total_requests", String(totalRequests)),
+                ("successful_requests", String(successfulRequests)),
+                ("failed_requests", String(failedRequests)),
+                ("fallback_requests", String(fallbackRequests)),
+                ("total_tokens", String(totalTokens)),
+                ("total_processing_time", Self.format(totalProcessingTime)),
+                ("success_rate_percent", Self.format(successRatePercent)),
+                ("average_tokens", Self.format(averageTokens)),
+                ("average_time_seconds", Self.format(averageTimeSeconds)),
+            ]
+        }
+
+        static func format(_ value: Double) -> String {
+            let rounded = (value * 100).rounded() / 100
+            return String(rounded)
+        }
+    }
+
+    private let state = Mutex(Snapshot())
+
+    public init() {}
+
+    /// Counts one item that reached an outcome other than skipped.
+    public func recordItem(succeeded: Bool, fallback: Bool, tokens: Int, seconds: Double) {
+        state.withLock {
+            $0.totalRequests += 1
+            if succeeded { $0.successfulRequests += 1 } else { $0.failedRequests += 1 }
+            if fallback { $0.fallbackRequests += 1 }
+            $0.totalTokens += tokens
+            $0.totalProcessingTime += seconds
+        }
+    }
+
+    /// Adds `amount` to the counter `name`.
+    public func increment(_ name: String, by amount: Int = 1) {
+        state.withLock { $0.counters[name, default: 0] += amount }
+    }
+
+    public var snapshot: Snapshot {
+        state.withLock { $0 }
+    }
+}

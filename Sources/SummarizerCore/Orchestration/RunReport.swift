@@ -1,0 +1,74 @@
+/// What happened in a run: counts, why it stopped, metrics. Printed at the end, on standard error.
+public struct RunReport: Sendable {
+    /// Why a run ended before its source was exhausted.
+    public enum StopReason: Sendable, Hashable, CustomStringConvertible {
+        /// An item failed and the run was told to stop on errors.
+        case stopOnError(FailureRecord)
+        /// A configured service failed in a way every further item would too (bad key, quota...).
+        case serviceError(FailureRecord)
+        /// The source itself failed.
+        case sourceFailed(PipelineError)
+        /// The dead-letter sink could not store failures; they were printed to standard error instead.
+        case deadLetterFailed(PipelineError)
+
+        public var description: String {
+            switch self {
+            case .stopOnError(let failure):
+                "stopped at the first failure (--stop-on-error or run.continueOnError false): \(failure.url) failed at \(failure.stage): \(failure.errorKind): \(failure.message)"
+            case .serviceError(let failure):
+                "stopped early: \(failure.errorKind) at the \(failure.stage) stage: \(failure.message)"
+                    + (failure.hint.map { " (hint: \($0))" } ?? "")
+            case .sourceFailed(let error):
+                "stopped early: the source failed: \(error)"
+            case .deadLetterFailed(let error):
+                "stopped early: the dead-letter sink failed (the failures were printed to standard error): \(error)"
+            }
+        }
+    }
+
+    /// Items taken from the source (rejected entries not included).
+    public var itemsRead = 0
+    public var written = 0
+    public var skipped = 0
+    public var failed = 0
+    /// Failures counted by `stage/kind`.
+    public var failuresByStageAndKind: [String: Int] = [:]
+    public var stopReason: StopReason?
+    public var dryRun = false
+    public var durationSeconds = 0.0
+    public var metrics = RunMetrics.Snapshot()
+
+    public init() {}
+
+    /// 0 when nothing failed (an empty run included), 1 when some items failed, 2 when the run stopped early.
+    public var exitCode: Int32 {
+        if stopReason != nil { return 2 }
+        return failed > 0 ? 1 : 0
+    }
+
+    /// The report as printed at the end of a run.
+    public func render() -> String {
+        var lines: [String] = []
+        let mode = dryRun ? " (dry run: nothing was written)" : ""
+        lines.append(
+            "Run finished in \(RunMetrics.Snapshot.format(durationSeconds)) s\(mode): \(itemsRead) read, "
+                + "\(written) \(dryRun ? "summarized" : "written"), \(failed) failed, \(skipped) skipped.")
+        if let stopReason {
+            lines.append("Stopped: \(stopReason)")
+        }
+        if !failuresByStageAndKind.isEmpty {
+            lines.append("Failures by stage/kind:")
+            for (key, count) in failuresByStageAndKind.sorted(by: { $0.key < $1.key }) {
+                lines.append("  \(key): \(count)")
+            }
+        }
+        lines.append("Metrics:")
+        for (key, value) in metrics.originalKeys {
+            lines.append("  \(key): \(value)")
+        }
+        for (key, value) in metrics.counters.sorted(by: { $0.key < $1.key }) {
+            lines.append("  \(key): \(value)")
+        }
+        return lines.joined(separator: "\n")
+    }
+}

@@ -1,0 +1,51 @@
+/// Filters and limits a run asks of its source.
+public struct ItemQuery: Sendable, Hashable {
+    /// Stop after this many items (`--limit`).
+    public var limit: Int?
+    /// Only items of this publisher (`--publisher`).
+    public var publisher: String?
+    /// Only these item ids (`--url-ids`).
+    public var ids: [String]?
+
+    public init(limit: Int? = nil, publisher: String? = nil, ids: [String]? = nil) {
+        self.limit = limit
+        self.publisher = publisher
+        self.ids = ids
+    }
+}
+
+/// An entry a source could not turn into an item, e.g. a junk line in a URL list.
+///
+/// Rejections are reported with their location and go to the dead-letter sink; the rest of
+/// the source is still processed.
+public struct SourceRejection: Sendable, Hashable {
+    /// Where the entry was, e.g. `urls.txt:7`.
+    public var location: String
+    /// The entry as read, shortened when very long.
+    public var entry: String
+    /// Why it was rejected.
+    public var error: PipelineError
+
+    public init(location: String, entry: String, error: PipelineError) {
+        self.location = location
+        self.entry = entry.count > 300 ? String(entry.prefix(300)) + "…" : entry
+        self.error = error
+    }
+}
+
+/// One element a source yields.
+public enum SourceElement: Sendable, Hashable {
+    case item(WorkItem)
+    case rejected(SourceRejection)
+}
+
+/// Yields the items to summarize, lazily.
+///
+/// The orchestrator pulls from the stream only as fast as it has room for more work, so a
+/// source should read its backing store page by page rather than all at once. A source
+/// that cannot honour a filter of the query declares so in its ``PluginSpec`` and the run
+/// refuses to start, rather than silently ignoring the filter.
+public protocol ItemSource: Sendable {
+    /// The items that match `query`, in a stable order.
+    func items(_ query: ItemQuery, context: StageContext) -> AsyncThrowingStream<SourceElement, any Error>
+}

@@ -1,0 +1,59 @@
+import SummarizerCore
+import Synchronization
+
+/// A sink that keeps records in memory, for tests; can reject ids or fail whole batches.
+public final class InMemorySink: Sink {
+    private struct State {
+        var records: [SummaryRecord] = []
+        var batches: [[SummaryRecord]] = []
+        var finished = false
+    }
+
+    private let state = Mutex(State())
+    /// Ids rejected one by one, with the error given.
+    public let rejecting: [String: PipelineError]
+    /// When set, every batch fails with this error.
+    public let failing: PipelineError?
+
+    public init(rejecting: [String: PipelineError] = [:], failing: PipelineError? = nil) {
+        self.rejecting = rejecting
+        self.failing = failing
+    }
+
+    public func write(_ batch: [SummaryRecord], context: StageContext) async throws -> WriteReceipt {
+        if let failing { throw failing }
+        let stored = batch.filter { rejecting[$0.newsURLID] == nil }
+        state.withLock {
+            $0.records += stored
+            $0.batches.append(batch)
+        }
+        return WriteReceipt(rejected: rejecting.filter { id, _ in batch.contains { $0.newsURLID == id } })
+    }
+
+    public func finish() async throws {
+        state.withLock { $0.finished = true }
+    }
+
+    public var records: [SummaryRecord] { state.withLock { $0.records } }
+    public var batches: [[SummaryRecord]] { state.withLock { $0.batches } }
+    public var finished: Bool { state.withLock { $0.finished } }
+}
+
+/// A dead-letter sink that keeps failures in memory, for tests.
+public final class InMemoryDeadLetterSink: DeadLetterSink {
+    private let state = Mutex<[FailureRecord]>([])
+    public let failing: PipelineError?
+
+    public init(failing: PipelineError? = nil) {
+        self.failing = failing
+    }
+
+    public func write(_ failures: [FailureRecord], context: StageContext) async throws {
+        if let failing { throw failing }
+        state.withLock { $0 += failures }
+    }
+
+    public func finish() async throws {}
+
+    public var failures: [FailureRecord] { state.withLock { $0 } }
+}

@@ -1,0 +1,104 @@
+import ArgumentParser
+import Builtins
+import Foundation
+import Logging
+import SummarizerCore
+
+/// `summarize run`: runs the pipeline.
+struct RunCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "run",
+        abstract: "Run the pipeline described by the config (the default subcommand).",
+        discussion: """
+            Reads items from the source, then fetches, extracts and summarizes at most run.concurrency at once, \
+            and writes records to every sink in batches of run.batchSize. Failed items go to the dead-letter sink \
+            (default out/failed.jsonl) with their stage and error kind. The report is printed on standard error.
+            """
+    )
+
+    @OptionGroup var configOptions: ConfigOptions
+
+    @Flag(help: "Read, fetch, extract and summarize, but write nothing (no sink, no dead letter); print the records instead.")
+    var dryRun = false
+
+    @Option(help: ArgumentHelp("Process at most this many items.", valueName: "n"))
+    var limit: Int?
+
+    @Flag(name: .shortAndLong, help: "Log at debug level (overrides run.logLevel and LOG_LEVEL).")
+    var verbose = false
+
+    @Flag(help: "Stop taking items at the first failure; exit 2.")
+    var stopOnError = false
+
+    @Option(help: ArgumentHelp("Only items of this publisher (sources that support it).", valueName: "name"))
+    var publisher: String?
+
+    @Option(help: ArgumentHelp("Only these item ids, comma-separated (sources that support it).", valueName: "a,b,c"))
+    var urlIds: String?
+
+    @Option(help: ArgumentHelp("Use this model (summarizers that support it).", valueName: "name"))
+    var model: String?
+
+    @Flag(help: "Ground answers with a search tool (summarizers that support it).")
+    var enableGrounding = false
+
+    func validate() throws {
+        if let limit, limit < 1 {
+            throw ValidationError("--limit must be at least 1, got \(limit)")
+        }
+        if let urlIds, parsedIDs(urlIds).isEmpty {
+            throw ValidationError("--url-ids needs at least one id, e.g. --url-ids 3f2a...,9b1c...")
+        }
+    }
+
+    func parsedIDs(_ text: String) -> [String] {
+        text.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+    }
+
+    var options: RunOptions {
+        RunOptions(
+            limit: limit, dryRun: dryRun, stopOnError: stopOnError, publisher: publisher,
+            urlIDs: urlIds.map(parsedIDs), model: model, enableGrounding: enableGrounding)
+    }
+
+    func run() async throws {
+        let registry = Summarize.registry()
+        let config = try configOptions.load(registry: registry)
+        let options = options
+
+        let unsupported = PipelineBuilder(registry: registry).unsupportedOptions(options, in: config)
+        guard unsupported.isEmpty else {
+            StandardError.print(unsupported.joined(separator: "\n"))
+            throw ExitCodes.usage
+        }
+
+        var logger = Logger(label: "summarize") { StreamLogHandler.standardError(label: $0) }
+        logger.logLevel = verbose ? .debug : config.run.logLevel
+
+        let environment = PluginEnvironment(logger: logger, baseDirectory: config.baseDirectory, runOptions: options)
+        let pipeline: Pipeline
+        do {
+            pipeline = try PipelineBuilder(registry: registry).build(config, environment: environment)
+        } catch {
+            StandardError.print(error.description)
+            throw ExitCodes.configuration
+        }
+
+        let previewFormat = config.sinks.first { $0.type == "stdout" }?.config.string("format").flatMap(StdoutSink.Format.init)
+        let orchestrator = Orchestrator(
+            pipeline: pipeline, settings: config.run, options: options, logger: logger,
+            preview: dryRun ? StdoutSink(format: previewFormat ?? .text) : nil)
+        logger.info(
+            "starting",
+            metadata: [
+                "config": "\(configOptions.config)", "source": "\(pipeline.source.type)",
+                "summarizer": "\(pipeline.summarizer.type)", "sinks": "\(pipeline.sinks.map(\.type).joined(separator: ","))",
+                "concurrency": "\(config.run.concurrency)", "dryRun": "\(dryRun)",
+            ])
+        let report = await orchestrator.run()
+        StandardError.print(report.render())
+        if report.exitCode != 0 {
+            throw ExitCode(report.exitCode)
+        }
+    }
+}

@@ -1,0 +1,42 @@
+import ArgumentParser
+import Builtins
+import HTMLExtraction
+import Resilience
+import SummarizerCore
+import WebFetch
+
+/// The `summarize` command: turns lists of news article URLs into structured summaries.
+@main
+struct Summarize: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "summarize",
+        abstract: "Fetch news articles, extract them, summarize them with an LLM, and store the summaries.",
+        discussion: """
+            The pipeline is described by a JSON config (default ./config.json): a source of URLs, a fetcher, \
+            an extractor, a summarizer and one or more sinks. Records go to standard output only when a \
+            stdout sink is configured; logs and the run report go to standard error.
+
+            Exit codes: 0 nothing failed; 1 some items failed; 2 the run stopped early; 64 usage error; \
+            78 configuration error.
+            """,
+        version: "0.1.0",
+        subcommands: [RunCommand.self, ValidateCommand.self, PluginsCommand.self],
+        defaultSubcommand: RunCommand.self
+    )
+
+    /// Every plugin the program knows, composed from the plugin modules.
+    static func registry() -> PluginRegistry {
+        var registry = PluginRegistry()
+        Builtins.register(in: &registry)
+        WebFetch.register(in: &registry)
+        HTMLExtraction.register(in: &registry)
+        Resilience.register(in: &registry)
+        return registry
+    }
+}
+
+/// Exit codes with a meaning (sysexits.h where one fits).
+enum ExitCodes {
+    static let usage = ExitCode(64)
+    static let configuration = ExitCode(78)
+}

@@ -1,0 +1,87 @@
+import Foundation
+
+/// Runs the built `summarize` executable as a user would, capturing its output.
+struct CLIRunner {
+    struct Result {
+        var status: Int32
+        var stdout: String
+        var stderr: String
+    }
+
+    /// The repository root, found from this file's location.
+    static let repositoryRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent()
+
+    /// The `summarize` binary beside the test bundle (SwiftPM builds it for `swift test`).
+    static let executable: URL = {
+        let candidates = [
+            URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent(),
+            Bundle.main.bundleURL.deletingLastPathComponent(),
+            Bundle.main.bundleURL,
+        ]
+        for folder in candidates {
+            let binary = folder.appendingPathComponent("summarize")
+            if FileManager.default.isExecutableFile(atPath: binary.path) { return binary }
+        }
+        return repositoryRoot.appendingPathComponent(".build/debug/summarize")
+    }()
+
+    static func run(
+        _ arguments: [String],
+        in directory: URL,
+        environment: [String: String] = [:],
+        stdin: String? = nil
+    ) throws -> Result {
+        let process = Process()
+        process.executableURL = executable
+        process.arguments = arguments
+        process.currentDirectoryURL = directory
+        var env = ProcessInfo.processInfo.environment
+        for key in ["GEMINI_API_KEY", "BATCH_SIZE", "LOG_LEVEL", "MAX_REQUESTS_PER_MINUTE", "RETRY_MAX_ATTEMPTS"] {
+            env.removeValue(forKey: key)
+        }
+        env.merge(environment) { $1 }
+        process.environment = env
+
+        // Files rather than pipes: a chatty child can never block on a full pipe.
+        let outURL = directory.appendingPathComponent(".stdout-\(UUID().uuidString)")
+        let errURL = directory.appendingPathComponent(".stderr-\(UUID().uuidString)")
+        FileManager.default.createFile(atPath: outURL.path, contents: nil)
+        FileManager.default.createFile(atPath: errURL.path, contents: nil)
+        defer {
+            try? FileManager.default.removeItem(at: outURL)
+            try? FileManager.default.removeItem(at: errURL)
+        }
+        let outHandle = try FileHandle(forWritingTo: outURL)
+        let errHandle = try FileHandle(forWritingTo: errURL)
+        process.standardOutput = outHandle
+        process.standardError = errHandle
+        if let stdin {
+            let inURL = directory.appendingPathComponent(".stdin-\(UUID().uuidString)")
+            try Data(stdin.utf8).write(to: inURL)
+            process.standardInput = try FileHandle(forReadingFrom: inURL)
+        } else {
+            process.standardInput = FileHandle.nullDevice
+        }
+        try process.run()
+        process.waitUntilExit()
+        try outHandle.close()
+        try errHandle.close()
+        return Result(
+            status: process.terminationStatus,
+            stdout: try String(contentsOf: outURL, encoding: .utf8),
+            stderr: try String(contentsOf: errURL, encoding: .utf8))
+    }
+
+    /// A temporary folder holding a copy of the root config and a link to Examples/, so the
+    /// config's relative paths resolve exactly as in the repository but write elsewhere.
+    static func sandbox() throws -> URL {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("summarize-cli-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        try FileManager.default.copyItem(
+            at: repositoryRoot.appendingPathComponent("config.json"), to: folder.appendingPathComponent("config.json"))
+        try FileManager.default.createSymbolicLink(
+            at: folder.appendingPathComponent("Examples"), withDestinationURL: repositoryRoot.appendingPathComponent("Examples"))
+        return folder
+    }
+}

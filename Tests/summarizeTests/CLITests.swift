@@ -1,0 +1,143 @@
+import Foundation
+import Testing
+
+@Suite("summarize CLI, end to end")
+struct CLITests {
+    static let articlePages = [
+        "week9-recap", "trade-deadline-soup", "injury-update-jsonld", "stadium-vote-cookie-banner", "transfert-francais",
+        "fichaje-windows-1252", "preview-week10", "column-analysis",
+    ]
+
+    func jsonLines(_ url: URL) throws -> [[String: Any]] {
+        try String(contentsOf: url, encoding: .utf8).split(separator: "\n").map {
+            try #require(try JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any])
+        }
+    }
+
+    @Test func rootConfigSummarizesEveryExampleAndDeadLettersTheRest() throws {
+        let folder = try CLIRunner.sandbox()
+        let result = try CLIRunner.run([], in: folder)
+        #expect(result.status == 1, "stderr: \(result.stderr)")
+
+        let records = try jsonLines(folder.appendingPathComponent("out/summaries.jsonl"))
+        #expect(records.count == Self.articlePages.count)
+        let pages = Set(records.compactMap { ($0["url"] as? String).flatMap { URL(string: $0)?.deletingPathExtension().lastPathComponent } })
+        #expect(pages == Set(Self.articlePages))
+        let fields = [
+            "news_url_id", "url", "title", "summary_text", "summary", "key_points", "players_mentioned", "teams_mentioned",
+            "game_references", "injury_updates", "article_type", "sentiment", "content_quality", "llm_model",
+            "prompt_version", "fallback_used", "tokens", "processing_time_seconds", "generated_at", "extractor",
+            "content_hash", "fetch_method", "input_truncated",
+        ]
+        for record in records {
+            #expect(Set(record.keys) == Set(fields))
+            #expect((record["summary_text"] as? String)?.isEmpty == false)
+            #expect(UUID(uuidString: record["news_url_id"] as? String ?? "") != nil)
+            #expect(record["fetch_method"] as? String == "file")
+            #expect((record["tokens"] as? [String: Int])?["total"] ?? 0 > 0)
+        }
+        let legacy = records.first { ($0["url"] as? String)?.contains("windows-1252") == true }
+        #expect((legacy?["summary_text"] as? String)?.contains("José Peña") == true)
+
+        let failures = try jsonLines(folder.appendingPathComponent("out/failed.jsonl"))
+        #expect(failures.count == 1)
+        #expect((failures.first?["url"] as? String)?.hasSuffix("section-index-no-article.html") == true)
+        #expect(failures.first?["stage"] as? String == "extract")
+        #expect(failures.first?["error_kind"] as? String == "invalidContent")
+
+        // Standard output carries the records; the report goes to standard error.
+        for title in ["Pioneers rally past Armadillos in overtime", "José Peña firma con los Tiburones de Málaga"] {
+            #expect(result.stdout.contains(title))
+        }
+        #expect(!result.stdout.contains("Run finished"))
+        #expect(result.stderr.contains("Run finished"))
+        #expect(result.stderr.contains("success_rate_percent"))
+    }
+
+    @Test func dryRunWritesNothing() throws {
+        let folder = try CLIRunner.sandbox()
+        let result = try CLIRunner.run(["run", "--dry-run", "--limit", "3"], in: folder)
+        #expect(result.status == 0, "stderr: \(result.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: folder.appendingPathComponent("out").path))
+        #expect(result.stdout.components(separatedBy: "file://").count - 1 == 3)
+        #expect(result.stderr.contains("dry run"))
+    }
+
+    @Test func validateReportsAMisspeltKeyWithItsPointer() throws {
+        let folder = try CLIRunner.sandbox()
+        let config = folder.appendingPathComponent("config.json")
+        let text = try String(contentsOf: config, encoding: .utf8).replacingOccurrences(of: "\"concurrency\"", with: "\"concurency\"")
+        try text.write(to: config, atomically: true, encoding: .utf8)
+        let result = try CLIRunner.run(["validate", "--config", "config.json"], in: folder)
+        #expect(result.status == 78)
+        #expect(result.stdout.contains("/run/concurency"))
+        #expect(result.stdout.contains("did you mean \"concurrency\""))
+
+        let run = try CLIRunner.run(["run"], in: folder)
+        #expect(run.status == 78)
+        #expect(run.stderr.contains("/run/concurency"))
+        #expect(!FileManager.default.fileExists(atPath: folder.appendingPathComponent("out").path))
+    }
+
+    @Test func validateAcceptsTheRootConfig() throws {
+        let result = try CLIRunner.run(["validate", "--config", "config.json"], in: CLIRunner.repositoryRoot)
+        #expect(result.status == 0)
+        #expect(result.stdout == "ok\n")
+    }
+
+    @Test func missingConfigIsAConfigurationError() throws {
+        let folder = try CLIRunner.sandbox()
+        let result = try CLIRunner.run(["run", "--config", "nope.json"], in: folder)
+        #expect(result.status == 78)
+        #expect(result.stderr.contains("nope.json"))
+    }
+
+    @Test func pluginsListsEveryPluginAndDescribesKeys() throws {
+        let list = try CLIRunner.run(["plugins"], in: CLIRunner.repositoryRoot)
+        #expect(list.status == 0)
+        for name in ["urlFile", "stdin", "directory", "file", "plainText", "mock", "stdout", "jsonl"] {
+            #expect(list.stdout.contains("  \(name) "), "missing \(name)")
+        }
+        let mock = try CLIRunner.run(["plugins", "describe", "mock"], in: CLIRunner.repositoryRoot)
+        #expect(mock.status == 0)
+        for key in ["model (string; default \"mock-extractive-1\")", "latencyMilliseconds (integer; default 0", "failEvery", "failureKind"] {
+            #expect(mock.stdout.contains(key), "missing \(key)")
+        }
+        let jsonl = try CLIRunner.run(["plugins", "describe", "jsonl"], in: CLIRunner.repositoryRoot)
+        #expect(jsonl.stdout.contains("jsonl (sink)"))
+        #expect(jsonl.stdout.contains("jsonl (deadLetter)"))
+        let unknown = try CLIRunner.run(["plugins", "describe", "mok"], in: CLIRunner.repositoryRoot)
+        #expect(unknown.status == 64)
+        #expect(unknown.stderr.contains("did you mean \"mock\""))
+    }
+
+    @Test func anOptionNoPluginHonoursIsAUsageError() throws {
+        let folder = try CLIRunner.sandbox()
+        let result = try CLIRunner.run(["run", "--enable-grounding"], in: folder)
+        #expect(result.status == 64)
+        #expect(result.stderr.contains("--enable-grounding: the \"mock\" summarizer cannot honour this option"))
+        let badLimit = try CLIRunner.run(["run", "--limit", "0"], in: folder)
+        #expect(badLimit.status == 64)
+    }
+
+    @Test func modelFlagReachesTheSummarizerAndStdinSourceWorks() throws {
+        let folder = try CLIRunner.sandbox()
+        let config = """
+            {
+              "source": {"type": "stdin"},
+              "fetcher": {"type": "file"},
+              "extractor": {"type": "plainText"},
+              "summarizer": {"type": "mock"},
+              "sinks": [{"type": "stdout", "format": "jsonl"}],
+              "deadLetter": {"type": "jsonl", "path": "out/failed.jsonl"}
+            }
+            """
+        try config.write(to: folder.appendingPathComponent("stdin.json"), atomically: true, encoding: .utf8)
+        let input = "Examples/pages/week9-recap.html\nExamples/pages/column-analysis.html\n"
+        let result = try CLIRunner.run(["run", "--config", "stdin.json", "--model", "mock-2"], in: folder, stdin: input)
+        #expect(result.status == 0, "stderr: \(result.stderr)")
+        let lines = result.stdout.split(separator: "\n")
+        #expect(lines.count == 2)
+        #expect(lines.allSatisfy { $0.contains("\"llm_model\":\"mock-2\"") })
+    }
+}
