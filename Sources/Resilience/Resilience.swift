@@ -4,10 +4,33 @@ import SummarizerCore
 /// concurrency limit, and the default chain each role gets.
 public enum Resilience {
     /// Every middleware plugin of this module.
-    public static let plugins: [Plugin] = []
+    public static let plugins: [Plugin] = [
+        RetryMiddleware.plugin,
+        CircuitBreakerMiddleware.plugin,
+        RateLimitMiddleware.plugin,
+        TimeoutMiddleware.plugin,
+        ConcurrencyLimitMiddleware.plugin,
+    ]
+
+    /// The chains a stage gets when its config lists no middleware (DESIGN §5): the fetcher
+    /// retries and breaks per domain; the summarizer retries (honouring server hints) under a
+    /// 60-per-minute limit; sinks retry.
+    public static let defaultChains: [PluginRole: [JSONValue]] = [
+        .fetcher: [
+            .object(["type": .string("retry"), "maxAttempts": .number(3), "baseDelaySeconds": .number(1)]),
+            .object(["type": .string("circuitBreaker"), "key": .string("domain")]),
+        ],
+        .summarizer: [
+            .object(["type": .string("retry"), "maxAttempts": .number(3), "baseDelaySeconds": .number(2)]),
+            .object(["type": .string("rateLimit"), "requestsPerMinute": .number(60), "burst": .number(5)]),
+        ],
+        .sink: [.object(["type": .string("retry"), "maxAttempts": .number(3), "baseDelaySeconds": .number(1)])],
+        .deadLetter: [.object(["type": .string("retry"), "maxAttempts": .number(3), "baseDelaySeconds": .number(1)])],
+    ]
 
     /// Adds the middleware plugins and the roles' default chains to `registry`.
     public static func register(in registry: inout PluginRegistry) {
         for plugin in plugins { registry.register(plugin) }
+        for (role, chain) in defaultChains { registry.setDefaultMiddleware(for: role, chain) }
     }
 }

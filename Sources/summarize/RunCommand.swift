@@ -75,7 +75,9 @@ struct RunCommand: AsyncParsableCommand {
         var logger = Logger(label: "summarize") { StreamLogHandler.standardError(label: $0) }
         logger.logLevel = verbose ? .debug : config.run.logLevel
 
-        let environment = PluginEnvironment(logger: logger, baseDirectory: config.baseDirectory, runOptions: options)
+        let metrics = RunMetrics()
+        let environment = PluginEnvironment(
+            logger: logger, baseDirectory: config.baseDirectory, runOptions: options, metrics: metrics)
         let pipeline: Pipeline
         do {
             pipeline = try PipelineBuilder(registry: registry).build(config, environment: environment)
@@ -86,7 +88,7 @@ struct RunCommand: AsyncParsableCommand {
 
         let previewFormat = config.sinks.first { $0.type == "stdout" }?.config.string("format").flatMap(StdoutSink.Format.init)
         let orchestrator = Orchestrator(
-            pipeline: pipeline, settings: config.run, options: options, logger: logger,
+            pipeline: pipeline, settings: config.run, options: options, logger: logger, metrics: metrics,
             preview: dryRun ? StdoutSink(format: previewFormat ?? .text) : nil)
         logger.info(
             "starting",

@@ -80,7 +80,7 @@ struct TagMiddleware: StageMiddleware {
     var label: String
     var trace: TraceLog? = nil
 
-    func handle<Output: Sendable>(_ call: StageCall, next: (StageCall) async throws -> Output) async throws -> Output {
+    func handle<Output: Sendable>(_ call: StageCall, next: @Sendable (StageCall) async throws -> Output) async throws -> Output {
         trace?.append("enter \(label)")
         defer { trace?.append("leave \(label)") }
         return try await next(call)

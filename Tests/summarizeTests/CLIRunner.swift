@@ -37,7 +37,10 @@ struct CLIRunner {
         process.arguments = arguments
         process.currentDirectoryURL = directory
         var env = ProcessInfo.processInfo.environment
-        for key in ["GEMINI_API_KEY", "BATCH_SIZE", "LOG_LEVEL", "MAX_REQUESTS_PER_MINUTE", "RETRY_MAX_ATTEMPTS"] {
+        for key in [
+            "GEMINI_API_KEY", "BATCH_SIZE", "LOG_LEVEL", "MAX_REQUESTS_PER_MINUTE", "RETRY_MAX_ATTEMPTS",
+            "CIRCUIT_BREAKER_THRESHOLD", "CIRCUIT_BREAKER_TIMEOUT",
+        ] {
             env.removeValue(forKey: key)
         }
         env.merge(environment) { $1 }

@@ -85,6 +85,20 @@ struct CLITests {
         #expect(result.stdout == "ok\n")
     }
 
+    @Test func explainPrintsEveryStageWithItsChain() throws {
+        let result = try CLIRunner.run(
+            ["explain", "--config", "config.json"], in: CLIRunner.repositoryRoot, environment: ["RETRY_MAX_ATTEMPTS": "4"])
+        #expect(result.status == 0, "stderr: \(result.stderr)")
+        for stage in ["source: urlFile", "fetcher: file", "extractor: plainText", "summarizer: mock", "sinks[0]: stdout", "sinks[1]: jsonl", "deadLetter: jsonl"] {
+            #expect(result.stdout.contains(stage), "missing \(stage)")
+        }
+        #expect(result.stdout.contains(
+            "middleware (from the config): retry \"llmRetry\" (4, 2s x2, full jitter, max 30s, hints up to 120s) -> rateLimit \"llmRateLimit\" (600/min, burst 10)"))
+        #expect(result.stdout.contains("circuitBreaker \"domainBreaker\" per domain (5 failures, open 300s, 1 probe)"))
+        #expect(result.stdout.contains("maxAttempts = 4  (environment)"))
+        #expect(result.stdout.contains("concurrency = 4  (file)"))
+    }
+
     @Test func missingConfigIsAConfigurationError() throws {
         let folder = try CLIRunner.sandbox()
         let result = try CLIRunner.run(["run", "--config", "nope.json"], in: folder)

@@ -85,6 +85,8 @@ private struct Validation {
     let loader: ConfigLoader
     let baseDirectory: String
     var problems: [ConfigProblem] = []
+    /// Which stage roles list each named middleware.
+    var references: [String: Set<PluginRole>] = [:]
 
     init(loader: ConfigLoader, baseDirectory: String) {
         self.loader = loader
@@ -104,8 +106,9 @@ private struct Validation {
             unknownKey(JSONPointer.root.appending(key), key, known: ConfigLoader.sections)
         }
 
-        let middleware = validateMiddlewareSection(sections["middleware"])
-        let middlewareNames = Set(middleware.map(\.name))
+        // Middleware are validated after the stages, because which stages use a middleware
+        // decides which environment overrides apply to it; the stages need only the names.
+        let middlewareNames = Set(sections["middleware"]?.objectValue?.keys ?? [:].keys)
 
         let source = stage(sections["source"], role: .source, at: .root.appending("source"), middlewareNames)
         let fetcher = stage(sections["fetcher"], role: .fetcher, at: .root.appending("fetcher"), middlewareNames)
@@ -139,6 +142,7 @@ private struct Validation {
         case .some(let other): problem(runPointer, "expected an object, got \(other.typeName)")
         }
         let runConfig = values(runObject, spec: RunSettings.spec, at: runPointer, ignoring: [])
+        let middleware = validateMiddlewareSection(sections["middleware"])
 
         guard let source, let fetcher, let extractor, let summarizer, let deadLetter else { return nil }
         return PipelineConfig(
@@ -156,7 +160,8 @@ private struct Validation {
         }
         var result: [(name: String, stage: StageConfig)] = []
         for name in entries.keys.sorted() {
-            if let built = stage(entries[name]!, role: .middleware, at: pointer.appending(name), []) {
+            if var built = stage(entries[name]!, role: .middleware, at: pointer.appending(name), [], usedBy: references[name] ?? []) {
+                built.config.name = name
                 result.append((name, built))
             }
         }
@@ -164,7 +169,13 @@ private struct Validation {
     }
 
     /// Validates one stage object against its plugin's spec.
-    mutating func stage(_ value: JSONValue?, role: PluginRole, at pointer: JSONPointer, _ middlewareNames: Set<String>) -> StageConfig? {
+    mutating func stage(
+        _ value: JSONValue?,
+        role: PluginRole,
+        at pointer: JSONPointer,
+        _ middlewareNames: Set<String>,
+        usedBy: Set<PluginRole> = []
+    ) -> StageConfig? {
         guard let value else {
             problem(pointer, "missing required section: a \(role) object with a \"type\"")
             return nil
@@ -202,6 +213,7 @@ private struct Validation {
                     }
                     if middlewareNames.contains(name) {
                         middleware?.append(name)
+                        references[name, default: []].insert(role)
                     } else {
                         var message = "no middleware named \"\(name)\" in /middleware"
                         if let suggestion = Suggestion.closest(to: name, in: middlewareNames) {
@@ -216,8 +228,23 @@ private struct Validation {
         }
 
         let reserved: Set<String> = role == .middleware || role == .source ? ["type"] : ["type", "middleware"]
-        let config = values(object, spec: plugin.spec, at: pointer, ignoring: reserved)
-        return StageConfig(plugin: plugin, config: config, middleware: middleware)
+        let config = values(object, spec: plugin.spec, at: pointer, ignoring: reserved, usedBy: usedBy)
+        var result = StageConfig(plugin: plugin, config: config, middleware: middleware)
+        if middleware == nil, role != .middleware, role != .source {
+            result.defaultMiddleware = defaultChain(for: role, at: pointer.appending("middleware"))
+        }
+        return result
+    }
+
+    /// The role's default middleware, validated like named ones so environment overrides apply.
+    mutating func defaultChain(for role: PluginRole, at pointer: JSONPointer) -> [StageConfig] {
+        loader.registry.defaultMiddleware(for: role).compactMap { config in
+            guard let object = config.objectValue, let type = object["type"]?.stringValue,
+                let plugin = loader.registry.plugin(role: .middleware, type: type)
+            else { return nil }
+            let values = values(object, spec: plugin.spec, at: pointer, ignoring: ["type"], usedBy: [role])
+            return StageConfig(plugin: plugin, config: values, middleware: nil)
+        }
     }
 
     func typeList(_ role: PluginRole) -> String {
@@ -226,7 +253,13 @@ private struct Validation {
     }
 
     /// Checks `object`'s keys against `spec`, fills defaults, applies substitutions and overrides.
-    mutating func values(_ object: [String: JSONValue], spec: PluginSpec, at pointer: JSONPointer, ignoring reserved: Set<String>) -> PluginConfig {
+    mutating func values(
+        _ object: [String: JSONValue],
+        spec: PluginSpec,
+        at pointer: JSONPointer,
+        ignoring reserved: Set<String>,
+        usedBy: Set<PluginRole> = []
+    ) -> PluginConfig {
         var values: [String: JSONValue] = [:]
         var origins: [String: ValueOrigin] = [:]
         let known = spec.keys.map(\.name) + reserved.sorted()
@@ -241,7 +274,8 @@ private struct Validation {
             var origin = ValueOrigin.file
 
             let environment = loader.environment
-            if let variable = key.environment.first(where: { environment[$0]?.isEmpty == false }),
+            let overrides = key.environmentRoles.map { !$0.isDisjoint(with: usedBy) } ?? true
+            if overrides, let variable = key.environment.first(where: { environment[$0]?.isEmpty == false }),
                 let override = environment[variable]
             {
                 if let parsed = key.type.parse(environment: override) {

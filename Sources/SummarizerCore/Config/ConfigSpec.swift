@@ -72,6 +72,9 @@ public struct ConfigKey: Sendable, Hashable {
     public var minimum: Double?
     /// Environment variables that override the file's value, first set wins.
     public var environment: [String]
+    /// For middleware keys: the overrides apply only to middleware used by stages of these
+    /// roles (`MAX_REQUESTS_PER_MINUTE` sets the summarizer's rate limits only); `nil` means all.
+    public var environmentRoles: Set<PluginRole>?
     /// One or two sentences for `plugins describe` and the README.
     public var documentation: String
 
@@ -84,6 +87,7 @@ public struct ConfigKey: Sendable, Hashable {
         allowed allowedValues: [String]? = nil,
         minimum: Double? = nil,
         environment: [String] = [],
+        environmentRoles: Set<PluginRole>? = nil,
         doc documentation: String
     ) {
         self.name = name
@@ -94,6 +98,7 @@ public struct ConfigKey: Sendable, Hashable {
         self.allowedValues = allowedValues
         self.minimum = minimum
         self.environment = environment
+        self.environmentRoles = environmentRoles
         self.documentation = documentation
     }
 }

@@ -4,6 +4,8 @@ public struct StageConfig: Sendable {
     public var config: PluginConfig
     /// The named middleware the stage listed; `nil` when it listed none, meaning its role's default.
     public var middleware: [String]?
+    /// The role's default chain, validated like named middleware; used when ``middleware`` is `nil`.
+    public var defaultMiddleware: [StageConfig] = []
 
     public var role: PluginRole { plugin.spec.role }
     public var type: String { plugin.spec.type }

@@ -15,12 +15,21 @@ public struct PluginConfig: Sendable {
     public var pointer: JSONPointer
     public private(set) var values: [String: JSONValue]
     public private(set) var origins: [String: ValueOrigin]
+    /// The name under `/middleware`, for named middleware; `nil` otherwise.
+    public var name: String?
 
-    public init(spec: PluginSpec, pointer: JSONPointer, values: [String: JSONValue], origins: [String: ValueOrigin] = [:]) {
+    public init(
+        spec: PluginSpec,
+        pointer: JSONPointer,
+        values: [String: JSONValue],
+        origins: [String: ValueOrigin] = [:],
+        name: String? = nil
+    ) {
         self.spec = spec
         self.pointer = pointer
         self.values = values
         self.origins = origins
+        self.name = name
     }
 
     /// Sets a value, e.g. from a command-line flag.

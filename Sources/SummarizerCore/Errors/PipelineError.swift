@@ -95,6 +95,11 @@ public struct PipelineError: Error, Sendable, Hashable, CustomStringConvertible 
     public var hint: String?
     /// How long the server asked us to wait, for ``Kind/rateLimited``.
     public var retryAfter: Duration?
+    /// Whether retry middleware may try again; defaults to the kind's ``Kind/isRetryable``.
+    ///
+    /// Set it to `false` for a failure of a retryable kind that another attempt cannot fix
+    /// now, such as an open circuit breaker.
+    public var isRetryable: Bool
 
     public init(
         _ kind: Kind,
@@ -102,7 +107,8 @@ public struct PipelineError: Error, Sendable, Hashable, CustomStringConvertible 
         reason: String? = nil,
         code: String? = nil,
         hint: String? = nil,
-        retryAfter: Duration? = nil
+        retryAfter: Duration? = nil,
+        retryable: Bool? = nil
     ) {
         self.kind = kind
         self.message = message
@@ -110,6 +116,7 @@ public struct PipelineError: Error, Sendable, Hashable, CustomStringConvertible 
         self.code = code
         self.hint = hint
         self.retryAfter = retryAfter
+        self.isRetryable = retryable ?? kind.isRetryable
     }
 
     public var description: String {

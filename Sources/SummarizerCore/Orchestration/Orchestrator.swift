@@ -52,6 +52,28 @@ public struct Orchestrator: Sendable {
 
     /// Runs the pipeline to the end of its source, a limit, or a reason to stop.
     public func run() async -> RunReport {
+        guard !pipeline.services.isEmpty else { return await runItems() }
+        return await withTaskGroup(of: RunReport?.self) { group in
+            for service in pipeline.services {
+                group.addTask {
+                    await service.run()
+                    return nil
+                }
+            }
+            group.addTask { await runItems() }
+            var report = RunReport()
+            while let result = await group.next() {
+                if let result {
+                    report = result
+                    // The items are done: the services have nothing left to serve.
+                    group.cancelAll()
+                }
+            }
+            return report
+        }
+    }
+
+    func runItems() async -> RunReport {
         let stopwatch = Stopwatch(clock)
         var progress = Progress()
         progress.report.dryRun = options.dryRun
@@ -185,7 +207,7 @@ public struct Orchestrator: Sendable {
         role: PluginRole,
         item: WorkItem,
         logger: Logger,
-        _ body: (Component, StageContext) async throws -> Output
+        _ body: @Sendable (Component, StageContext) async throws -> Output
     ) async -> Result<Output, StageFailure> {
         let context = context(logger: logger)
         do {

@@ -19,6 +19,8 @@ public struct Pipeline: Sendable {
     public var summarizer: PipelineStage<any Summarizer>
     public var sinks: [PipelineStage<any Sink>]
     public var deadLetter: PipelineStage<any DeadLetterSink>
+    /// Background services the stages need while the run lasts.
+    public var services: [any PipelineService]
 
     public init(
         source: PipelineStage<any ItemSource>,
@@ -26,7 +28,8 @@ public struct Pipeline: Sendable {
         extractor: PipelineStage<any ContentExtractor>,
         summarizer: PipelineStage<any Summarizer>,
         sinks: [PipelineStage<any Sink>],
-        deadLetter: PipelineStage<any DeadLetterSink>
+        deadLetter: PipelineStage<any DeadLetterSink>,
+        services: [any PipelineService] = []
     ) {
         self.source = source
         self.fetcher = fetcher
@@ -34,5 +37,6 @@ public struct Pipeline: Sendable {
         self.summarizer = summarizer
         self.sinks = sinks
         self.deadLetter = deadLetter
+        self.services = services
     }
 }

@@ -20,23 +20,24 @@ public struct PipelineBuilder: Sendable {
     public func build(_ config: PipelineConfig, environment: PluginEnvironment) throws(ConfigError) -> Pipeline {
         var problems: [ConfigProblem] = []
         var named: [String: any StageMiddleware] = [:]
-        for (name, stage) in config.middleware {
+
+        func chain(for stage: StageConfig) -> MiddlewareChain {
+            guard let names = stage.middleware else {
+                return MiddlewareChain(stage.defaultMiddleware.compactMap { build(middleware: $0) })
+            }
+            return MiddlewareChain(names.compactMap { named[$0] })
+        }
+
+        func build(middleware stage: StageConfig) -> (any StageMiddleware)? {
+            guard case .middleware(let make) = stage.plugin.factory else { return nil }
             do {
-                if case .middleware(let make) = stage.plugin.factory {
-                    named[name] = try make(stage.config, environment)
-                }
+                return try make(stage.config, environment)
             } catch let error as ConfigError {
                 problems += error.problems
             } catch {
                 problems.append(ConfigProblem(stage.pointer, String(describing: error)))
             }
-        }
-
-        func chain(for stage: StageConfig) -> MiddlewareChain {
-            guard let names = stage.middleware else {
-                return defaultChain(for: stage, environment: environment, problems: &problems)
-            }
-            return MiddlewareChain(names.compactMap { named[$0] })
+            return nil
         }
 
         func make<Component>(_ stage: StageConfig, _ extract: (Plugin.Factory) -> ((PluginConfig, PluginEnvironment) throws -> Component)?) -> PipelineStage<Component>? {
@@ -49,6 +50,10 @@ public struct PipelineBuilder: Sendable {
                 problems.append(ConfigProblem(stage.pointer, String(describing: error)))
             }
             return nil
+        }
+
+        for (name, stage) in config.middleware {
+            named[name] = build(middleware: stage)
         }
 
         let source = make(config.source) { if case .source(let f) = $0 { f } else { nil } }
@@ -65,33 +70,6 @@ public struct PipelineBuilder: Sendable {
         }
         return Pipeline(
             source: source, fetcher: fetcher, extractor: extractor, summarizer: summarizer, sinks: sinks,
-            deadLetter: deadLetter)
-    }
-
-    /// The role's default middleware, built from the registry's default configs.
-    func defaultChain(for stage: StageConfig, environment: PluginEnvironment, problems: inout [ConfigProblem]) -> MiddlewareChain {
-        var chain: [any StageMiddleware] = []
-        for config in registry.defaultMiddleware(for: stage.role) {
-            guard let object = config.objectValue, let type = object["type"]?.stringValue,
-                let plugin = registry.plugin(role: .middleware, type: type),
-                case .middleware(let make) = plugin.factory
-            else { continue }
-            var values: [String: JSONValue] = [:]
-            var origins: [String: ValueOrigin] = [:]
-            for key in plugin.spec.keys {
-                if let value = object[key.name] ?? key.defaultValue {
-                    values[key.name] = value
-                    origins[key.name] = .default
-                }
-            }
-            let pluginConfig = PluginConfig(
-                spec: plugin.spec, pointer: stage.pointer.appending("middleware"), values: values, origins: origins)
-            do {
-                chain.append(try make(pluginConfig, environment))
-            } catch {
-                problems.append(ConfigProblem(stage.pointer.appending("middleware"), String(describing: error)))
-            }
-        }
-        return MiddlewareChain(chain)
+            deadLetter: deadLetter, services: environment.services.all)
     }
 }

@@ -8,12 +8,25 @@ public struct PluginEnvironment: Sendable {
     public var baseDirectory: String
     /// Command-line options for the plugins that declared they honour them.
     public var runOptions: RunOptions
+    /// Where factories register background services and objects shared across the run.
+    public var services: ServiceCollector
+    /// The run's metrics, for middleware that count (retries, breaker changes, waits).
+    public var metrics: RunMetrics
 
-    public init(logger: Logger, clock: any Clock<Duration> = ContinuousClock(), baseDirectory: String, runOptions: RunOptions = RunOptions()) {
+    public init(
+        logger: Logger,
+        clock: any Clock<Duration> = ContinuousClock(),
+        baseDirectory: String,
+        runOptions: RunOptions = RunOptions(),
+        services: ServiceCollector = ServiceCollector(),
+        metrics: RunMetrics = RunMetrics()
+    ) {
         self.logger = logger
         self.clock = clock
         self.baseDirectory = baseDirectory
         self.runOptions = runOptions
+        self.services = services
+        self.metrics = metrics
     }
 }
 

@@ -39,10 +39,12 @@ public struct StageCall: Sendable {
 ///
 /// A plugin never knows middleware exists: the orchestrator runs every stage call through its
 /// chain. One method, generic in the stage's output, so one middleware serves every stage.
+/// `next` is `@Sendable` so that a middleware may run it in a child task (a timeout does).
+/// The description says what the middleware does with its parameters, for `summarize explain`.
 public protocol StageMiddleware: Sendable, CustomStringConvertible {
     func handle<Output: Sendable>(
         _ call: StageCall,
-        next: (StageCall) async throws -> Output
+        next: @Sendable (StageCall) async throws -> Output
     ) async throws -> Output
 }
 
@@ -57,7 +59,7 @@ public struct MiddlewareChain: Sendable, CustomStringConvertible {
     /// Runs `body` inside every middleware of the chain.
     public func run<Output: Sendable>(
         _ call: StageCall,
-        _ body: (StageCall) async throws -> Output
+        _ body: @Sendable (StageCall) async throws -> Output
     ) async throws -> Output {
         try await run(call, from: middleware[...], body)
     }
@@ -65,7 +67,7 @@ public struct MiddlewareChain: Sendable, CustomStringConvertible {
     private func run<Output: Sendable>(
         _ call: StageCall,
         from remaining: ArraySlice<any StageMiddleware>,
-        _ body: (StageCall) async throws -> Output
+        _ body: @Sendable (StageCall) async throws -> Output
     ) async throws -> Output {
         guard let first = remaining.first else { return try await body(call) }
         return try await first.handle(call) { inner in

@@ -1,0 +1,78 @@
+import Logging
+import SummarizerCore
+
+/// Takes a token from a shared bucket before every attempt (`rateLimit`).
+///
+/// Placed inside a retry, every retry takes a token too, so a struggling backend is not
+/// hammered faster than the configured rate.
+public struct RateLimitMiddleware: StageMiddleware {
+    public let bucket: TokenBucket
+    let name: String?
+    let rateDescription: String
+    let metrics: RunMetrics
+
+    public init(bucket: TokenBucket, name: String?, rateDescription: String, metrics: RunMetrics) {
+        self.bucket = bucket
+        self.name = name
+        self.rateDescription = rateDescription
+        self.metrics = metrics
+    }
+
+    public func handle<Output: Sendable>(
+        _ call: StageCall,
+        next: @Sendable (StageCall) async throws -> Output
+    ) async throws -> Output {
+        let waited = try await bucket.acquire()
+        if waited > .zero {
+            metrics.increment("rate_limit_waits")
+            metrics.increment("rate_limit_wait_ms", by: Int(waited.seconds * 1000))
+            call.context.logger.debug(
+                "waited for the rate limit", metadata: ["limit": "\(name ?? "rateLimit")", "seconds": "\(waited.seconds)"])
+        }
+        return try await next(call)
+    }
+
+    public var description: String {
+        "rateLimit" + (name.map { " \"\($0)\"" } ?? "") + " (\(rateDescription), burst \(bucket.burst))"
+    }
+
+    /// The `rateLimit` middleware plugin.
+    public static let plugin = Plugin(
+        PluginSpec(
+            type: "rateLimit", role: .middleware,
+            summary: "Token bucket shared by every stage that names it; every attempt, retries included, takes a token.",
+            keys: [
+                ConfigKey(
+                    "requestsPerMinute", .number, minimum: 0.001, environment: ["MAX_REQUESTS_PER_MINUTE"],
+                    environmentRoles: [.summarizer],
+                    doc: "Sustained rate per minute; MAX_REQUESTS_PER_MINUTE overrides it for the summarizer's limits."),
+                ConfigKey("requestsPerSecond", .number, minimum: 0.001, doc: "Sustained rate per second (instead of per minute)."),
+                ConfigKey("burst", .integer, default: .number(1), minimum: 1, doc: "Requests allowed at once after an idle period."),
+            ]),
+        .middleware { config, environment in
+            // An environment override of the per-minute rate replaces whatever rate the file set.
+            let perMinute = config.double("requestsPerMinute")
+            let perSecond = config.origins["requestsPerMinute"] == .environment ? nil : config.double("requestsPerSecond")
+            let rate: Double
+            let text: String
+            switch (perMinute, perSecond) {
+            case (let minute?, nil):
+                rate = minute / 60
+                text = "\(format(minute))/min"
+            case (nil, let second?):
+                rate = second
+                text = "\(format(second))/s"
+            case (nil, nil):
+                throw config.problem("requestsPerMinute", "set requestsPerMinute or requestsPerSecond")
+            case (.some, .some):
+                throw config.problem("requestsPerSecond", "set requestsPerMinute or requestsPerSecond, not both")
+            }
+            let bucket = TokenBucket(requestsPerSecond: rate, burst: config.int("burst")!, clock: RunClock(environment.clock))
+            return RateLimitMiddleware(bucket: bucket, name: config.name, rateDescription: text, metrics: environment.metrics)
+        }
+    )
+}
+
+func format(_ value: Double) -> String {
+    value == value.rounded() ? String(Int(value)) : String(value)
+}

@@ -1,0 +1,55 @@
+import Foundation
+import SummarizerCore
+
+/// When and how long to wait before another attempt.
+public struct RetryPolicy: Sendable, Hashable {
+    /// How the computed backoff is randomized.
+    public struct Jitter: Sendable, Hashable, CustomStringConvertible {
+        private enum Base: String, Sendable, Hashable {
+            case full, none
+        }
+        private let base: Base
+        private init(_ base: Base) { self.base = base }
+
+        /// A uniform delay between zero and the computed backoff: spreads retries of many
+        /// callers that failed together, so they don't return together.
+        public static let full = Jitter(.full)
+        /// Exactly the computed backoff.
+        public static let none = Jitter(.none)
+
+        public init?(name: String) {
+            guard let base = Base(rawValue: name.lowercased()) else { return nil }
+            self.base = base
+        }
+
+        public var description: String { base == .full ? "full jitter" : "no jitter" }
+    }
+
+    /// Attempts in all, the first included.
+    public var maxAttempts = 3
+    /// The delay after the first failed attempt.
+    public var baseDelay: Duration = .seconds(1)
+    /// Each further delay is the previous one times this.
+    public var multiplier = 2.0
+    /// The longest computed delay.
+    public var maxDelay: Duration = .seconds(30)
+    public var jitter = Jitter.full
+    /// A server's wait hint longer than this fails the item instead of stalling the run.
+    public var maxRetryAfter: Duration = .seconds(120)
+
+    public init() {}
+
+    /// The backoff before attempt `failedAttempt + 1`, before jitter.
+    public func backoff(afterAttempt failedAttempt: Int) -> Duration {
+        let exponent = Double(max(0, failedAttempt - 1))
+        let seconds = baseDelay.seconds * pow(multiplier, exponent)
+        return min(maxDelay, .seconds(fromConfig: min(seconds, maxDelay.seconds)))
+    }
+
+    /// The delay before the next attempt; `random` is uniform in [0, 1).
+    public func delay(afterAttempt failedAttempt: Int, random: Double) -> Duration {
+        let backoff = backoff(afterAttempt: failedAttempt)
+        guard jitter == .full else { return backoff }
+        return .seconds(fromConfig: backoff.seconds * min(max(random, 0), 1))
+    }
+}

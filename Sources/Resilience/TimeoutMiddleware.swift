@@ -1,0 +1,67 @@
+import SummarizerCore
+
+/// Bounds each attempt's time (`timeout`): the stage's work is cancelled, not abandoned.
+///
+/// The attempt runs in a child task that the run's shared ``DeadlineScheduler`` cancels at
+/// the deadline; the attempt then fails as `transient` with reason `timeout`, so a retry
+/// around it may try again. Work that ignores cancellation and finishes anyway keeps its result.
+public struct TimeoutMiddleware: StageMiddleware {
+    public let timeout: Duration
+    let scheduler: DeadlineScheduler
+    let clock: RunClock
+    let name: String?
+
+    public init(timeout: Duration, scheduler: DeadlineScheduler, clock: RunClock, name: String? = nil) {
+        self.timeout = timeout
+        self.scheduler = scheduler
+        self.clock = clock
+        self.name = name
+    }
+
+    public func handle<Output: Sendable>(
+        _ call: StageCall,
+        next: @Sendable (StageCall) async throws -> Output
+    ) async throws -> Output {
+        let deadline = clock.now + timeout
+        let scheduler = scheduler
+        let timeout = timeout
+        return try await withoutActuallyEscaping(next) { next in
+            try await withThrowingTaskGroup(of: Output.self) { group in
+                group.addTask {
+                    let id = withUnsafeCurrentTask { task in
+                        scheduler.register(deadline: deadline, handle: .init(task: task!))
+                    }
+                    do {
+                        let output = try await next(call)
+                        _ = scheduler.complete(id)
+                        return output
+                    } catch {
+                        guard scheduler.complete(id) else { throw error }
+                        throw PipelineError(
+                            .transient, "the \(call.role) stage timed out after \(timeout.shortDescription)", reason: "timeout")
+                    }
+                }
+                return try await group.next()!
+            }
+        }
+    }
+
+    public var description: String {
+        "timeout" + (name.map { " \"\($0)\"" } ?? "") + " (\(timeout.shortDescription) per attempt)"
+    }
+
+    /// The `timeout` middleware plugin.
+    public static let plugin = Plugin(
+        PluginSpec(
+            type: "timeout", role: .middleware,
+            summary: "Cancels an attempt that takes longer than the limit; the attempt fails as transient (timeout).",
+            keys: [ConfigKey("seconds", .number, required: true, minimum: 0.001, doc: "The limit per attempt.")]),
+        .middleware { config, environment in
+            let clock = environment.services.shared("resilience.clock") { RunClock(environment.clock) }
+            let scheduler = environment.services.shared("resilience.deadlines") { DeadlineScheduler(clock: clock) }
+            return TimeoutMiddleware(
+                timeout: .seconds(fromConfig: config.double("seconds")!), scheduler: scheduler, clock: clock,
+                name: config.name)
+        }
+    )
+}
