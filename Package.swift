@@ -7,6 +7,7 @@ let package = Package(
     platforms: [.macOS(.v15)],
     products: [
         .executable(name: "summarize", targets: ["summarize"]),
+        .executable(name: "summarize-bench", targets: ["summarize-bench"]),
         .library(name: "SummarizerCore", targets: ["SummarizerCore"]),
         .library(name: "SummarizerTesting", targets: ["SummarizerTesting"]),
         .plugin(name: "ValidateConfig", targets: ["ValidateConfig"]),
@@ -54,6 +55,16 @@ let package = Package(
                 "HTMLExtraction",
                 "WebFetch",
                 "Builtins",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        // Benchmark programs: they print figures; performance is never asserted in tests.
+        .executableTarget(
+            name: "summarize-bench",
+            dependencies: [
+                "SummarizerCore",
+                "Resilience",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]

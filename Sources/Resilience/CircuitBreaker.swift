@@ -84,11 +84,11 @@ public final class CircuitBreaker: Sendable {
 
     /// Admits a call for `key`, or fails at once while the breaker is open.
     public func enter(_ key: String) throws(PipelineError) -> Permit {
-        let now = clock.now
         var changed: Status?
-        let result: Result<Permit, PipelineError> = states.withLock { states in
-            var state = states[key, default: KeyState()]
-            defer { states[key] = state }
+        let result: Result<Permit, PipelineError> = withState(key) { state in
+            // The clock is read only off the fast path: a closed breaker needs no time.
+            if state.status == .closed { return .success(.normal) }
+            let now = clock.now
             switch state.status {
             case .closed:
                 return .success(.normal)
@@ -114,11 +114,8 @@ public final class CircuitBreaker: Sendable {
 
     /// Records how an admitted call ended.
     public func exit(_ key: String, permit: Permit, outcome: Outcome, error: String = "") {
-        let now = clock.now
         var change: (Status, String)?
-        states.withLock { states in
-            var state = states[key, default: KeyState()]
-            defer { states[key] = state }
+        withState(key) { state in
             switch (state.status, permit) {
             case (.closed, .normal):
                 guard outcome != .ignored else { return }
@@ -130,7 +127,7 @@ public final class CircuitBreaker: Sendable {
                 state.consecutiveFailures += 1
                 state.lastError = error
                 if let reason = tripReason(state) {
-                    open(&state, now: now)
+                    open(&state, now: clock.now)
                     change = (.open, reason)
                 }
             case (.halfOpen, .probe):
@@ -144,7 +141,7 @@ public final class CircuitBreaker: Sendable {
                     }
                 case .failure:
                     state.lastError = error
-                    open(&state, now: now)
+                    open(&state, now: clock.now)
                     change = (.open, "a probe failed: \(error)")
                 case .ignored:
                     break
@@ -155,6 +152,11 @@ public final class CircuitBreaker: Sendable {
             }
         }
         if let (status, reason) = change { report(key, status, reason: reason) }
+    }
+
+    /// Runs `body` on the state of `key` in place, under the lock.
+    private func withState<R>(_ key: String, _ body: (inout KeyState) -> R) -> R {
+        states.withLock { states in body(&states[key, default: KeyState()]) }
     }
 
     private func recordInWindow(_ state: inout KeyState, failed: Bool) {

@@ -59,7 +59,15 @@ public final class DeadlineScheduler: PipelineService {
 
     /// Removes an entry; returns whether its deadline fired.
     func complete(_ id: Int) -> Bool {
-        state.withLock { $0.entries.removeValue(forKey: id)?.fired ?? false }
+        state.withLock { state in
+            let fired = state.entries.removeValue(forKey: id)?.fired ?? false
+            // Completed entries stay in the heap until popped; rebuild it when they dominate,
+            // so memory follows the calls in flight, not the calls per timeout period.
+            if state.heap.count > 64, state.heap.count > 4 * state.entries.count {
+                state.heap = DeadlineHeap(state.entries.map { ($0.value.deadline, $0.key) })
+            }
+            return fired
+        }
     }
 
     /// Entries still registered, for tests.
@@ -125,6 +133,15 @@ public final class DeadlineScheduler: PipelineService {
 /// A binary min-heap of (deadline, id).
 struct DeadlineHeap {
     private var items: [(Duration, Int)] = []
+
+    init() {}
+
+    /// A heap of `entries`.
+    init(_ entries: [(Duration, Int)]) {
+        items = entries.sorted { $0.0 < $1.0 }
+    }
+
+    var count: Int { items.count }
 
     func peek() -> (Duration, Int)? { items.first }
 

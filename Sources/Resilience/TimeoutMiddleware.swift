@@ -23,26 +23,36 @@ public struct TimeoutMiddleware: StageMiddleware {
         next: @Sendable (StageCall) async throws -> Output
     ) async throws -> Output {
         let deadline = clock.now + timeout
-        let scheduler = scheduler
-        let timeout = timeout
         return try await withoutActuallyEscaping(next) { next in
+            // The attempt runs in a child task that the scheduler cancels, never the caller, so
+            // a retry around the timeout can still try again. The child starts immediately on
+            // this thread, so an attempt that does not suspend costs no thread hop.
             try await withThrowingTaskGroup(of: Output.self) { group in
-                group.addTask {
-                    let id = withUnsafeCurrentTask { task in
-                        scheduler.register(deadline: deadline, handle: .init(task: task!))
-                    }
-                    do {
-                        let output = try await next(call)
-                        _ = scheduler.complete(id)
-                        return output
-                    } catch {
-                        guard scheduler.complete(id) else { throw error }
-                        throw PipelineError(
-                            .transient, "the \(call.role) stage timed out after \(timeout.shortDescription)", reason: "timeout")
-                    }
+                group.addImmediateTask {
+                    try await Self.attempt(next, call, deadline: deadline, scheduler: scheduler, timeout: timeout)
                 }
                 return try await group.next()!
             }
+        }
+    }
+
+    private static func attempt<Output: Sendable>(
+        _ next: @Sendable (StageCall) async throws -> Output,
+        _ call: StageCall,
+        deadline: Duration,
+        scheduler: DeadlineScheduler,
+        timeout: Duration
+    ) async throws -> Output {
+        let id = withUnsafeCurrentTask { task in
+            scheduler.register(deadline: deadline, handle: .init(task: task!))
+        }
+        do {
+            let output = try await next(call)
+            _ = scheduler.complete(id)
+            return output
+        } catch {
+            guard scheduler.complete(id) else { throw error }
+            throw PipelineError(.transient, "the \(call.role) stage timed out after \(timeout.shortDescription)", reason: "timeout")
         }
     }
 

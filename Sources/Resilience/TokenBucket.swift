@@ -27,15 +27,17 @@ public final class TokenBucket: Sendable {
 
     private var tolerance: Duration { interval * (burst - 1) }
 
-    /// Reserves the next grant and returns its time, plus the schedule it leaves behind.
-    private func reserve() -> (grant: Duration, after: Duration) {
+    /// Reserves the next grant; returns its time, the time of the reservation and the
+    /// schedule it leaves behind.
+    private func reserve() -> (grant: Duration, now: Duration, after: Duration) {
         theoreticalArrival.withLock { arrival in
+            // Read under the lock: a time read before it could be older than the schedule.
             let now = clock.now
             let current = max(arrival ?? now, now)
             let grant = max(now, current - tolerance)
             let after = current + interval
             arrival = after
-            return (grant, after)
+            return (grant, now, after)
         }
     }
 
@@ -45,8 +47,7 @@ public final class TokenBucket: Sendable {
     /// - Throws: `CancellationError` if the task is cancelled while waiting.
     @discardableResult
     public func acquire() async throws -> Duration {
-        let (grant, after) = reserve()
-        let now = clock.now
+        let (grant, now, after) = reserve()
         guard grant > now else { return .zero }
         do {
             try await clock.sleep(until: grant)

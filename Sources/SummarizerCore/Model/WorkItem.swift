@@ -60,7 +60,30 @@ public struct WorkItem: Sendable, Hashable, Codable {
 
 extension WorkItem {
     /// The host of the item's URL, lowercased; used to key per-domain policies.
+    ///
+    /// A plain scan of the authority rather than a full URL parse: it runs on every call
+    /// through a per-domain breaker or bulkhead.
     public var host: String? {
-        URLComponents(string: url)?.host?.lowercased()
+        guard let schemeEnd = url.utf8.firstIndex(of: UInt8(ascii: ":")),
+            url.utf8[schemeEnd...].starts(with: "://".utf8)
+        else { return nil }
+        let authorityStart = url.utf8.index(schemeEnd, offsetBy: 3)
+        let rest = url.utf8[authorityStart...]
+        let authorityEnd = rest.firstIndex { $0 == UInt8(ascii: "/") || $0 == UInt8(ascii: "?") || $0 == UInt8(ascii: "#") }
+            ?? rest.endIndex
+        var authority = rest[..<authorityEnd]
+        if let at = authority.lastIndex(of: UInt8(ascii: "@")) {
+            authority = authority[authority.index(after: at)...]
+        }
+        var hostEnd = authority.endIndex
+        if authority.first == UInt8(ascii: "[") {
+            // An IPv6 literal: the host runs to the closing bracket.
+            if let close = authority.firstIndex(of: UInt8(ascii: "]")) { hostEnd = authority.index(after: close) }
+        } else if let colon = authority.lastIndex(of: UInt8(ascii: ":")) {
+            hostEnd = colon
+        }
+        let host = authority[..<hostEnd]
+        guard !host.isEmpty else { return nil }
+        return String(decoding: host, as: UTF8.self).lowercased()
     }
 }
