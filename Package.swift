@@ -15,6 +15,10 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
+        // The HTTP fetcher's client; its NIO dependencies also serve the test kit's local servers.
+        .package(url: "https://github.com/swift-server/async-http-client", from: "1.24.0"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.80.0"),
+        .package(url: "https://github.com/apple/swift-nio-extras", from: "1.24.0"),
     ],
     targets: [
         // The core knows no provider: domain model, stage protocols, registry, config, orchestrator.
@@ -37,7 +41,15 @@ let package = Package(
         ),
         .target(
             name: "WebFetch",
-            dependencies: ["SummarizerCore", .product(name: "Logging", package: "swift-log")]
+            dependencies: [
+                "SummarizerCore",
+                "Resilience",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOHTTPCompression", package: "swift-nio-extras"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
         ),
         .target(
             name: "Builtins",
@@ -45,7 +57,13 @@ let package = Package(
         ),
         .target(
             name: "SummarizerTesting",
-            dependencies: ["SummarizerCore", .product(name: "Logging", package: "swift-log")]
+            dependencies: [
+                "SummarizerCore",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+            ]
         ),
         .executableTarget(
             name: "summarize",
@@ -91,7 +109,8 @@ let package = Package(
         ),
         .testTarget(
             name: "WebFetchTests",
-            dependencies: ["WebFetch", "SummarizerCore", "SummarizerTesting"]
+            dependencies: ["WebFetch", "SummarizerCore", "SummarizerTesting", "Resilience"],
+            resources: [.copy("Fixtures")]
         ),
         .testTarget(
             name: "BuiltinsTests",

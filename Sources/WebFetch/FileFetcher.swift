@@ -76,7 +76,7 @@ public struct FileFetcher: Fetcher {
 
 /// The fetcher plugins of this module.
 public enum WebFetch {
-    public static let plugins: [Plugin] = [FileFetcher.plugin]
+    public static let plugins: [Plugin] = [HTTPFetcher.plugin, FileFetcher.plugin]
 
     public static func register(in registry: inout PluginRegistry) {
         for plugin in plugins { registry.register(plugin) }

@@ -1,4 +1,5 @@
 import Foundation
+import SummarizerTesting
 import Testing
 
 @Suite("summarize CLI, end to end")
@@ -153,5 +154,63 @@ struct CLITests {
         let lines = result.stdout.split(separator: "\n")
         #expect(lines.count == 2)
         #expect(lines.allSatisfy { $0.contains("\"llm_model\":\"mock-2\"") })
+    }
+}
+
+@Suite("summarize CLI with the http fetcher")
+struct HTTPFetcherCLITests {
+    func config(allow: [String]?) -> String {
+        let allowKey = allow.map { ", \"allowAddresses\": [\($0.map { "\"\($0)\"" }.joined(separator: ", "))]" } ?? ""
+        return """
+            {
+              "source": {"type": "urlFile", "path": "urls.txt"},
+              "fetcher": {"type": "http", "timeoutSeconds": 5\(allowKey)},
+              "extractor": {"type": "plainText"},
+              "summarizer": {"type": "mock", "middleware": []},
+              "sinks": [{"type": "jsonl", "path": "out/summaries.jsonl"}],
+              "deadLetter": {"type": "jsonl", "path": "out/failed.jsonl"}
+            }
+            """
+    }
+
+    @Test func theAddressPolicyRefusesMetadataAndLoopbackUnlessAllowed() async throws {
+        let page = try String(contentsOf: CLIRunner.repositoryRoot.appendingPathComponent("Examples/pages/week9-recap.html"), encoding: .utf8)
+        let server = try await LocalPageServer.start(routes: ["/page.html": .page(page)])
+        defer { Task { try await server.shutdown() } }
+        let folder = try CLIRunner.sandbox()
+        try "http://169.254.169.254/latest/meta-data/\n\(server.url("/page.html"))\n"
+            .write(to: folder.appendingPathComponent("urls.txt"), atomically: true, encoding: .utf8)
+
+        try config(allow: nil).write(to: folder.appendingPathComponent("http.json"), atomically: true, encoding: .utf8)
+        let refused = try CLIRunner.run(["run", "--config", "http.json"], in: folder)
+        #expect(refused.status == 1, "stderr: \(refused.stderr)")
+        let failures = try String(contentsOf: folder.appendingPathComponent("out/failed.jsonl"), encoding: .utf8)
+            .split(separator: "\n").compactMap { try JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any] }
+        #expect(failures.count == 2)
+        #expect(failures.allSatisfy { $0["error_kind"] as? String == "blocked" && $0["reason"] as? String == "address-policy" })
+        #expect(failures.contains { ($0["message"] as? String)?.contains("link-local address 169.254.169.254") == true })
+        #expect(failures.contains { ($0["message"] as? String)?.contains("loopback address 127.0.0.1") == true })
+        #expect(server.requestCount == 0)
+
+        try FileManager.default.removeItem(at: folder.appendingPathComponent("out"))
+        try config(allow: ["127.0.0.1/32"]).write(to: folder.appendingPathComponent("http.json"), atomically: true, encoding: .utf8)
+        let allowed = try CLIRunner.run(["run", "--config", "http.json"], in: folder)
+        #expect(allowed.status == 1)
+        let records = try String(contentsOf: folder.appendingPathComponent("out/summaries.jsonl"), encoding: .utf8).split(separator: "\n")
+        #expect(records.count == 1)
+        #expect(records.first?.contains("\"fetch_method\":\"direct\"") == true)
+        #expect(records.first?.contains("Pioneers") == true)
+        let stillRefused = try String(contentsOf: folder.appendingPathComponent("out/failed.jsonl"), encoding: .utf8)
+        #expect(stillRefused.contains("169.254.169.254"))
+        #expect(!stillRefused.contains("127.0.0.1"))
+    }
+
+    @Test func aBadAllowListEntryIsAConfigurationError() throws {
+        let folder = try CLIRunner.sandbox()
+        try "".write(to: folder.appendingPathComponent("urls.txt"), atomically: true, encoding: .utf8)
+        try config(allow: ["127.0.0.1/32", "localhost"]).write(to: folder.appendingPathComponent("http.json"), atomically: true, encoding: .utf8)
+        let result = try CLIRunner.run(["run", "--config", "http.json"], in: folder)
+        #expect(result.status == 78)
+        #expect(result.stderr.contains("/fetcher/allowAddresses/1"))
     }
 }

@@ -1,0 +1,431 @@
+import AsyncHTTPClient
+import Foundation
+import Logging
+import NIOCore
+import NIOHTTP1
+import NIOHTTPCompression
+import Resilience
+import SummarizerCore
+import Synchronization
+
+/// Fetches pages over HTTP(S) with AsyncHTTPClient (`http`): pooled, bounded, charset-correct,
+/// aware of blocked pages, and guarded by an ``AddressPolicy``.
+///
+/// One client serves the whole run; it is made on first use and shut down when the run ends
+/// (the fetcher is a ``PipelineService``). Redirects are followed here rather than by the
+/// client, so the address policy checks every hop before it is requested.
+public final class HTTPFetcher: Fetcher, PipelineService {
+    /// The fetcher's settings; the config keys of the `http` plugin.
+    public struct Configuration: Sendable {
+        /// The whole fetch, redirects and body included.
+        public var timeout: Duration = .seconds(10)
+        public var connectTimeout: Duration = .seconds(5)
+        /// The longest silence while waiting for bytes.
+        public var readTimeout: Duration = .seconds(10)
+        /// How long a pooled connection may stay idle.
+        public var idleTimeout: Duration = .seconds(60)
+        /// Requests in flight across all hosts.
+        public var maxConnections = 100
+        /// The client's pool: connections kept per host.
+        public var maxConnectionsPerHost = 20
+        /// Politeness: requests in flight per host.
+        public var maxConcurrentPerHost = 4
+        public var maxRedirects = 5
+        /// Bodies larger than this fail the item; they are never truncated silently.
+        public var maxBodyBytes = 5_000_000
+        /// A compressed body may expand at most this many times.
+        public var maxDecompressionRatio = 100
+        public var userAgent = HTTPFetcher.defaultUserAgent
+        /// After a 401/403 or a blocked page, try once more with browser-like headers.
+        public var browserHeadersFallback = false
+        public var respectRobotsTxt = false
+        /// Report bot challenges and walls as `blocked` rather than as pages to summarize.
+        public var detectBlockedPages = true
+
+        public init() {}
+    }
+
+    /// The honest default user agent: it names the product.
+    public static let defaultUserAgent = "summarize/0.1 (news summarization pipeline; +robots.txt aware)"
+
+    static let browserUserAgent =
+        "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/124.0.0.0 Safari/537.36"
+
+    public let configuration: Configuration
+    public let policy: AddressPolicy
+    private let clientState = Mutex<HTTPClient?>(nil)
+    private let hostLimits = HostSemaphores()
+    private let totalLimit: AsyncSemaphore
+    private let robots = Mutex<[String: RobotsRules]>([:])
+
+    public init(configuration: Configuration = Configuration(), policy: AddressPolicy = AddressPolicy()) {
+        self.configuration = configuration
+        self.policy = policy
+        self.totalLimit = AsyncSemaphore(permits: configuration.maxConnections)
+    }
+
+    // MARK: - Lifecycle
+
+    private var client: HTTPClient {
+        clientState.withLock { state in
+            if let client = state { return client }
+            var settings = HTTPClient.Configuration(
+                redirectConfiguration: .disallow,
+                timeout: .init(connect: .init(configuration.connectTimeout), read: .init(configuration.readTimeout)),
+                connectionPool: .init(
+                    idleTimeout: .init(configuration.idleTimeout),
+                    concurrentHTTP1ConnectionsPerHostSoftLimit: configuration.maxConnectionsPerHost),
+                decompression: .enabled(limit: .ratio(configuration.maxDecompressionRatio)))
+            settings.httpVersion = .automatic
+            let client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: settings)
+            state = client
+            return client
+        }
+    }
+
+    /// Waits for the end of the run, then shuts the client down.
+    public func run() async {
+        while !Task.isCancelled {
+            try? await Task.sleep(for: .seconds(3600))
+        }
+        await shutdown()
+    }
+
+    /// Shuts the client down, if one was made; a later fetch would make a new one.
+    public func shutdown() async {
+        let client = clientState.withLock { state -> HTTPClient? in
+            defer { state = nil }
+            return state
+        }
+        try? await client?.shutdown()
+    }
+
+    // MARK: - Fetching
+
+    public func fetch(_ item: WorkItem, context: StageContext) async throws -> FetchedPage {
+        guard let url = URL(string: item.url) else {
+            throw PipelineError(.invalidContent, "not a valid URL: \(item.url)", reason: "bad-url")
+        }
+        let deadline = NIODeadline.now() + .init(configuration.timeout)
+        do {
+            return try await fetch(url, browserHeaders: false, deadline: deadline, context: context)
+        } catch let error as PipelineError
+            where configuration.browserHeadersFallback && error.kind == .blocked && error.reason != "address-policy"
+            && error.reason != "robots"
+        {
+            context.logger.info(
+                "blocked; trying once more with browser-like headers", metadata: ["reason": "\(error.reason ?? "")"])
+            return try await fetch(url, browserHeaders: true, deadline: deadline, context: context)
+        }
+    }
+
+    private func fetch(_ start: URL, browserHeaders: Bool, deadline: NIODeadline, context: StageContext) async throws -> FetchedPage {
+        let stopwatch = Stopwatch(context.clock)
+        var url = start
+        var visited: Set<String> = []
+        for _ in 0...configuration.maxRedirects {
+            guard visited.insert(url.absoluteString).inserted else {
+                throw PipelineError(.invalidContent, "redirect loop at \(url.absoluteString)", reason: "redirect-loop")
+            }
+            if configuration.respectRobotsTxt {
+                try await checkRobots(url, deadline: deadline, context: context)
+            }
+            let addresses = try await policy.check(url)
+            switch try await request(url, addresses: addresses, browserHeaders: browserHeaders, deadline: deadline, context: context) {
+            case .redirect(let location):
+                context.logger.debug("following a redirect", metadata: ["from": "\(url)", "to": "\(location)"])
+                url = location
+            case .page(var page):
+                page.fetchSeconds = stopwatch.elapsedSeconds
+                page.method = browserHeaders ? .browserHeaders : .direct
+                return page
+            }
+        }
+        throw PipelineError(
+            .invalidContent, "more than \(configuration.maxRedirects) redirects from \(start.absoluteString)", reason: "too-many-redirects")
+    }
+
+    enum Answer {
+        case redirect(URL)
+        case page(FetchedPage)
+    }
+
+    /// One hop: the request, the status mapping, and the body for a 2xx answer.
+    private func request(
+        _ url: URL,
+        addresses: [IPAddress],
+        browserHeaders: Bool,
+        deadline: NIODeadline,
+        context: StageContext
+    ) async throws -> Answer {
+        let host = url.host?.lowercased() ?? ""
+        let hostLimit = hostLimits.semaphore(for: host, permits: configuration.maxConcurrentPerHost)
+        try await hostLimit.acquire()
+        defer { hostLimit.release() }
+        try await totalLimit.acquire()
+        defer { totalLimit.release() }
+
+        var request = HTTPClientRequest(url: Self.pinned(url, to: addresses))
+        request.headers.add(name: "Host", value: Self.hostHeader(url))
+        request.headers.add(name: "Accept-Encoding", value: "gzip, deflate")
+        if browserHeaders {
+            request.headers.add(name: "User-Agent", value: Self.browserUserAgent)
+            request.headers.add(name: "Accept", value: "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8")
+            request.headers.add(name: "Accept-Language", value: "en-US,en;q=0.9")
+        } else {
+            request.headers.add(name: "User-Agent", value: configuration.userAgent)
+            request.headers.add(name: "Accept", value: "text/html,application/xhtml+xml;q=0.9,*/*;q=0.1")
+        }
+
+        let client = client
+        let logger = context.logger
+        let prepared = request
+        do {
+            // The client's deadline covers the response head only; the body is read under the
+            // same deadline here, so a server that stalls mid-body cannot hold an item forever.
+            return try await Self.withDeadline(deadline, url: url, timeout: configuration.timeout) {
+                let response = try await client.execute(prepared, deadline: deadline, logger: logger)
+                return try await self.answer(response, url: url, deadline: deadline)
+            }
+        } catch let error as PipelineError {
+            throw error
+        } catch {
+            throw Self.map(error, url: url, timeout: configuration.timeout)
+        }
+    }
+
+    private func answer(_ response: HTTPClientResponse, url: URL, deadline: NIODeadline) async throws -> Answer {
+        let status = Int(response.status.code)
+        switch status {
+        case 300...399 where response.headers.first(name: "location") != nil:
+            let location = response.headers.first(name: "location")!
+            _ = try? await response.body.collect(upTo: 64 * 1024)
+            guard let next = URL(string: location, relativeTo: url)?.absoluteURL else {
+                throw PipelineError(.invalidContent, "a redirect to an unusable location: \(location)", reason: "bad-redirect")
+            }
+            return .redirect(next)
+        case 200...299:
+            break
+        default:
+            throw Self.error(forStatus: status, headers: response.headers, url: url)
+        }
+
+        let contentTypeHeader = response.headers.first(name: "content-type") ?? ""
+        let mediaType = contentTypeHeader.split(separator: ";").first.map { $0.trimmingCharacters(in: .whitespaces).lowercased() } ?? ""
+        if !mediaType.isEmpty, !Self.htmlTypes.contains(mediaType) {
+            throw PipelineError(
+                .invalidContent, "\(url.absoluteString) is \(mediaType), not HTML", reason: "not-html", code: mediaType)
+        }
+        if let length = response.headers.first(name: "content-length").flatMap(Int.init), length > configuration.maxBodyBytes {
+            throw PipelineError(
+                .invalidContent, "the body is \(length) bytes, over maxBodyBytes \(configuration.maxBodyBytes)", reason: "too-large")
+        }
+
+        var body: [UInt8] = []
+        for try await chunk in response.body {
+            guard body.count + chunk.readableBytes <= configuration.maxBodyBytes else {
+                throw PipelineError(
+                    .invalidContent, "the body is larger than maxBodyBytes \(configuration.maxBodyBytes); not read further",
+                    reason: "too-large")
+            }
+            body += chunk.readableBytesView
+        }
+        if mediaType.isEmpty, !FileFetcher.looksLikeHTML(body) {
+            throw PipelineError(.invalidContent, "\(url.absoluteString) has no content type and does not look like HTML", reason: "not-html")
+        }
+
+        let decoded = CharsetDecoder.decode(body, headerCharset: CharsetDecoder.charset(fromContentType: contentTypeHeader))
+        if configuration.detectBlockedPages, let reason = BlockedPageDetector.detect(decoded.text) {
+            throw PipelineError(.blocked, "\(url.absoluteString) answered with a \(reason) page instead of the article", reason: reason)
+        }
+        var headers: [String: String] = [:]
+        for header in response.headers { headers[header.name.lowercased()] = header.value }
+        return .page(
+            FetchedPage(
+                finalURL: url.absoluteString, status: status, headers: headers, body: body, text: decoded.text,
+                contentType: mediaType.isEmpty ? "text/html" : mediaType, charset: decoded.charset, method: .direct))
+    }
+
+    static let htmlTypes: Set<String> = ["text/html", "application/xhtml+xml"]
+
+    /// Runs `body`, cancelling it when `deadline` passes.
+    static func withDeadline<T: Sendable>(
+        _ deadline: NIODeadline,
+        url: URL,
+        timeout: Duration,
+        _ body: @escaping @Sendable () async throws -> T
+    ) async throws -> T {
+        try await withThrowingTaskGroup(of: DeadlineOutcome<T>.self) { group in
+            group.addTask { .done(try await body()) }
+            group.addTask {
+                let remaining = deadline.uptimeNanoseconds.subtractingReportingOverflow(NIODeadline.now().uptimeNanoseconds)
+                if !remaining.overflow, remaining.partialValue > 0 {
+                    try await Task.sleep(for: .nanoseconds(Int64(clamping: remaining.partialValue)))
+                }
+                return .expired
+            }
+            defer { group.cancelAll() }
+            switch try await group.next()! {
+            case .done(let value):
+                return value
+            case .expired:
+                throw PipelineError(
+                    .transient, "fetching \(url.absoluteString) took longer than \(timeout.seconds) s", reason: "timeout")
+            }
+        }
+    }
+
+    /// The error a non-2xx status means (DESIGN §6: a web page's refusal is that page's problem).
+    static func error(forStatus status: Int, headers: HTTPHeaders, url: URL) -> PipelineError {
+        let code = String(status)
+        let page = url.absoluteString
+        switch status {
+        case 429:
+            let hint = headers.first(name: "retry-after").flatMap(RetryAfter.parse)
+            return PipelineError(
+                .rateLimited, "\(page) answered 429 Too Many Requests", reason: "http-429", code: code, retryAfter: hint)
+        case 500...599:
+            return PipelineError(.transient, "\(page) answered \(status)", reason: "http-\(status)", code: code)
+        case 404, 410:
+            return PipelineError(.notFound, "\(page) answered \(status)", reason: "http-\(status)", code: code)
+        case 401, 403:
+            return PipelineError(.blocked, "\(page) refused us with \(status)", reason: "http-\(status)", code: code)
+        case 408:
+            return PipelineError(.transient, "\(page) answered 408 Request Timeout", reason: "http-408", code: code)
+        default:
+            return PipelineError(.invalidContent, "\(page) answered \(status)", reason: "http-\(status)", code: code)
+        }
+    }
+
+    /// Maps the client's errors into the taxonomy.
+    static func map(_ error: any Error, url: URL, timeout: Duration) -> any Error {
+        if error is CancellationError { return error }
+        if let error = error as? HTTPClientError {
+            switch error {
+            case .deadlineExceeded, .readTimeout, .connectTimeout, .tlsHandshakeTimeout:
+                return PipelineError(
+                    .transient, "fetching \(url.absoluteString) timed out (\(error))", reason: "timeout")
+            case .cancelled:
+                return CancellationError()
+            default:
+                return PipelineError(.transient, "fetching \(url.absoluteString) failed: \(error)", reason: "network")
+            }
+        }
+        if error is NIOHTTPDecompression.DecompressionError {
+            return PipelineError(
+                .invalidContent, "\(url.absoluteString): the compressed body expands beyond the allowed ratio", reason: "decompression-bomb")
+        }
+        return PipelineError(.transient, "fetching \(url.absoluteString) failed: \(error)", reason: "network")
+    }
+
+    /// For plain HTTP, the URL with its host replaced by the address the policy checked, so the
+    /// client connects where the check looked (a name resolving differently the second time
+    /// cannot slip through). HTTPS keeps the name: its certificate is checked against it.
+    static func pinned(_ url: URL, to addresses: [IPAddress]) -> String {
+        guard url.scheme?.lowercased() == "http", let address = addresses.first,
+            var components = URLComponents(url: url, resolvingAgainstBaseURL: false)
+        else { return url.absoluteString }
+        components.host = address.isIPv4 ? address.description : "[\(address.description)]"
+        return components.url?.absoluteString ?? url.absoluteString
+    }
+
+    static func hostHeader(_ url: URL) -> String {
+        let host = url.host ?? ""
+        let bracketed = host.contains(":") ? "[\(host)]" : host
+        if let port = url.port { return "\(bracketed):\(port)" }
+        return bracketed
+    }
+
+    // MARK: - robots.txt
+
+    private func checkRobots(_ url: URL, deadline: NIODeadline, context: StageContext) async throws {
+        guard let scheme = url.scheme, let host = url.host else { return }
+        let origin = "\(scheme)://\(host)\(url.port.map { ":\($0)" } ?? "")"
+        let rules: RobotsRules
+        if let cached = robots.withLock({ $0[origin] }) {
+            rules = cached
+        } else {
+            rules = await fetchRobots(origin: origin, deadline: deadline, context: context)
+            robots.withLock { $0[origin] = rules }
+        }
+        var path = url.path.isEmpty ? "/" : url.path
+        if let query = url.query { path += "?" + query }
+        guard rules.allows(path) else {
+            throw PipelineError(.blocked, "robots.txt of \(origin) disallows \(path)", reason: "robots")
+        }
+    }
+
+    /// The rules for us in the origin's robots.txt: a 4xx means none; an unreachable file
+    /// (5xx, network) means everything is disallowed (RFC 9309).
+    private func fetchRobots(origin: String, deadline: NIODeadline, context: StageContext) async -> RobotsRules {
+        guard var url = URL(string: origin + "/robots.txt") else { return .allowAll }
+        for _ in 0..<5 {
+            do {
+                let addresses = try await policy.check(url)
+                var request = HTTPClientRequest(url: Self.pinned(url, to: addresses))
+                request.headers.add(name: "Host", value: Self.hostHeader(url))
+                request.headers.add(name: "User-Agent", value: configuration.userAgent)
+                let response = try await client.execute(request, deadline: deadline, logger: context.logger)
+                let status = Int(response.status.code)
+                if (300...399).contains(status), let location = response.headers.first(name: "location"),
+                    let next = URL(string: location, relativeTo: url)?.absoluteURL
+                {
+                    _ = try? await response.body.collect(upTo: 64 * 1024)
+                    url = next
+                    continue
+                }
+                let body = try await response.body.collect(upTo: 512 * 1024)
+                switch status {
+                case 200...299: return RobotsRules(parsing: String(buffer: body), userAgent: configuration.userAgent)
+                case 400...499: return .allowAll
+                default: return .disallowAll
+                }
+            } catch {
+                context.logger.warning("robots.txt unreachable; treating \(origin) as disallowed", metadata: ["error": "\(error)"])
+                return .disallowAll
+            }
+        }
+        return .disallowAll
+    }
+}
+
+/// Which finished first: the work or its deadline.
+enum DeadlineOutcome<T: Sendable>: Sendable {
+    case done(T)
+    case expired
+}
+
+/// Per-host semaphores, made on first use.
+final class HostSemaphores: Sendable {
+    private let table = Mutex<[String: AsyncSemaphore]>([:])
+
+    func semaphore(for host: String, permits: Int) -> AsyncSemaphore {
+        table.withLock { table in
+            if let existing = table[host] { return existing }
+            let made = AsyncSemaphore(permits: permits)
+            table[host] = made
+            return made
+        }
+    }
+}
+
+/// `Retry-After`: seconds, or an HTTP date.
+enum RetryAfter {
+    static func parse(_ value: String) -> Duration? {
+        let trimmed = value.trimmingCharacters(in: .whitespaces)
+        if let seconds = Double(trimmed), seconds >= 0 { return .nanoseconds(Int64(seconds * 1e9)) }
+        let formatter = DateFormatter()
+        formatter.locale = Locale(identifier: "en_US_POSIX")
+        formatter.timeZone = TimeZone(identifier: "GMT")
+        formatter.dateFormat = "EEE, dd MMM yyyy HH:mm:ss zzz"
+        guard let date = formatter.date(from: trimmed) else { return nil }
+        return .nanoseconds(Int64(max(0, date.timeIntervalSinceNow) * 1e9))
+    }
+}
+
+extension TimeAmount {
+    init(_ duration: Duration) {
+        let (seconds, attoseconds) = duration.components
+        self = .nanoseconds(seconds * 1_000_000_000 + attoseconds / 1_000_000_000)
+    }
+}
