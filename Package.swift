@@ -83,6 +83,8 @@ let package = Package(
             dependencies: [
                 "SummarizerCore",
                 "Resilience",
+                "WebFetch",
+                "SummarizerTesting",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]

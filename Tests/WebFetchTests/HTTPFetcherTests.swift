@@ -158,6 +158,8 @@ struct HTTPFetcherTests {
             "/meta": .page(headers: [("Content-Type", "text/html")], body: metaOnly),
             // Declared UTF-8 but sent in windows-1252: the bytes are replaced, never a crash.
             "/wrong": .page(headers: [("Content-Type", "text/html; charset=utf-8")], body: latin),
+            // No declaration anywhere: UTF-8.
+            "/undeclared": .page(headers: [("Content-Type", "text/html")], body: Array("<p>naïve café</p>".utf8)),
         ]) { server, fetcher in
             let header = try await fetcher.fetch(WorkItem(url: server.url("/header")), context: testContext)
             #expect(header.text.contains("Peña café “quoted”"))
@@ -166,6 +168,9 @@ struct HTTPFetcherTests {
             #expect(meta.charset == "windows-1252")
             let wrong = try await fetcher.fetch(WorkItem(url: server.url("/wrong")), context: testContext)
             #expect(wrong.text.contains("\u{FFFD}"))
+            let undeclared = try await fetcher.fetch(WorkItem(url: server.url("/undeclared")), context: testContext)
+            #expect(undeclared.text.contains("naïve café"))
+            #expect(undeclared.charset == "utf-8")
         }
     }
 

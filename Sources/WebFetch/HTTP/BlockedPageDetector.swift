@@ -1,3 +1,5 @@
+import Foundation
+
 /// Recognizes pages that stand between us and the article: bot challenges, consent or cookie
 /// walls, login walls and paywalls.
 ///
@@ -34,13 +36,16 @@ public enum BlockedPageDetector {
     /// The reason `html` is a blocking page (`bot-challenge`, `consent-wall`, `login-wall`,
     /// `paywall`), or `nil` for a page to read.
     public static func detect(_ html: String) -> String? {
-        // Markers are ASCII, so a lowercased copy of the first part of the page is enough.
-        let head = String(html.utf8.prefix(200_000).map { $0 >= 65 && $0 <= 90 ? $0 + 32 : $0 }.lazy.map { Character(Unicode.Scalar($0)) })
-        if challengeMarkers.contains(where: head.contains) { return "bot-challenge" }
+        // Markers are ASCII: search the lowercased bytes of the first part of the page, which
+        // is many times faster than searching a String character by character.
+        var head = Array(html.utf8.prefix(200_000))
+        for index in head.indices where head[index] >= 65 && head[index] <= 90 { head[index] += 32 }
+        func contains(_ marker: String) -> Bool { ByteSearch.contains(head, Array(marker.utf8)) }
+        if challengeMarkers.contains(where: contains) { return "bot-challenge" }
         let candidates: [(String, [String])] = [
             ("consent-wall", consentMarkers), ("login-wall", loginMarkers), ("paywall", paywallMarkers),
         ]
-        guard let (reason, _) = candidates.first(where: { $0.1.contains(where: head.contains) }) else { return nil }
+        guard let (reason, _) = candidates.first(where: { $0.1.contains(where: contains) }) else { return nil }
         return visibleWordCount(html) < wallWordLimit ? reason : nil
     }
 
@@ -91,5 +96,26 @@ public enum BlockedPageDetector {
             if byte != expected { return false }
         }
         return true
+    }
+}
+
+/// Substring search over bytes: `memchr` finds candidates for the first byte, `memcmp` checks them.
+enum ByteSearch {
+    static func contains(_ haystack: [UInt8], _ needle: [UInt8]) -> Bool {
+        guard let first = needle.first, needle.count <= haystack.count else { return needle.isEmpty }
+        return haystack.withUnsafeBytes { hay in
+            needle.withUnsafeBytes { pin in
+                guard let base = hay.baseAddress, let pinBase = pin.baseAddress else { return false }
+                var offset = 0
+                let last = hay.count - pin.count
+                while offset <= last {
+                    guard let found = memchr(base + offset, Int32(first), last - offset + 1) else { return false }
+                    let position = base.distance(to: UnsafeRawPointer(found))
+                    if memcmp(base + position, pinBase, pin.count) == 0 { return true }
+                    offset = position + 1
+                }
+                return false
+            }
+        }
     }
 }
