@@ -6,6 +6,9 @@ import CLibXML2
 /// text that is already decoded, so the document's own charset declaration is ignored.
 final class HTMLDocument {
     let pointer: htmlDocPtr
+    /// Nodes taken out of the tree, freed with the document: freeing them at once would leave
+    /// dangling pointers in lists of nodes collected before the removal.
+    let detached = DetachedNodes()
 
     private static let initialized: Bool = {
         // libxml2 must set up its globals once before it is used from several threads.
@@ -31,9 +34,12 @@ final class HTMLDocument {
         }
         guard let parsed else { return nil }
         pointer = parsed
+        pointer.pointee._private = Unmanaged.passUnretained(detached).toOpaque()
     }
 
     deinit {
+        pointer.pointee._private = nil
+        detached.freeAll()
         xmlFreeDoc(pointer)
     }
 
@@ -118,5 +124,19 @@ extension UnsafeMutablePointer where Pointee == xmlNode {
         guard let value = xmlGetProp(self, name) else { return nil }
         defer { summarizer_xmlFree(value) }
         return String(cString: value)
+    }
+}
+
+/// The nodes a document's tree surgery took out, freed when the document is.
+final class DetachedNodes {
+    private var nodes: [xmlNodePtr] = []
+
+    func add(_ node: xmlNodePtr) {
+        nodes.append(node)
+    }
+
+    func freeAll() {
+        for node in nodes { xmlFreeNode(node) }
+        nodes = []
     }
 }

@@ -24,6 +24,11 @@ public enum CharsetDecoder {
         if let label = metaCharset(bytes), let charset = canonical(label) {
             // A page that says UTF-16 in ASCII-compatible bytes is not UTF-16 (HTML standard).
             let usable = charset.hasPrefix("utf-16") ? "utf-8" : charset
+            // Pages re-saved as UTF-8 often keep their old meta tag. Non-ASCII text that is valid
+            // UTF-8 is almost never legacy-encoded by accident, so the bytes win over the tag.
+            if usable != "utf-8", bytes.contains(where: { $0 >= 0x80 }), String(validating: bytes, as: UTF8.self) != nil {
+                return decode(bytes, as: "utf-8")
+            }
             return decode(bytes, as: usable)
         }
         return decode(bytes, as: "utf-8")

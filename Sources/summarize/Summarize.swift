@@ -20,7 +20,7 @@ struct Summarize: AsyncParsableCommand {
             78 configuration error.
             """,
         version: "0.1.0",
-        subcommands: [RunCommand.self, ValidateCommand.self, ExplainCommand.self, PluginsCommand.self],
+        subcommands: [RunCommand.self, ValidateCommand.self, ExplainCommand.self, ExtractCommand.self, PluginsCommand.self],
         defaultSubcommand: RunCommand.self
     )
 

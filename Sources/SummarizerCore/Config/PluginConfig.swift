@@ -58,3 +58,24 @@ public struct PluginConfig: Sendable {
         return value.description
     }
 }
+
+extension PluginConfig {
+    /// A config with every key at its default, for building a plugin outside a config file.
+    ///
+    /// - Throws: ``ConfigError`` naming the required keys that have no default.
+    public static func defaults(for spec: PluginSpec, pointer: JSONPointer = .root) throws(ConfigError) -> PluginConfig {
+        var values: [String: JSONValue] = [:]
+        var origins: [String: ValueOrigin] = [:]
+        var problems: [ConfigProblem] = []
+        for key in spec.keys {
+            if let value = key.defaultValue {
+                values[key.name] = value
+                origins[key.name] = .default
+            } else if key.isRequired {
+                problems.append(ConfigProblem(pointer.appending(key.name), "missing required key \"\(key.name)\""))
+            }
+        }
+        guard problems.isEmpty else { throw ConfigError(problems: problems) }
+        return PluginConfig(spec: spec, pointer: pointer, values: values, origins: origins)
+    }
+}

@@ -1,0 +1,171 @@
+import CLibXML2
+
+/// A libxml2 node: element helpers for tree surgery, keyed by identity for scores.
+typealias Node = xmlNodePtr
+
+extension UnsafeMutablePointer where Pointee == xmlNode {
+    var isElement: Bool { pointee.type == XML_ELEMENT_NODE }
+
+    /// The lowercase tag name; empty for non-elements.
+    var tag: String { elementName ?? "" }
+
+    var parentNode: Node? {
+        guard let parent = pointee.parent, parent.pointee.type == XML_ELEMENT_NODE else { return nil }
+        return parent
+    }
+
+    var firstChild: Node? { pointee.children }
+    var nextSibling: Node? { pointee.next }
+    var previousSibling: Node? { pointee.prev }
+
+    /// Child elements, in order.
+    var elementChildren: [Node] {
+        var result: [Node] = []
+        var child = pointee.children
+        while let current = child {
+            if current.isElement { result.append(current) }
+            child = current.pointee.next
+        }
+        return result
+    }
+
+    /// All child nodes, in order.
+    var childNodes: [Node] {
+        var result: [Node] = []
+        var child = pointee.children
+        while let current = child {
+            result.append(current)
+            child = current.pointee.next
+        }
+        return result
+    }
+
+    var nextElementSibling: Node? {
+        var node = pointee.next
+        while let current = node {
+            if current.isElement { return current }
+            node = current.pointee.next
+        }
+        return nil
+    }
+
+    var className: String { attribute("class") ?? "" }
+    var idAttribute: String { attribute("id") ?? "" }
+
+    /// Every descendant element named one of `tags`, in document order, without recursion.
+    func descendants(_ tags: Set<String>) -> [Node] {
+        var result: [Node] = []
+        HTMLWalker.walk(self) { node, depth in
+            if depth > 0, let name = node.elementName, tags.contains(name) { result.append(node) }
+            return node.isElement || depth == 0 ? .descend : .skipChildren
+        }
+        return result
+    }
+
+    /// Every descendant element, in document order.
+    var allDescendantElements: [Node] {
+        var result: [Node] = []
+        HTMLWalker.walk(self) { node, depth in
+            guard node.isElement else { return .skipChildren }
+            if depth > 0 { result.append(node) }
+            return .descend
+        }
+        return result
+    }
+
+    /// The text of all descendant text nodes, concatenated.
+    var rawText: String {
+        var text = ""
+        HTMLWalker.walk(self) { node, _ in
+            if node.isText {
+                text += node.textContent
+                return .skipChildren
+            }
+            return node.isElement || node == self ? .descend : .skipChildren
+        }
+        return text
+    }
+
+    /// The text with white space collapsed and trimmed, as Readability measures it.
+    var innerText: String {
+        var output = ""
+        var pendingSpace = false
+        for scalar in rawText.unicodeScalars {
+            if scalar.properties.isWhitespace {
+                pendingSpace = !output.isEmpty
+            } else {
+                if pendingSpace {
+                    output.unicodeScalars.append(" ")
+                    pendingSpace = false
+                }
+                output.unicodeScalars.append(scalar)
+            }
+        }
+        return output
+    }
+
+    /// Whether `self` has an ancestor named `tag`, within `maxDepth` levels (0: any).
+    func hasAncestor(_ tag: String, maxDepth: Int = 3, where filter: ((Node) -> Bool)? = nil) -> Bool {
+        var depth = 0
+        var node = parentNode
+        while let current = node {
+            if maxDepth > 0, depth > maxDepth { return false }
+            if current.tag == tag, filter?(current) ?? true { return true }
+            node = current.parentNode
+            depth += 1
+        }
+        return false
+    }
+
+    /// Ancestors, nearest first, at most `maxDepth` (0: all).
+    func ancestors(maxDepth: Int = 0) -> [Node] {
+        var result: [Node] = []
+        var node = parentNode
+        while let current = node {
+            result.append(current)
+            if maxDepth > 0, result.count == maxDepth { break }
+            node = current.parentNode
+        }
+        return result
+    }
+
+    /// Detaches the node (and its subtree) from the tree. It is freed with its document, so
+    /// node lists collected earlier never point at freed memory.
+    func remove() {
+        xmlUnlinkNode(self)
+        if let owner = pointee.doc?.pointee._private {
+            Unmanaged<DetachedNodes>.fromOpaque(owner).takeUnretainedValue().add(self)
+        } else {
+            xmlFreeNode(self)
+        }
+    }
+
+    /// Renames the element in place.
+    func rename(_ name: String) {
+        xmlNodeSetName(self, name)
+    }
+
+    /// Moves `child` to the end of this element's children.
+    func append(_ child: Node) {
+        xmlUnlinkNode(child)
+        xmlAddChild(self, child)
+    }
+
+    func setAttribute(_ name: String, _ value: String) {
+        xmlSetProp(self, name, value)
+    }
+
+    func removeAttribute(_ name: String) {
+        xmlUnsetProp(self, name)
+    }
+
+    /// Whether the element's subtree has no text and no media.
+    var isWithoutContent: Bool {
+        innerText.isEmpty && descendants(["img", "picture", "video", "iframe", "object", "embed", "svg"]).isEmpty
+    }
+}
+
+/// Makes a new element in `document`.
+func makeElement(_ name: String, in document: htmlDocPtr) -> Node {
+    xmlNewDocNode(document, nil, name, nil)
+}

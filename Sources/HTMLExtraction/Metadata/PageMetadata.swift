@@ -1,0 +1,160 @@
+import CLibXML2
+import Foundation
+
+/// What a page says about itself: structured data (JSON-LD), OpenGraph and meta tags, `<title>`.
+public struct PageMetadata: Sendable, Hashable, Codable {
+    public var title: String?
+    public var byline: String?
+    public var publishedTime: String?
+    public var siteName: String?
+    public var language: String?
+    public var excerpt: String?
+    public var leadImage: String?
+    /// JSON-LD `articleBody`, when the page carries one.
+    public var articleBody: String?
+
+    public init() {}
+
+    /// Reads the metadata of a parsed page (before any cleanup).
+    static func read(_ document: HTMLDocument) -> PageMetadata {
+        var metadata = PageMetadata()
+        guard let root = document.root else { return metadata }
+        var meta: [String: String] = [:]
+        for node in root.descendants(["meta"]) {
+            guard let content = node.attribute("content")?.trimmingCharacters(in: .whitespacesAndNewlines), !content.isEmpty else {
+                continue
+            }
+            for key in [node.attribute("property"), node.attribute("name"), node.attribute("itemprop")].compactMap({ $0 }) {
+                for part in key.lowercased().split(separator: " ") where meta[String(part)] == nil {
+                    meta[String(part)] = content
+                }
+            }
+        }
+        let structured = StructuredData.articles(in: root)
+
+        let documentTitle = document.firstElement(named: "title")?.innerText ?? ""
+        metadata.title = nonEmpty(structured.headline) ?? nonEmpty(meta["og:title"]) ?? nonEmpty(meta["twitter:title"])
+            ?? nonEmpty(cleanTitle(documentTitle, document: document))
+        metadata.byline = nonEmpty(structured.author) ?? nonEmpty(meta["author"]) ?? nonEmpty(meta["article:author"])
+            .flatMap { $0.hasPrefix("http") ? nil : $0 }
+        metadata.publishedTime = nonEmpty(structured.datePublished) ?? nonEmpty(meta["article:published_time"])
+            ?? nonEmpty(meta["datepublished"]) ?? root.descendants(["time"]).first?.attribute("datetime")
+        metadata.siteName = nonEmpty(meta["og:site_name"]) ?? nonEmpty(structured.publisher)
+        metadata.language = nonEmpty(root.attribute("lang")) ?? nonEmpty(meta["og:locale"]?.replacingOccurrences(of: "_", with: "-"))
+            ?? nonEmpty(meta["content-language"])
+        metadata.excerpt = nonEmpty(structured.description) ?? nonEmpty(meta["og:description"]) ?? nonEmpty(meta["description"])
+            ?? nonEmpty(meta["twitter:description"])
+        metadata.leadImage = nonEmpty(structured.image) ?? nonEmpty(meta["og:image"]) ?? nonEmpty(meta["twitter:image"])
+        metadata.articleBody = nonEmpty(structured.articleBody)
+        return metadata
+    }
+
+    static func nonEmpty(_ text: String?) -> String? {
+        guard let text = text?.trimmingCharacters(in: .whitespacesAndNewlines), !text.isEmpty else { return nil }
+        return text
+    }
+
+    /// `<title>` without the site name: "Headline | Site" gives "Headline".
+    static func cleanTitle(_ original: String, document: HTMLDocument) -> String {
+        let title = original.trimmingCharacters(in: .whitespacesAndNewlines)
+        let separators = [" | ", " - ", " – ", " — ", " \\ ", " / ", " > ", " » "]
+        func wordCount(_ text: String) -> Int { text.split { $0 == " " }.count }
+        var result = title
+        var hadSeparators = false
+        if let last = separators.compactMap({ title.range(of: $0, options: .backwards) }).max(by: { $0.lowerBound < $1.lowerBound }) {
+            hadSeparators = true
+            result = String(title[..<last.lowerBound])
+            if wordCount(result) < 3, let first = separators.compactMap({ title.range(of: $0) }).min(by: { $0.lowerBound < $1.lowerBound }) {
+                result = String(title[first.upperBound...])
+            }
+        } else if title.contains(": ") {
+            let headings = (document.root?.descendants(["h1", "h2"]) ?? []).map(\.innerText)
+            if !headings.contains(title), let colon = title.range(of: ": ", options: .backwards) {
+                result = String(title[colon.upperBound...])
+                if wordCount(result) < 3, let first = title.range(of: ": ") {
+                    result = String(title[first.upperBound...])
+                } else if let first = title.range(of: ": "), wordCount(String(title[..<first.lowerBound])) > 5 {
+                    result = title
+                }
+            }
+        } else if title.count > 150 || title.count < 15, let headings = document.root?.descendants(["h1"]), headings.count == 1 {
+            result = headings[0].innerText
+        }
+        result = result.split(whereSeparator: \.isWhitespace).joined(separator: " ")
+        let words = wordCount(result)
+        if words <= 4, !hadSeparators || words != wordCount(title.replacingOccurrences(of: #"[|\-–—\\/>»]"#, with: "", options: .regularExpression)) - 1 {
+            return title
+        }
+        return result
+    }
+}
+
+/// JSON-LD article data, from every `application/ld+json` script of a page.
+struct StructuredData {
+    var headline: String?
+    var author: String?
+    var datePublished: String?
+    var publisher: String?
+    var description: String?
+    var image: String?
+    var articleBody: String?
+
+    static let articleTypes: Set<String> = [
+        "article", "newsarticle", "reportagenewsarticle", "analysisnewsarticle", "opinionnewsarticle", "blogposting",
+        "socialmediaposting", "techarticle", "scholarlyarticle", "report", "webpage", "liveblogposting", "backgroundnewsarticle",
+    ]
+
+    static func articles(in root: Node) -> StructuredData {
+        var found = StructuredData()
+        for script in root.descendants(["script"]) where script.attribute("type")?.lowercased().contains("ld+json") == true {
+            let text = script.rawText.trimmingCharacters(in: .whitespacesAndNewlines)
+            guard let data = text.data(using: .utf8), let json = try? JSONSerialization.jsonObject(with: data) else { continue }
+            for object in flatten(json) {
+                let types = typeNames(object["@type"])
+                guard types.contains(where: articleTypes.contains) else { continue }
+                // An article type beats a plain WebPage.
+                let isPage = types.allSatisfy { $0 == "webpage" }
+                if isPage, found.headline != nil { continue }
+                found.headline = found.headline ?? (object["headline"] as? String) ?? (object["name"] as? String)
+                found.author = found.author ?? names(object["author"])
+                found.datePublished = found.datePublished ?? (object["datePublished"] as? String)
+                found.publisher = found.publisher ?? names(object["publisher"])
+                found.description = found.description ?? (object["description"] as? String)
+                found.image = found.image ?? imageURL(object["image"])
+                if !isPage { found.articleBody = found.articleBody ?? (object["articleBody"] as? String) }
+            }
+        }
+        return found
+    }
+
+    static func flatten(_ json: Any) -> [[String: Any]] {
+        if let array = json as? [Any] { return array.flatMap(flatten) }
+        guard let object = json as? [String: Any] else { return [] }
+        var result = [object]
+        if let graph = object["@graph"] { result += flatten(graph) }
+        return result
+    }
+
+    static func typeNames(_ value: Any?) -> [String] {
+        if let text = value as? String { return [text.lowercased()] }
+        if let list = value as? [Any] { return list.compactMap { ($0 as? String)?.lowercased() } }
+        return []
+    }
+
+    static func names(_ value: Any?) -> String? {
+        if let text = value as? String { return text }
+        if let object = value as? [String: Any] { return object["name"] as? String }
+        if let list = value as? [Any] {
+            let all = list.compactMap(names)
+            return all.isEmpty ? nil : all.joined(separator: ", ")
+        }
+        return nil
+    }
+
+    static func imageURL(_ value: Any?) -> String? {
+        if let text = value as? String { return text }
+        if let object = value as? [String: Any] { return object["url"] as? String }
+        if let list = value as? [Any] { return list.lazy.compactMap(imageURL).first }
+        return nil
+    }
+}

@@ -1,0 +1,491 @@
+import CLibXML2
+import Foundation
+
+/// The readability algorithm on a libxml2 tree: score paragraph-like blocks, propagate scores
+/// to ancestors, pick the best candidate, merge related siblings, then clean the result.
+///
+/// Works on a freshly parsed document each attempt; when the result is too short, the caller
+/// tries again with fewer rules (first keeping unlikely candidates, then ignoring class weights,
+/// then cleaning less).
+struct ArticleGrabber {
+    struct Flags: OptionSet {
+        let rawValue: Int
+        static let stripUnlikely = Flags(rawValue: 1)
+        static let weightClasses = Flags(rawValue: 2)
+        static let cleanConditionally = Flags(rawValue: 4)
+        static let all: Flags = [.stripUnlikely, .weightClasses, .cleanConditionally]
+    }
+
+    let document: HTMLDocument
+    let flags: Flags
+    let articleTitle: String
+    /// Nodes visited at most: a bound on the work a pathological page can cause.
+    let nodeBudget: Int
+    private(set) var scores: [Node: Double] = [:]
+    private(set) var byline: String?
+
+    init(document: HTMLDocument, flags: Flags, articleTitle: String, nodeBudget: Int = 200_000) {
+        self.document = document
+        self.flags = flags
+        self.articleTitle = articleTitle
+        self.nodeBudget = nodeBudget
+    }
+
+    // MARK: - Preparation
+
+    /// Document-wide cleanup done once per parse: scripts and styles out, `<br><br>` chains
+    /// into paragraphs, `<font>` into `<span>`.
+    static func prepare(_ document: HTMLDocument) {
+        guard let root = document.root else { return }
+        for node in root.descendants(["script", "noscript", "style", "template", "link", "meta"]) { node.remove() }
+        for node in root.descendants(["font"]) { node.rename("span") }
+        replaceBreakChains(in: root, document: document)
+    }
+
+    /// Two or more `<br>` in a row end a paragraph: what follows becomes a `<p>`.
+    static func replaceBreakChains(in root: Node, document: HTMLDocument) {
+        for br in root.descendants(["br"]) where br.parentNode != nil {
+            var next = nextNonWhitespace(br.nextSibling)
+            var replaced = false
+            while let node = next, node.tag == "br" {
+                replaced = true
+                let following = node.nextSibling
+                node.remove()
+                next = nextNonWhitespace(following)
+            }
+            guard replaced else { continue }
+            let paragraph = makeElement("p", in: document.pointer)
+            xmlAddPrevSibling(br, paragraph)
+            br.remove()
+            var sibling = paragraph.nextSibling
+            while let node = sibling {
+                if node.tag == "br", let after = nextNonWhitespace(node.nextSibling), after.tag == "br" { break }
+                if node.isElement, !ReadabilityRules.phrasingTags.contains(node.tag) { break }
+                let following = node.nextSibling
+                paragraph.append(node)
+                sibling = following
+            }
+            while let last = paragraph.pointee.last, last.isText, last.textContent.allSatisfy(\.isWhitespace) {
+                last.remove()
+            }
+            if let parent = paragraph.parentNode, parent.tag == "p" { parent.rename("div") }
+        }
+    }
+
+    static func nextNonWhitespace(_ start: Node?) -> Node? {
+        var node = start
+        while let current = node, !current.isElement, current.textContent.allSatisfy(\.isWhitespace) {
+            node = current.nextSibling
+        }
+        return node
+    }
+
+    // MARK: - Grabbing
+
+    /// The article's content element, or nil when nothing could be scored.
+    mutating func grab() -> Node? {
+        guard let body = document.firstElement(named: "body") ?? document.root else { return nil }
+        var elementsToScore: [Node] = []
+        var visited = 0
+        var node: Node? = body
+        var removedTitleHeader = false
+
+        while let current = node {
+            visited += 1
+            if visited > nodeBudget { break }
+            let tag = current.tag
+            let match = (current.className + " " + current.idAttribute).lowercased()
+
+            if Self.isHidden(current) {
+                node = removeAndGetNext(current)
+                continue
+            }
+            if byline == nil, isByline(current, match: match) {
+                byline = current.innerText
+                node = removeAndGetNext(current)
+                continue
+            }
+            if !removedTitleHeader, tag == "h1" || tag == "h2", headerDuplicatesTitle(current) {
+                removedTitleHeader = true
+                node = removeAndGetNext(current)
+                continue
+            }
+            if flags.contains(.stripUnlikely), tag != "body", tag != "a" {
+                if ReadabilityRules.matches(match, ReadabilityRules.unlikely), !ReadabilityRules.matches(match, ReadabilityRules.maybe),
+                    !current.hasAncestor("table"), !current.hasAncestor("code")
+                {
+                    node = removeAndGetNext(current)
+                    continue
+                }
+                if let role = current.attribute("role")?.lowercased(), ReadabilityRules.unlikelyRoles.contains(role) {
+                    node = removeAndGetNext(current)
+                    continue
+                }
+            }
+            if ["div", "section", "header", "h1", "h2", "h3", "h4", "h5", "h6"].contains(tag), current.isWithoutContent {
+                node = removeAndGetNext(current)
+                continue
+            }
+            if ReadabilityRules.tagsToScore.contains(tag) {
+                elementsToScore.append(current)
+            }
+            if tag == "div" {
+                wrapPhrasingRuns(in: current)
+                let children = current.elementChildren
+                if children.count == 1, children[0].tag == "p", Self.linkDensity(current) < 0.25,
+                    current.childNodes.allSatisfy({ $0 == children[0] || ($0.isText && $0.textContent.allSatisfy(\.isWhitespace)) })
+                {
+                    let paragraph = children[0]
+                    xmlUnlinkNode(paragraph)
+                    xmlAddPrevSibling(current, paragraph)
+                    current.remove()
+                    elementsToScore.append(paragraph)
+                    node = Self.next(paragraph, skippingChildren: false)
+                    continue
+                } else if !Self.hasBlockChild(current) {
+                    current.rename("p")
+                    elementsToScore.append(current)
+                }
+            }
+            node = Self.next(current, skippingChildren: false)
+        }
+
+        var candidates: [Node] = []
+        for element in elementsToScore {
+            guard element.parentNode != nil else { continue }
+            let text = element.innerText
+            guard text.count >= 25 else { continue }
+            let ancestors = element.ancestors(maxDepth: 5)
+            guard !ancestors.isEmpty else { continue }
+            var contentScore = 1.0
+            contentScore += Double(text.split(separator: ",", omittingEmptySubsequences: false).count)
+            contentScore += Double(min(text.count / 100, 3))
+            for (level, ancestor) in ancestors.enumerated() {
+                guard ancestor.parentNode != nil || ancestor.tag == "body" || ancestor.tag == "html" else { continue }
+                if scores[ancestor] == nil {
+                    scores[ancestor] = initialScore(ancestor)
+                    candidates.append(ancestor)
+                }
+                let divider: Double = level == 0 ? 1 : level == 1 ? 2 : Double(level * 3)
+                scores[ancestor, default: 0] += contentScore / divider
+            }
+        }
+
+        var top: [Node] = []
+        for candidate in candidates {
+            let adjusted = (scores[candidate] ?? 0) * (1 - Self.linkDensity(candidate))
+            scores[candidate] = adjusted
+            top.append(candidate)
+        }
+        top.sort { (scores[$0] ?? 0) > (scores[$1] ?? 0) }
+        top = Array(top.prefix(5))
+
+        guard var best = top.first, best.tag != "body", best.tag != "html" else {
+            return wholeBody(body)
+        }
+        best = refine(best, alternatives: Array(top.dropFirst()))
+        return mergeSiblings(of: best)
+    }
+
+    /// Everything in the body, as one container, when no candidate stands out.
+    mutating func wholeBody(_ body: Node) -> Node {
+        let container = makeElement("div", in: document.pointer)
+        for child in body.childNodes { container.append(child) }
+        body.append(container)
+        scores[container] = 0
+        return container
+    }
+
+    /// A better ancestor than the top candidate, when several top candidates share it, or when
+    /// the parents keep a comparable score.
+    mutating func refine(_ candidate: Node, alternatives: [Node]) -> Node {
+        var best = candidate
+        let bestScore = scores[best] ?? 0
+        let close = alternatives.filter { (scores[$0] ?? 0) / max(bestScore, 0.0001) >= 0.75 }
+        if close.count >= 3 {
+            var parent = best.parentNode
+            while let current = parent, current.tag != "body" {
+                let containing = close.filter { alternative in alternative.ancestors().contains(current) }
+                if containing.count >= 3 {
+                    best = current
+                    break
+                }
+                parent = current.parentNode
+            }
+        }
+        if scores[best] == nil { scores[best] = initialScore(best) }
+
+        var lastScore = scores[best] ?? 0
+        let threshold = lastScore / 3
+        var parent = best.parentNode
+        while let current = parent, current.tag != "body" {
+            guard let parentScore = scores[current] else {
+                parent = current.parentNode
+                continue
+            }
+            if parentScore < threshold { break }
+            if parentScore > lastScore {
+                best = current
+                break
+            }
+            lastScore = parentScore
+            parent = current.parentNode
+        }
+
+        while let parent = best.parentNode, parent.tag != "body", parent.elementChildren.count == 1 {
+            best = parent
+        }
+        if scores[best] == nil { scores[best] = initialScore(best) }
+        return best
+    }
+
+    /// The candidate and its siblings that look like more of the same article.
+    mutating func mergeSiblings(of best: Node) -> Node {
+        let article = makeElement("div", in: document.pointer)
+        let bestScore = scores[best] ?? 0
+        let threshold = max(10, bestScore * 0.2)
+        guard let parent = best.parentNode else {
+            article.append(best)
+            return article
+        }
+        let bestClass = best.className
+        for sibling in parent.elementChildren {
+            var keep = sibling == best
+            if !keep {
+                var bonus = 0.0
+                if !bestClass.isEmpty, sibling.className == bestClass { bonus += bestScore * 0.2 }
+                if let score = scores[sibling], score + bonus >= threshold {
+                    keep = true
+                } else if sibling.tag == "p" {
+                    let density = Self.linkDensity(sibling)
+                    let text = sibling.innerText
+                    if text.count > 80, density < 0.25 {
+                        keep = true
+                    } else if text.count < 80, !text.isEmpty, density == 0, text.range(of: #"\.( |$)"#, options: .regularExpression) != nil {
+                        keep = true
+                    }
+                }
+            }
+            guard keep else { continue }
+            if !ReadabilityRules.keptSiblingTags.contains(sibling.tag) { sibling.rename("div") }
+            article.append(sibling)
+        }
+        parent.append(article)
+        return article
+    }
+
+    // MARK: - Cleaning
+
+    /// Removes what is left of boilerplate inside the article.
+    mutating func clean(_ article: Node) {
+        for node in article.descendants(["form", "fieldset"]) where node.parentNode != nil { cleanConditionally(node) }
+        for node in article.descendants(["object", "embed", "footer", "aside", "iframe", "input", "textarea", "select", "button", "nav"])
+        where node.parentNode != nil {
+            node.remove()
+        }
+        for child in article.elementChildren {
+            for node in child.allDescendantElements where node.parentNode != nil {
+                let match = (node.className + " " + node.idAttribute).lowercased()
+                if ReadabilityRules.matches(match, ReadabilityRules.share), node.innerText.count < 500 { node.remove() }
+            }
+        }
+        for header in article.descendants(["h1", "h2"]) where header.parentNode != nil {
+            if classWeight(header) < 0 { header.remove() }
+        }
+        for tag in ["table", "ul", "div"] {
+            for node in article.descendants([tag]) where node.parentNode != nil && isAttached(node, to: article) {
+                cleanConditionally(node)
+            }
+        }
+        for paragraph in article.descendants(["p"]) where paragraph.parentNode != nil {
+            if paragraph.descendants(["img", "embed", "object", "iframe"]).isEmpty, paragraph.innerText.isEmpty {
+                paragraph.remove()
+            }
+        }
+    }
+
+    func isAttached(_ node: Node, to root: Node) -> Bool {
+        node.ancestors().contains(root)
+    }
+
+    /// Removes an element that looks like boilerplate by its make-up: more images, list items
+    /// or inputs than paragraphs, many links, little text, or a lone embed.
+    mutating func cleanConditionally(_ node: Node) {
+        guard flags.contains(.cleanConditionally) else { return }
+        let tag = node.tag
+        let isList = tag == "ul" || tag == "ol"
+        if tag == "table", Self.isDataTable(node) { return }
+        if node.hasAncestor("table", maxDepth: 0, where: Self.isDataTable) { return }
+        if node.hasAncestor("code", maxDepth: 0) { return }
+        let weight = classWeight(node)
+        if weight < 0 {
+            node.remove()
+            return
+        }
+        let text = node.innerText
+        guard text.split(separator: ",", omittingEmptySubsequences: false).count - 1 < 10 else { return }
+        let paragraphs = Double(node.descendants(["p"]).count)
+        let images = Double(node.descendants(["img"]).count)
+        let items = Double(node.descendants(["li"]).count) - 100
+        let inputs = Double(node.descendants(["input"]).count)
+        let headingText = node.descendants(["h1", "h2", "h3", "h4", "h5", "h6"]).reduce(0) { $0 + $1.innerText.count }
+        let headingDensity = text.isEmpty ? 0 : Double(headingText) / Double(text.count)
+        let embeds = node.descendants(["object", "embed", "iframe"]).count
+        let density = Self.linkDensity(node)
+        let length = text.count
+        let inFigure = node.hasAncestor("figure", maxDepth: 0)
+
+        let remove =
+            (images > 1 && paragraphs / images < 0.5 && !inFigure)
+            || (!isList && items > paragraphs)
+            || (inputs > (paragraphs / 3).rounded(.down))
+            || (!isList && headingDensity < 0.9 && length < 25 && (images == 0 || images > 2) && !inFigure)
+            || (!isList && weight < 25 && density > 0.2)
+            || (weight >= 25 && density > 0.5)
+            || ((embeds == 1 && length < 75) || embeds > 1)
+        if remove { node.remove() }
+    }
+
+    // MARK: - Scoring helpers
+
+    func initialScore(_ node: Node) -> Double {
+        var score: Double
+        switch node.tag {
+        case "div": score = 5
+        case "pre", "td", "blockquote": score = 3
+        case "address", "ol", "ul", "dl", "dd", "dt", "li", "form": score = -3
+        case "h1", "h2", "h3", "h4", "h5", "h6", "th": score = -5
+        default: score = 0
+        }
+        return score + Double(classWeight(node))
+    }
+
+    func classWeight(_ node: Node) -> Int {
+        guard flags.contains(.weightClasses) else { return 0 }
+        var weight = 0
+        for name in [node.className.lowercased(), node.idAttribute.lowercased()] where !name.isEmpty {
+            if ReadabilityRules.isNegative(name) { weight -= 25 }
+            if ReadabilityRules.matches(name, ReadabilityRules.positive) { weight += 25 }
+        }
+        return weight
+    }
+
+    /// The share of an element's text that sits inside links (same-page links count less).
+    static func linkDensity(_ node: Node) -> Double {
+        let length = node.innerText.count
+        guard length > 0 else { return 0 }
+        var linked = 0.0
+        for link in node.descendants(["a"]) {
+            let coefficient = (link.attribute("href") ?? "").hasPrefix("#") ? 0.3 : 1
+            linked += Double(link.innerText.count) * coefficient
+        }
+        return linked / Double(length)
+    }
+
+    static func hasBlockChild(_ node: Node) -> Bool {
+        node.allDescendantElements.contains { ReadabilityRules.blockTags.contains($0.tag) }
+    }
+
+    static func isHidden(_ node: Node) -> Bool {
+        guard node.isElement else { return false }
+        if let style = node.attribute("style")?.lowercased().replacingOccurrences(of: " ", with: ""),
+            style.contains("display:none") || style.contains("visibility:hidden")
+        {
+            return true
+        }
+        if node.attribute("hidden") != nil { return true }
+        if node.attribute("aria-hidden") == "true", !node.className.contains("fallback-image") { return true }
+        return false
+    }
+
+    static func isDataTable(_ table: Node) -> Bool {
+        if table.attribute("role") == "presentation" { return false }
+        if table.attribute("datatable") == "0" { return false }
+        if table.attribute("summary") != nil { return true }
+        if !table.descendants(["caption", "col", "colgroup", "tfoot", "thead", "th"]).isEmpty { return true }
+        if !table.descendants(["table"]).isEmpty { return false }
+        let rows = table.descendants(["tr"])
+        let columns = rows.map { $0.elementChildren.filter { $0.tag == "td" }.count }.max() ?? 0
+        return rows.count >= 10 || columns > 4 || rows.count * columns > 10
+    }
+
+    func isByline(_ node: Node, match: String) -> Bool {
+        let rel = node.attribute("rel") ?? ""
+        let itemprop = node.attribute("itemprop") ?? ""
+        guard rel == "author" || itemprop.contains("author") || ReadabilityRules.matches(match, ReadabilityRules.byline) else {
+            return false
+        }
+        let text = node.innerText
+        return !text.isEmpty && text.count < 100
+    }
+
+    func headerDuplicatesTitle(_ node: Node) -> Bool {
+        guard !articleTitle.isEmpty else { return false }
+        let heading = node.innerText
+        return TextSimilarity.similarity(heading, articleTitle) > 0.75
+    }
+
+    /// Wraps runs of inline content directly inside a div into paragraphs, so that text
+    /// written straight into a div is scored like a paragraph.
+    func wrapPhrasingRuns(in div: Node) {
+        guard Self.hasBlockChild(div) else { return }
+        var paragraph: Node?
+        var child = div.firstChild
+        while let current = child {
+            let next = current.nextSibling
+            let isPhrasing = current.isText || (current.isElement && ReadabilityRules.phrasingTags.contains(current.tag)
+                && !Self.hasBlockChild(current))
+            if isPhrasing {
+                if let open = paragraph {
+                    open.append(current)
+                } else if !(current.isText && current.textContent.allSatisfy(\.isWhitespace)) {
+                    let made = makeElement("p", in: document.pointer)
+                    xmlAddPrevSibling(current, made)
+                    made.append(current)
+                    paragraph = made
+                }
+            } else if current.isElement {
+                paragraph = nil
+            }
+            child = next
+        }
+    }
+
+    // MARK: - Traversal
+
+    /// Removes `node` and returns the next node in document order after it.
+    func removeAndGetNext(_ node: Node) -> Node? {
+        let next = Self.next(node, skippingChildren: true)
+        node.remove()
+        return next
+    }
+
+    /// The next element in document order (depth first).
+    static func next(_ node: Node, skippingChildren: Bool) -> Node? {
+        if !skippingChildren, let child = node.elementChildren.first { return child }
+        var current: Node? = node
+        while let candidate = current {
+            if let sibling = candidate.nextElementSibling { return sibling }
+            current = candidate.parentNode
+        }
+        return nil
+    }
+}
+
+/// How alike two short texts are, by their words.
+enum TextSimilarity {
+    static func tokens(_ text: String) -> [String] {
+        text.lowercased().split { !$0.isLetter && !$0.isNumber }.map(String.init)
+    }
+
+    /// 1 minus the share of `b`'s words missing from `a`, weighted by length.
+    static func similarity(_ a: String, _ b: String) -> Double {
+        let first = tokens(a)
+        let second = tokens(b)
+        guard !first.isEmpty, !second.isEmpty else { return 0 }
+        let set = Set(first)
+        let unique = second.filter { !set.contains($0) }
+        let distance = Double(unique.joined(separator: " ").count) / Double(second.joined(separator: " ").count)
+        return 1 - distance
+    }
+}

@@ -1,0 +1,170 @@
+import CLibXML2
+import Foundation
+import SummarizerCore
+
+/// The main article of a page, found the way Readability finds it (`readability`).
+///
+/// Parses with libxml2's forgiving HTML parser, drops scripts, forms, navigation and unlikely
+/// candidates, scores paragraph-like blocks and propagates the scores to their ancestors,
+/// penalises link density, takes the best candidate with the siblings that belong to it,
+/// cleans it, and relaxes the rules and tries again when the result is too short. Metadata
+/// comes from JSON-LD, OpenGraph and meta tags.
+public struct ReadabilityExtractor: ContentExtractor {
+    public static let version = "1"
+
+    /// Results shorter than this (in characters) make the extractor try again with fewer rules.
+    public var retryBelowCharacters = 500
+    /// Fewer words than this fail the item with `invalidContent` (`no-article`).
+    public var minWords: Int
+    /// Pages larger than this are refused rather than parsed.
+    public var maxInputBytes: Int
+    /// Also return the cleaned article HTML.
+    public var includeHTML: Bool
+    /// Once spent, no further relaxed attempt is started.
+    public var timeBudget: Duration
+
+    public init(minWords: Int = 0, maxInputBytes: Int = 5_000_000, includeHTML: Bool = false, timeBudget: Duration = .seconds(2)) {
+        self.minWords = minWords
+        self.maxInputBytes = maxInputBytes
+        self.includeHTML = includeHTML
+        self.timeBudget = timeBudget
+    }
+
+    /// The extraction result before the word-count check, for tools that want it regardless.
+    public struct Result: Sendable {
+        public var text: String
+        public var html: String?
+        public var metadata: PageMetadata
+        /// Why the page has no article, when it has none: `error-page`, `login-form`, `listing`, `empty`.
+        public var noArticleReason: String?
+    }
+
+    public func extract(_ page: FetchedPage, item: WorkItem, context: StageContext) async throws -> Article {
+        let result = try extract(html: page.text, url: page.finalURL)
+        if let reason = result.noArticleReason {
+            throw PipelineError(.invalidContent, "no article: the page looks like \(Self.describe(reason))", reason: "no-article", code: reason)
+        }
+        let words = Article.countWords(result.text)
+        guard words >= minWords else {
+            throw PipelineError(
+                .invalidContent, "no article: the main content has \(words) words, fewer than minWords \(minWords)",
+                reason: "no-article")
+        }
+        let metadata = result.metadata
+        return Article(
+            title: metadata.title ?? item.title, byline: metadata.byline, publishedTime: metadata.publishedTime,
+            siteName: metadata.siteName, language: metadata.language, text: result.text, html: result.html,
+            extractor: "readability", extractorVersion: Self.version)
+    }
+
+    /// Extracts the article text and metadata from `html`.
+    public func extract(html: String, url: String? = nil) throws(PipelineError) -> Result {
+        guard html.utf8.count <= maxInputBytes else {
+            throw PipelineError(
+                .invalidContent, "the page is \(html.utf8.count) bytes, over maxInputBytes \(maxInputBytes)", reason: "too-large")
+        }
+        guard let original = HTMLDocument(text: html, url: url) else {
+            throw PipelineError(.invalidContent, "the page could not be parsed as HTML", reason: "unparsable")
+        }
+        var metadata = PageMetadata.read(original)
+        let articleTitle = metadata.title ?? ""
+
+        let clock = ContinuousClock()
+        let start = clock.now
+        var best: (text: String, html: String?) = ("", nil)
+        let attempts: [ArticleGrabber.Flags] = [.all, [.weightClasses, .cleanConditionally], [.cleanConditionally], []]
+        for (index, flags) in attempts.enumerated() {
+            if index > 0, clock.now - start > timeBudget { break }
+            // Each attempt works on a fresh parse: the previous one removed what this one keeps.
+            guard let document = index == 0 ? original : HTMLDocument(text: html, url: url) else { break }
+            ArticleGrabber.prepare(document)
+            var grabber = ArticleGrabber(document: document, flags: flags, articleTitle: articleTitle)
+            guard let article = grabber.grab() else { continue }
+            grabber.clean(article)
+            if metadata.byline == nil, let byline = grabber.byline { metadata.byline = byline }
+            let text = PlainTextExtractor.visibleText(of: article)
+            if text.count > best.text.count {
+                best = (text, includeHTML ? Self.serialize(article, document: document) : nil)
+            }
+            if text.count >= retryBelowCharacters { break }
+        }
+
+        // JSON-LD articleBody stands in when our own result is short, if the page really shows it.
+        if best.text.count < retryBelowCharacters, let body = metadata.articleBody, body.count > best.text.count,
+            Self.isConsistent(body, with: html)
+        {
+            best = (body, nil)
+        }
+        let reason = Self.noArticleReason(text: best.text, original: original, metadata: metadata)
+        return Result(text: best.text, html: best.html, metadata: metadata, noArticleReason: reason)
+    }
+
+    static func describe(_ reason: String) -> String {
+        switch reason {
+        case "error-page": "an error page"
+        case "login-form": "a login form"
+        case "listing": "a list of links"
+        default: "it has no text"
+        }
+    }
+
+    /// Pages that are not articles by their make-up, whatever their length: an error page, a
+    /// login form, a list of links. Short real articles pass.
+    static func noArticleReason(text: String, original: HTMLDocument, metadata: PageMetadata) -> String? {
+        let words = Article.countWords(text)
+        if words == 0 { return "empty" }
+        guard words < 150 else { return nil }
+        let title = (original.firstElement(named: "title")?.innerText ?? "").lowercased()
+        let headings = (original.root?.descendants(["h1"]) ?? []).map { $0.innerText.lowercased() }
+        let errorWords = ["404", "not found", "page not found", "no longer available", "error 4", "error 5", "access denied"]
+        if ([title] + headings).contains(where: { heading in errorWords.contains { heading.contains($0) } }) {
+            return "error-page"
+        }
+        if let root = original.root, root.descendants(["input"]).contains(where: { $0.attribute("type")?.lowercased() == "password" }) {
+            return "login-form"
+        }
+        // Characters, not words: scripts without spaces between words count too.
+        if text.count < 300, let body = original.firstElement(named: "body"), body.descendants(["a"]).count >= 15,
+            ArticleGrabber.linkDensity(body) > 0.6
+        {
+            return "listing"
+        }
+        return nil
+    }
+
+    /// Whether most words of `text` appear in the page.
+    static func isConsistent(_ text: String, with html: String) -> Bool {
+        let words = TextSimilarity.tokens(text)
+        guard !words.isEmpty else { return false }
+        let page = Set(TextSimilarity.tokens(html))
+        let present = words.filter(page.contains).count
+        return Double(present) / Double(words.count) >= 0.8
+    }
+
+    static func serialize(_ node: Node, document: HTMLDocument) -> String? {
+        guard let buffer = xmlBufferCreate() else { return nil }
+        defer { xmlBufferFree(buffer) }
+        guard htmlNodeDump(buffer, document.pointer, node) >= 0, let content = xmlBufferContent(buffer) else { return nil }
+        return String(cString: content)
+    }
+
+    /// The `readability` extractor plugin.
+    public static let plugin = Plugin(
+        PluginSpec(
+            type: "readability", role: .extractor,
+            summary: "Readability-style main-content extraction on libxml2, with JSON-LD/OpenGraph metadata.",
+            keys: [
+                ConfigKey(
+                    "minWords", .integer, default: .number(0), minimum: 0,
+                    doc: "A floor on the main content's words (0: none); error pages, login forms and link lists fail as no-article anyway."),
+                ConfigKey(
+                    "maxInputBytes", .integer, default: .number(5_000_000), minimum: 1,
+                    doc: "Larger pages are refused (invalidContent) rather than parsed."),
+                ConfigKey("includeHTML", .boolean, default: .bool(false), doc: "Also keep the cleaned article HTML."),
+            ]),
+        .extractor { config, _ in
+            ReadabilityExtractor(
+                minWords: config.int("minWords")!, maxInputBytes: config.int("maxInputBytes")!, includeHTML: config.bool("includeHTML")!)
+        }
+    )
+}

@@ -1,0 +1,67 @@
+/// The word lists behind the readability heuristics: which class and id words mark content,
+/// boilerplate, or neither. Matching is on lowercase substrings of `class` and `id`.
+enum ReadabilityRules {
+    /// Names that mark an element as probably not content (navigation, ads, comments...).
+    static let unlikely = [
+        "-ad-", "ai2html", "banner", "breadcrumbs", "combx", "comment", "community", "cover-wrap", "disqus", "extra",
+        "footer", "gdpr", "header", "legends", "menu", "related", "remark", "replies", "rss", "shoutbox", "sidebar",
+        "skyscraper", "social", "sponsor", "supplemental", "ad-break", "agegate", "pagination", "pager", "popup",
+        "yom-remote",
+    ]
+
+    /// Names that rescue an unlikely-looking element: it may hold the content after all.
+    static let maybe = ["and", "article", "body", "column", "content", "main", "mathjax", "shadow"]
+
+    /// Names that raise an element's score.
+    static let positive = [
+        "article", "body", "content", "entry", "hentry", "h-entry", "main", "page", "pagination", "post", "text", "blog",
+        "story",
+    ]
+
+    /// Names that lower an element's score.
+    static let negative = [
+        "-ad-", "hidden", "banner", "combx", "comment", "com-", "contact", "footer", "gdpr", "masthead", "media", "meta",
+        "outbrain", "promo", "related", "scroll", "share", "shoutbox", "sidebar", "skyscraper", "sponsor", "shopping",
+        "tags", "widget",
+    ]
+
+    /// ARIA roles of elements that are never the article.
+    static let unlikelyRoles: Set<String> = [
+        "menu", "menubar", "complementary", "navigation", "alert", "alertdialog", "dialog",
+    ]
+
+    /// Elements whose paragraphs are scored.
+    static let tagsToScore: Set<String> = ["section", "h2", "h3", "h4", "h5", "h6", "p", "td", "pre"]
+
+    /// Elements that start a block, for deciding whether a div is really a paragraph.
+    static let blockTags: Set<String> = [
+        "blockquote", "dl", "div", "img", "ol", "p", "pre", "table", "ul", "section", "article", "header", "footer", "aside",
+        "figure", "form", "h1", "h2", "h3", "h4", "h5", "h6", "hr", "main", "nav", "address", "fieldset", "li", "dd", "dt",
+    ]
+
+    /// Inline (phrasing) elements: runs of them inside a div are wrapped into a paragraph.
+    static let phrasingTags: Set<String> = [
+        "abbr", "audio", "b", "bdo", "br", "button", "cite", "code", "data", "datalist", "dfn", "em", "embed", "i", "img",
+        "input", "kbd", "label", "mark", "math", "meter", "noscript", "object", "output", "progress", "q", "ruby", "samp",
+        "script", "select", "small", "span", "strong", "sub", "sup", "textarea", "time", "var", "wbr", "a", "del", "ins",
+        "font", "u", "s", "strike", "tt", "big", "center", "acronym",
+    ]
+
+    /// Siblings kept with these names when merged; others become divs.
+    static let keptSiblingTags: Set<String> = ["div", "article", "section", "p"]
+
+    /// Names of share and social widgets inside the article.
+    static let share = ["share", "sharedaddy"]
+
+    /// Names that mark a byline.
+    static let byline = ["byline", "author", "dateline", "writtenby", "p-author"]
+
+    static func matches(_ text: String, _ words: [String]) -> Bool {
+        words.contains { text.contains($0) }
+    }
+
+    /// "hid" alone counts as hidden; as part of a word it does not.
+    static func isNegative(_ text: String) -> Bool {
+        matches(text, negative) || text.split(separator: " ").contains("hid")
+    }
+}
