@@ -1,4 +1,5 @@
 import CLibXML2
+import SummarizerCore
 
 /// A libxml2 node: element helpers for tree surgery, keyed by identity for scores.
 typealias Node = xmlNodePtr
@@ -91,7 +92,7 @@ extension UnsafeMutablePointer where Pointee == xmlNode {
         var output = ""
         var pendingSpace = false
         for scalar in rawText.unicodeScalars {
-            if scalar.properties.isWhitespace {
+            if scalar.isSpace {
                 pendingSpace = !output.isEmpty
             } else {
                 if pendingSpace {
@@ -159,9 +160,57 @@ extension UnsafeMutablePointer where Pointee == xmlNode {
         xmlUnsetProp(self, name)
     }
 
-    /// Whether the element's subtree has no text and no media.
+    /// Whether the element's subtree has no text and no media; stops at the first content found.
     var isWithoutContent: Bool {
-        innerText.isEmpty && descendants(["img", "picture", "video", "iframe", "object", "embed", "svg"]).isEmpty
+        var found = false
+        HTMLWalker.walk(self) { node, _ in
+            if node.isText {
+                if node.textContent.contains(where: { !$0.isWhitespace }) {
+                    found = true
+                    return .stop
+                }
+                return .skipChildren
+            }
+            guard node.isElement else { return .skipChildren }
+            if Self.mediaTags.contains(node.tag) {
+                found = true
+                return .stop
+            }
+            return .descend
+        }
+        return !found
+    }
+
+    static var mediaTags: Set<String> { ["img", "picture", "video", "iframe", "object", "embed", "svg"] }
+
+    /// The length of the text, white space runs counted as one, in Unicode scalars; no string is built.
+    var textLength: Int {
+        var length = 0
+        var pendingSpace = false
+        var started = false
+        HTMLWalker.walk(self) { node, _ in
+            if node.isText {
+                guard let content = node.pointee.content else { return .skipChildren }
+                var pointer = content
+                while pointer.pointee != 0 {
+                    let byte = pointer.pointee
+                    if byte == 0x20 || byte == 0x0A || byte == 0x09 || byte == 0x0D || byte == 0x0C {
+                        pendingSpace = started
+                    } else if byte & 0xC0 != 0x80 {
+                        if pendingSpace {
+                            length += 1
+                            pendingSpace = false
+                        }
+                        length += 1
+                        started = true
+                    }
+                    pointer += 1
+                }
+                return .skipChildren
+            }
+            return node.isElement || node == self ? .descend : .skipChildren
+        }
+        return length
     }
 }
 

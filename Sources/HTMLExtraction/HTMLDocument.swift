@@ -63,7 +63,7 @@ final class HTMLDocument {
 /// Iterative depth-first traversal: deeply nested markup cannot overflow the stack.
 enum HTMLWalker {
     enum Decision {
-        case descend, skipChildren
+        case descend, skipChildren, stop
     }
 
     /// Visits `start` and its descendants in document order; `leave` is called after a node's children.
@@ -76,7 +76,9 @@ enum HTMLWalker {
         var node: xmlNodePtr? = start
         var depth = 0
         while let current = node {
-            if enter(current, depth) == .descend, let child = current.pointee.children {
+            let decision = enter(current, depth)
+            if decision == .stop { return }
+            if decision == .descend, let child = current.pointee.children {
                 node = child
                 depth += 1
                 continue

@@ -1,3 +1,5 @@
+import SummarizerCore
+
 /// Collects text from a tree walk: collapses white space inside blocks, separates blocks.
 ///
 /// Inline elements never glue the words of neighbouring blocks, because every block
@@ -10,7 +12,7 @@ struct TextBuilder {
     /// Appends text as a browser renders it: runs of white space become one space.
     mutating func append(_ text: String) {
         for scalar in text.unicodeScalars {
-            if scalar.properties.isWhitespace || scalar == "\u{00A0}" {
+            if scalar.isSpace || scalar == "\u{00A0}" {
                 pendingSpace = !current.isEmpty
             } else {
                 if pendingSpace {

@@ -154,12 +154,13 @@ struct ArticleGrabber {
         for element in elementsToScore {
             guard element.parentNode != nil else { continue }
             let text = element.innerText
-            guard text.count >= 25 else { continue }
+            let textCount = text.unicodeScalars.count
+            guard textCount >= 25 else { continue }
             let ancestors = element.ancestors(maxDepth: 5)
             guard !ancestors.isEmpty else { continue }
             var contentScore = 1.0
             contentScore += Double(text.split(separator: ",", omittingEmptySubsequences: false).count)
-            contentScore += Double(min(text.count / 100, 3))
+            contentScore += Double(min(textCount / 100, 3))
             for (level, ancestor) in ancestors.enumerated() {
                 guard ancestor.parentNode != nil || ancestor.tag == "body" || ancestor.tag == "html" else { continue }
                 if scores[ancestor] == nil {
@@ -171,9 +172,11 @@ struct ArticleGrabber {
             }
         }
 
+        // One pass measures text and link text under every element, instead of a walk per candidate.
+        let densities = Self.linkDensities(under: body)
         var top: [Node] = []
         for candidate in candidates {
-            let adjusted = (scores[candidate] ?? 0) * (1 - Self.linkDensity(candidate))
+            let adjusted = (scores[candidate] ?? 0) * (1 - (densities[candidate] ?? Self.linkDensity(candidate)))
             scores[candidate] = adjusted
             top.append(candidate)
         }
@@ -259,9 +262,10 @@ struct ArticleGrabber {
                 } else if sibling.tag == "p" {
                     let density = Self.linkDensity(sibling)
                     let text = sibling.innerText
-                    if text.count > 80, density < 0.25 {
+                    let length = text.unicodeScalars.count
+                    if length > 80, density < 0.25 {
                         keep = true
-                    } else if text.count < 80, !text.isEmpty, density == 0, text.range(of: #"\.( |$)"#, options: .regularExpression) != nil {
+                    } else if length < 80, length > 0, density == 0, text.range(of: #"\.( |$)"#, options: .regularExpression) != nil {
                         keep = true
                     }
                 }
@@ -286,7 +290,7 @@ struct ArticleGrabber {
         for child in article.elementChildren {
             for node in child.allDescendantElements where node.parentNode != nil {
                 let match = (node.className + " " + node.idAttribute).lowercased()
-                if ReadabilityRules.matches(match, ReadabilityRules.share), node.innerText.count < 500 { node.remove() }
+                if ReadabilityRules.matches(match, ReadabilityRules.share), node.textLength < 500 { node.remove() }
             }
         }
         for header in article.descendants(["h1", "h2"]) where header.parentNode != nil {
@@ -298,7 +302,7 @@ struct ArticleGrabber {
             }
         }
         for paragraph in article.descendants(["p"]) where paragraph.parentNode != nil {
-            if paragraph.descendants(["img", "embed", "object", "iframe"]).isEmpty, paragraph.innerText.isEmpty {
+            if paragraph.textLength == 0, paragraph.descendants(["img", "embed", "object", "iframe"]).isEmpty {
                 paragraph.remove()
             }
         }
@@ -322,17 +326,17 @@ struct ArticleGrabber {
             node.remove()
             return
         }
-        let text = node.innerText
-        guard text.split(separator: ",", omittingEmptySubsequences: false).count - 1 < 10 else { return }
-        let paragraphs = Double(node.descendants(["p"]).count)
-        let images = Double(node.descendants(["img"]).count)
-        let items = Double(node.descendants(["li"]).count) - 100
-        let inputs = Double(node.descendants(["input"]).count)
-        let headingText = node.descendants(["h1", "h2", "h3", "h4", "h5", "h6"]).reduce(0) { $0 + $1.innerText.count }
-        let headingDensity = text.isEmpty ? 0 : Double(headingText) / Double(text.count)
-        let embeds = node.descendants(["object", "embed", "iframe"]).count
+        let text = node.rawText
+        guard text.utf8.lazy.filter({ $0 == UInt8(ascii: ",") }).count < 10 else { return }
+        let contents = Self.contents(of: node)
+        let paragraphs = Double(contents.paragraphs)
+        let images = Double(contents.images)
+        let items = Double(contents.items) - 100
+        let inputs = Double(contents.inputs)
+        let length = node.textLength
+        let headingDensity = length == 0 ? 0 : Double(contents.headingLength) / Double(length)
+        let embeds = contents.embeds
         let density = Self.linkDensity(node)
-        let length = text.count
         let inFigure = node.hasAncestor("figure", maxDepth: 0)
 
         let remove =
@@ -372,18 +376,99 @@ struct ArticleGrabber {
 
     /// The share of an element's text that sits inside links (same-page links count less).
     static func linkDensity(_ node: Node) -> Double {
-        let length = node.innerText.count
+        let length = node.textLength
         guard length > 0 else { return 0 }
         var linked = 0.0
         for link in node.descendants(["a"]) {
             let coefficient = (link.attribute("href") ?? "").hasPrefix("#") ? 0.3 : 1
-            linked += Double(link.innerText.count) * coefficient
+            linked += Double(link.textLength) * coefficient
         }
         return linked / Double(length)
     }
 
+    /// The link density of every element under `root`, from one post-order walk.
+    static func linkDensities(under root: Node) -> [Node: Double] {
+        var result: [Node: Double] = [:]
+        // Per open element: (text length, weighted link text length).
+        var stack: [(Node, Int, Double)] = []
+        var pendingText = 0
+        HTMLWalker.walk(
+            root,
+            enter: { node, _ in
+                if node.isText {
+                    pendingText += node.textLength
+                    return .skipChildren
+                }
+                guard node.isElement || node == root else { return .skipChildren }
+                if let top = stack.popLast() {
+                    stack.append((top.0, top.1 + pendingText, top.2))
+                }
+                pendingText = 0
+                stack.append((node, 0, 0))
+                return .descend
+            },
+            leave: { node in
+                guard node.isElement, let last = stack.last, last.0 == node else {
+                    return
+                }
+                stack.removeLast()
+                let text = last.1 + pendingText
+                pendingText = 0
+                var linked = last.2
+                if node.tag == "a" {
+                    linked = Double(text) * ((node.attribute("href") ?? "").hasPrefix("#") ? 0.3 : 1)
+                }
+                result[node] = text > 0 ? linked / Double(text) : 0
+                if let parent = stack.popLast() {
+                    stack.append((parent.0, parent.1 + text, parent.2 + linked))
+                }
+            })
+        return result
+    }
+
+    /// Whether any descendant is a block element; stops at the first.
     static func hasBlockChild(_ node: Node) -> Bool {
-        node.allDescendantElements.contains { ReadabilityRules.blockTags.contains($0.tag) }
+        var found = false
+        HTMLWalker.walk(node) { current, depth in
+            guard current.isElement else { return .skipChildren }
+            if depth > 0, ReadabilityRules.blockTags.contains(current.tag) {
+                found = true
+                return .stop
+            }
+            return .descend
+        }
+        return found
+    }
+
+    /// Counts of what an element holds, gathered in one walk for the conditional cleaning.
+    struct Contents {
+        var paragraphs = 0
+        var images = 0
+        var items = 0
+        var inputs = 0
+        var embeds = 0
+        var headingLength = 0
+    }
+
+    static func contents(of node: Node) -> Contents {
+        var contents = Contents()
+        HTMLWalker.walk(node) { current, depth in
+            guard current.isElement else { return .skipChildren }
+            guard depth > 0 else { return .descend }
+            switch current.tag {
+            case "p": contents.paragraphs += 1
+            case "img": contents.images += 1
+            case "li": contents.items += 1
+            case "input": contents.inputs += 1
+            case "object", "embed", "iframe": contents.embeds += 1
+            case "h1", "h2", "h3", "h4", "h5", "h6":
+                contents.headingLength += current.textLength
+                return .skipChildren
+            default: break
+            }
+            return .descend
+        }
+        return contents
     }
 
     static func isHidden(_ node: Node) -> Bool {

@@ -1,3 +1,5 @@
+import SummarizerCore
+
 /// The word lists behind the readability heuristics: which class and id words mark content,
 /// boilerplate, or neither. Matching is on lowercase substrings of `class` and `id`.
 enum ReadabilityRules {
@@ -57,7 +59,11 @@ enum ReadabilityRules {
     static let byline = ["byline", "author", "dateline", "writtenby", "p-author"]
 
     static func matches(_ text: String, _ words: [String]) -> Bool {
-        words.contains { text.contains($0) }
+        // Byte search: String.contains goes through the generic string-processing searcher,
+        // which dominated the profile when run for every element of every page.
+        guard !text.isEmpty else { return false }
+        let haystack = Array(text.utf8)
+        return words.contains { ByteSearch.contains(haystack, Array($0.utf8)) }
     }
 
     /// "hid" alone counts as hidden; as part of a word it does not.

@@ -52,7 +52,7 @@ public struct Article: Sendable, Hashable, Codable {
         var count = 0
         var inWord = false
         for scalar in text.unicodeScalars {
-            if scalar.properties.isWhitespace {
+            if scalar.isSpace {
                 inWord = false
             } else if !inWord {
                 inWord = true
@@ -60,5 +60,15 @@ public struct Article: Sendable, Hashable, Codable {
             }
         }
         return count
+    }
+}
+
+extension Unicode.Scalar {
+    /// White space, with a fast path for ASCII: the Unicode property lookup is slow, and
+    /// counting words and collapsing spaces run over every character of every page.
+    @inlinable
+    public var isSpace: Bool {
+        if value < 0x80 { return value == 0x20 || (value >= 0x09 && value <= 0x0D) }
+        return properties.isWhitespace
     }
 }
