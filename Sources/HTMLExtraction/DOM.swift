@@ -172,7 +172,7 @@ extension UnsafeMutablePointer where Pointee == xmlNode {
                 return .skipChildren
             }
             guard node.isElement else { return .skipChildren }
-            if Self.mediaTags.contains(node.tag) {
+            if DOMTags.media.contains(node.tag) {
                 found = true
                 return .stop
             }
@@ -181,7 +181,6 @@ extension UnsafeMutablePointer where Pointee == xmlNode {
         return !found
     }
 
-    static var mediaTags: Set<String> { ["img", "picture", "video", "iframe", "object", "embed", "svg"] }
 
     /// The length of the text, white space runs counted as one, in Unicode scalars; no string is built.
     var textLength: Int {
@@ -217,4 +216,8 @@ extension UnsafeMutablePointer where Pointee == xmlNode {
 /// Makes a new element in `document`.
 func makeElement(_ name: String, in document: htmlDocPtr) -> Node {
     xmlNewDocNode(document, nil, name, nil)
+}
+
+enum DOMTags {
+    static let media: Set<String> = ["img", "picture", "video", "iframe", "object", "embed", "svg"]
 }

@@ -108,7 +108,9 @@ extension UnsafeMutablePointer where Pointee == xmlNode {
     /// The element's lowercase name, or `nil` for non-elements.
     var elementName: String? {
         guard pointee.type == XML_ELEMENT_NODE, let name = pointee.name else { return nil }
-        return String(cString: name).lowercased()
+        // libxml2's HTML parser lowercases element names already; lowercasing again was the
+        // single largest cost of walking a tree.
+        return String(cString: name)
     }
 
     var isText: Bool {

@@ -16,19 +16,39 @@ struct ArticleGrabber {
         static let all: Flags = [.stripUnlikely, .weightClasses, .cleanConditionally]
     }
 
+    /// Thrown when the time budget runs out: a pathological page must not hold an item forever.
+    struct OutOfTime: Error {}
+
     let document: HTMLDocument
     let flags: Flags
     let articleTitle: String
     /// Nodes visited at most: a bound on the work a pathological page can cause.
     let nodeBudget: Int
+    /// When the attempt must give up.
+    let deadline: ContinuousClock.Instant
     private(set) var scores: [Node: Double] = [:]
     private(set) var byline: String?
+    private var dataTables: [Node: Bool] = [:]
+    private var checks = 0
 
-    init(document: HTMLDocument, flags: Flags, articleTitle: String, nodeBudget: Int = 200_000) {
+    init(
+        document: HTMLDocument,
+        flags: Flags,
+        articleTitle: String,
+        deadline: ContinuousClock.Instant = .now + .seconds(2),
+        nodeBudget: Int = 200_000
+    ) {
         self.document = document
         self.flags = flags
         self.articleTitle = articleTitle
+        self.deadline = deadline
         self.nodeBudget = nodeBudget
+    }
+
+    /// Throws when the deadline has passed; reads the clock only every 64 calls.
+    mutating func checkTime() throws(OutOfTime) {
+        checks += 1
+        if checks % 64 == 0, ContinuousClock.now > deadline { throw OutOfTime() }
     }
 
     // MARK: - Preparation
@@ -83,7 +103,7 @@ struct ArticleGrabber {
     // MARK: - Grabbing
 
     /// The article's content element, or nil when nothing could be scored.
-    mutating func grab() -> Node? {
+    mutating func grab() throws(OutOfTime) -> Node? {
         guard let body = document.firstElement(named: "body") ?? document.root else { return nil }
         var elementsToScore: [Node] = []
         var visited = 0
@@ -93,6 +113,7 @@ struct ArticleGrabber {
         while let current = node {
             visited += 1
             if visited > nodeBudget { break }
+            try checkTime()
             let tag = current.tag
             let match = (current.className + " " + current.idAttribute).lowercased()
 
@@ -152,6 +173,7 @@ struct ArticleGrabber {
 
         var candidates: [Node] = []
         for element in elementsToScore {
+            try checkTime()
             guard element.parentNode != nil else { continue }
             let text = element.innerText
             let textCount = text.unicodeScalars.count
@@ -281,8 +303,8 @@ struct ArticleGrabber {
     // MARK: - Cleaning
 
     /// Removes what is left of boilerplate inside the article.
-    mutating func clean(_ article: Node) {
-        for node in article.descendants(["form", "fieldset"]) where node.parentNode != nil { cleanConditionally(node) }
+    mutating func clean(_ article: Node) throws(OutOfTime) {
+        for node in article.descendants(["form", "fieldset"]) where node.parentNode != nil { try cleanConditionally(node) }
         for node in article.descendants(["object", "embed", "footer", "aside", "iframe", "input", "textarea", "select", "button", "nav"])
         where node.parentNode != nil {
             node.remove()
@@ -297,8 +319,8 @@ struct ArticleGrabber {
             if classWeight(header) < 0 { header.remove() }
         }
         for tag in ["table", "ul", "div"] {
-            for node in article.descendants([tag]) where node.parentNode != nil && isAttached(node, to: article) {
-                cleanConditionally(node)
+            for node in article.descendants([tag]).reversed() where node.parentNode != nil && isAttached(node, to: article) {
+                try cleanConditionally(node)
             }
         }
         for paragraph in article.descendants(["p"]) where paragraph.parentNode != nil {
@@ -314,12 +336,13 @@ struct ArticleGrabber {
 
     /// Removes an element that looks like boilerplate by its make-up: more images, list items
     /// or inputs than paragraphs, many links, little text, or a lone embed.
-    mutating func cleanConditionally(_ node: Node) {
+    mutating func cleanConditionally(_ node: Node) throws(OutOfTime) {
         guard flags.contains(.cleanConditionally) else { return }
+        try checkTime()
         let tag = node.tag
         let isList = tag == "ul" || tag == "ol"
-        if tag == "table", Self.isDataTable(node) { return }
-        if node.hasAncestor("table", maxDepth: 0, where: Self.isDataTable) { return }
+        if tag == "table", isDataTable(node) { return }
+        if node.ancestors().contains(where: { $0.tag == "table" && isDataTable($0) }) { return }
         if node.hasAncestor("code", maxDepth: 0) { return }
         let weight = classWeight(node)
         if weight < 0 {
@@ -483,7 +506,16 @@ struct ArticleGrabber {
         return false
     }
 
-    static func isDataTable(_ table: Node) -> Bool {
+    /// ``isDataTableUncached(_:)``, remembered per table: nested tables would otherwise be
+    /// measured again for every element inside them.
+    mutating func isDataTable(_ table: Node) -> Bool {
+        if let known = dataTables[table] { return known }
+        let result = Self.isDataTableUncached(table)
+        dataTables[table] = result
+        return result
+    }
+
+    static func isDataTableUncached(_ table: Node) -> Bool {
         if table.attribute("role") == "presentation" { return false }
         if table.attribute("datatable") == "0" { return false }
         if table.attribute("summary") != nil { return true }

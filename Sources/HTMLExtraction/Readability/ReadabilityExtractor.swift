@@ -68,25 +68,39 @@ public struct ReadabilityExtractor: ContentExtractor {
         }
         var metadata = PageMetadata.read(original)
         let articleTitle = metadata.title ?? ""
+        // Read before the first attempt reshapes the tree.
+        let signals = PageSignals(original)
 
-        let clock = ContinuousClock()
-        let start = clock.now
+        let deadline = ContinuousClock.now + timeBudget
         var best: (text: String, html: String?) = ("", nil)
+        var ranOutOfTime = false
         let attempts: [ArticleGrabber.Flags] = [.all, [.weightClasses, .cleanConditionally], [.cleanConditionally], []]
         for (index, flags) in attempts.enumerated() {
-            if index > 0, clock.now - start > timeBudget { break }
+            if index > 0, ContinuousClock.now > deadline { break }
             // Each attempt works on a fresh parse: the previous one removed what this one keeps.
             guard let document = index == 0 ? original : HTMLDocument(text: html, url: url) else { break }
             ArticleGrabber.prepare(document)
-            var grabber = ArticleGrabber(document: document, flags: flags, articleTitle: articleTitle)
-            guard let article = grabber.grab() else { continue }
-            grabber.clean(article)
+            var grabber = ArticleGrabber(document: document, flags: flags, articleTitle: articleTitle, deadline: deadline)
+            let text: String
+            let article: Node
+            do {
+                guard let grabbed = try grabber.grab() else { continue }
+                try grabber.clean(grabbed)
+                article = grabbed
+                text = PlainTextExtractor.visibleText(of: grabbed)
+            } catch {
+                ranOutOfTime = true
+                break
+            }
             if metadata.byline == nil, let byline = grabber.byline { metadata.byline = byline }
-            let text = PlainTextExtractor.visibleText(of: article)
             if text.count > best.text.count {
                 best = (text, includeHTML ? Self.serialize(article, document: document) : nil)
             }
             if text.count >= retryBelowCharacters { break }
+        }
+        if ranOutOfTime, best.text.isEmpty {
+            throw PipelineError(
+                .invalidContent, "the page is too complex to extract within \(timeBudget.seconds) s", reason: "too-complex")
         }
 
         // JSON-LD articleBody stands in when our own result is short, if the page really shows it.
@@ -95,7 +109,7 @@ public struct ReadabilityExtractor: ContentExtractor {
         {
             best = (body, nil)
         }
-        let reason = Self.noArticleReason(text: best.text, original: original, metadata: metadata)
+        let reason = Self.noArticleReason(text: best.text, signals: signals)
         return Result(text: best.text, html: best.html, metadata: metadata, noArticleReason: reason)
     }
 
@@ -108,27 +122,34 @@ public struct ReadabilityExtractor: ContentExtractor {
         }
     }
 
+    /// What a page shows before extraction, for telling pages without an article.
+    struct PageSignals {
+        var headings: [String]
+        var hasPassword: Bool
+        var links: Int
+        var linkDensity: Double
+
+        init(_ document: HTMLDocument) {
+            let title = (document.firstElement(named: "title")?.innerText ?? "").lowercased()
+            headings = [title] + (document.root?.descendants(["h1"]) ?? []).map { $0.innerText.lowercased() }
+            hasPassword = document.root?.descendants(["input"]).contains { $0.attribute("type")?.lowercased() == "password" } ?? false
+            let body = document.firstElement(named: "body")
+            links = body?.descendants(["a"]).count ?? 0
+            linkDensity = body.map(ArticleGrabber.linkDensity) ?? 0
+        }
+    }
+
     /// Pages that are not articles by their make-up, whatever their length: an error page, a
     /// login form, a list of links. Short real articles pass.
-    static func noArticleReason(text: String, original: HTMLDocument, metadata: PageMetadata) -> String? {
+    static func noArticleReason(text: String, signals: PageSignals) -> String? {
         let words = Article.countWords(text)
         if words == 0 { return "empty" }
         guard words < 150 else { return nil }
-        let title = (original.firstElement(named: "title")?.innerText ?? "").lowercased()
-        let headings = (original.root?.descendants(["h1"]) ?? []).map { $0.innerText.lowercased() }
         let errorWords = ["404", "not found", "page not found", "no longer available", "error 4", "error 5", "access denied"]
-        if ([title] + headings).contains(where: { heading in errorWords.contains { heading.contains($0) } }) {
-            return "error-page"
-        }
-        if let root = original.root, root.descendants(["input"]).contains(where: { $0.attribute("type")?.lowercased() == "password" }) {
-            return "login-form"
-        }
+        if signals.headings.contains(where: { heading in errorWords.contains { heading.contains($0) } }) { return "error-page" }
+        if signals.hasPassword { return "login-form" }
         // Characters, not words: scripts without spaces between words count too.
-        if text.count < 300, let body = original.firstElement(named: "body"), body.descendants(["a"]).count >= 15,
-            ArticleGrabber.linkDensity(body) > 0.6
-        {
-            return "listing"
-        }
+        if text.count < 300, signals.links >= 15, signals.linkDensity > 0.6 { return "listing" }
         return nil
     }
 

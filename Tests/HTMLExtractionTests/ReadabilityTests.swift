@@ -1,0 +1,221 @@
+import Foundation
+import Logging
+import SummarizerCore
+import Testing
+
+@testable import HTMLExtraction
+
+/// Paragraphs of real-looking prose, long enough to score.
+func prose(_ topic: String, sentences: Int = 6) -> String {
+    (1...sentences).map { "The \(topic) report, part \($0), says the team practiced on Monday, Tuesday, and Wednesday before travelling." }
+        .joined(separator: " ")
+}
+
+@Suite("Readability extractor")
+struct ReadabilityTests {
+    let extractor = ReadabilityExtractor()
+    let context = StageContext(logger: Logger(label: "test") { _ in SwiftLogNoOpLogHandler() })
+
+    func extract(_ html: String) throws -> ReadabilityExtractor.Result {
+        try extractor.extract(html: html)
+    }
+
+    func article(_ html: String) async throws -> Article {
+        let page = FetchedPage(finalURL: "https://news.example/a", body: Array(html.utf8), text: html, method: .direct)
+        return try await extractor.extract(page, item: WorkItem(url: page.finalURL), context: context)
+    }
+
+    @Test func boilerplateAroundTheArticleIsDropped() throws {
+        let html = """
+            <html><body>
+            <nav class="menu"><a href="/">Home</a> <a href="/sports">Sports</a> <a href="/news">News</a></nav>
+            <div class="sidebar"><p>\(prose("sidebar"))</p></div>
+            <div id="main-content"><article>
+              <p>\(prose("injury"))</p><p>\(prose("training"))</p><p>\(prose("travel"))</p>
+            </article></div>
+            <div class="comments"><p>\(prose("comment"))</p></div>
+            <footer><p>Copyright and contact details for the whole site, with links.</p></footer>
+            </body></html>
+            """
+        let text = try extract(html).text
+        #expect(text.contains("injury report, part 1"))
+        #expect(text.contains("travel report, part 6"))
+        #expect(!text.contains("sidebar report"))
+        #expect(!text.contains("comment report"))
+        #expect(!text.contains("Copyright"))
+        #expect(!text.contains("Home"))
+    }
+
+    @Test func siblingsOfTheBestCandidateAreMerged() throws {
+        let html = """
+            <html><body><div class="page">
+              <div class="story"><p>\(prose("first half"))</p><p>\(prose("second half"))</p></div>
+              <p>A short closing paragraph that belongs to the story. It ends with a full stop.</p>
+              <div class="story"><p>\(prose("continued"))</p></div>
+              <div class="ad-break"><a href="/x">Buy now</a></div>
+            </div></body></html>
+            """
+        let text = try extract(html).text
+        #expect(text.contains("first half report"))
+        #expect(text.contains("continued report"))
+        #expect(text.contains("A short closing paragraph"))
+        #expect(!text.contains("Buy now"))
+    }
+
+    @Test func linkHeavyBlocksLoseToProse() throws {
+        let links = (1...30).map { "<li><a href=\"/story/\($0)\">Another headline about the league number \($0)</a></li>" }.joined()
+        let html = """
+            <html><body>
+            <div class="list"><ul>\(links)</ul></div>
+            <div class="body"><p>\(prose("proper article"))</p><p>\(prose("second paragraph"))</p></div>
+            </body></html>
+            """
+        let text = try extract(html).text
+        #expect(text.contains("proper article report"))
+        #expect(!text.contains("Another headline"))
+    }
+
+    @Test func aShortResultIsRetriedWithRelaxedRules() throws {
+        // The only text lives in an element whose class looks like a comment section: the
+        // first attempt strips it, the relaxed attempt keeps it.
+        let html = "<html><body><div class=\"comment-body\"><p>\(prose("only content", sentences: 8))</p></div></body></html>"
+        let text = try extract(html).text
+        #expect(text.contains("only content report, part 8"))
+    }
+
+    @Test func blocksAreSeparatedAndInlineWordsStayApart() throws {
+        let html = """
+            <html><body><article>
+            <h2>Heading</h2><p>\(prose("lead"))<br>after break</p>
+            <ul><li>first item</li><li>second item</li></ul>
+            <p>Words <b>in</b><i>line</i> stay <a href="/x">linked</a> together &amp; entities &eacute;scape, &#8220;quoted&#8221;.</p>
+            <p>\(prose("closing"))</p>
+            </article></body></html>
+            """
+        let text = try extract(html).text
+        #expect(text.contains("Heading\n\n"))
+        #expect(text.contains("\nafter break"))
+        #expect(text.contains("first item\n\nsecond item"))
+        #expect(text.contains("Words inline stay linked together & entities éscape, “quoted”."))
+    }
+
+    @Test func metadataComesFromJSONLDThenOpenGraphThenTitle() throws {
+        let html = """
+            <html lang="fr"><head>
+            <title>Le titre de la page | Le Site</title>
+            <meta property="og:site_name" content="Le Site">
+            <meta property="og:image" content="https://cdn.example/lead.jpg">
+            <meta name="description" content="Un résumé court.">
+            <script type="application/ld+json">
+            {"@context": "https://schema.org", "@graph": [{"@type": "WebSite", "name": "Le Site"},
+             {"@type": "NewsArticle", "headline": "Le vrai titre", "datePublished": "2026-11-02T10:00:00Z",
+              "author": [{"@type": "Person", "name": "Ana Ruiz"}, {"@type": "Person", "name": "Luc Moreau"}]}]}
+            </script></head>
+            <body><article><p>\(prose("match"))</p></article></body></html>
+            """
+        let metadata = try extract(html).metadata
+        #expect(metadata.title == "Le vrai titre")
+        #expect(metadata.byline == "Ana Ruiz, Luc Moreau")
+        #expect(metadata.publishedTime == "2026-11-02T10:00:00Z")
+        #expect(metadata.siteName == "Le Site")
+        #expect(metadata.language == "fr")
+        #expect(metadata.excerpt == "Un résumé court.")
+        #expect(metadata.leadImage == "https://cdn.example/lead.jpg")
+
+        let plain = try extract("<html><head><title>Pioneers win the derby in overtime - Gridiron Ledger</title></head><body><p>\(prose("x"))</p></body></html>")
+        #expect(plain.metadata.title == "Pioneers win the derby in overtime")
+        let og = try extract("<html><head><meta property=\"og:title\" content=\"From OpenGraph\"><meta property=\"article:published_time\" content=\"2026-01-01\"></head><body><p>\(prose("y"))</p></body></html>")
+        #expect(og.metadata.title == "From OpenGraph")
+        #expect(og.metadata.publishedTime == "2026-01-01")
+        let timed = try extract("<html><body><time datetime=\"2026-03-04T05:06:07Z\">March 4</time><p>\(prose("z"))</p></body></html>")
+        #expect(timed.metadata.publishedTime == "2026-03-04T05:06:07Z")
+    }
+
+    @Test func jsonLDArticleBodyStandsInWhenThePageShowsLittle() throws {
+        let body = prose("structured body", sentences: 10)
+        let html = """
+            <html><head><script type="application/ld+json">{"@type": "NewsArticle", "headline": "H", "articleBody": "\(body)"}</script></head>
+            <body><div id="app">\(body.split(separator: " ").prefix(20).joined(separator: " "))</div><div hidden>\(body)</div></body></html>
+            """
+        #expect(try extract(html).text == body)
+        // Not when the page does not show it: the words are only in the structured data.
+        #expect(ReadabilityExtractor.isConsistent("zebra quokka wombat", with: "<html><body><p>Tiny page.</p></body></html>") == false)
+        #expect(ReadabilityExtractor.isConsistent("tiny page", with: "<html><body><p>Tiny page.</p></body></html>"))
+    }
+
+    @Test func pagesWithoutAnArticleFail() async {
+        let cases: [(String, String)] = [
+            ("<html><head><title>404 Not Found</title></head><body><h1>Page not found</h1><p>Try the search.</p></body></html>", "error-page"),
+            ("<html><body><form><p>Sign in</p><input type=\"text\" name=\"u\"><input type=\"password\" name=\"p\"></form></body></html>", "login-form"),
+            ("<html><body><ul>" + (1...20).map { "<li><a href=\"/\($0)\">Story \($0)</a></li>" }.joined() + "</ul></body></html>", "listing"),
+            ("<html><body></body></html>", "empty"),
+        ]
+        for (html, reason) in cases {
+            do {
+                _ = try await article(html)
+                Issue.record("no failure for \(reason)")
+            } catch let error as PipelineError {
+                #expect(error.kind == .invalidContent)
+                #expect(error.reason == "no-article")
+                #expect(error.code == reason)
+            } catch {
+                Issue.record("unexpected \(error)")
+            }
+        }
+        // A short real article is still an article.
+        await #expect(throws: Never.self) {
+            _ = try await article("<html><body><article><p>The club confirmed the signing on Tuesday. He joins on a two-year deal.</p></article></body></html>")
+        }
+    }
+
+    @Test func malformedAndDeeplyNestedMarkupIsSafe() throws {
+        let deep = String(repeating: "<div>", count: 400) + "<p>\(prose("deep"))</p>" + String(repeating: "</div>", count: 400)
+        #expect(try extract("<html><body>\(deep)</body></html>").text.contains("deep report"))
+        // Pathological nesting ends within the time budget: an article or a clean refusal.
+        let absurd = String(repeating: "<div><table><tr><td><span>", count: 20_000) + "x"
+        do {
+            _ = try ReadabilityExtractor(timeBudget: .milliseconds(500)).extract(html: absurd)
+        } catch {
+            #expect(error.kind == .invalidContent)
+        }
+        let broken = "<p>\(prose("broken"))<div></p><table><td>cell</div></span><p>after &bogus; <!-- unterminated"
+        #expect(try extract(broken).text.contains("broken report"))
+        for seed in 0..<50 {
+            var generator = SeededGenerator(seed: UInt64(seed))
+            let bytes = (0..<2_000).map { _ in UInt8.random(in: 0...255, using: &generator) }
+            _ = try? extract(String(decoding: bytes, as: UTF8.self))
+            _ = try? extract("<html><body><div>" + String(decoding: bytes, as: UTF8.self) + "</p></td>")
+        }
+    }
+
+    @Test func oversizeInputIsRefused() {
+        let small = ReadabilityExtractor(maxInputBytes: 1_000)
+        #expect(throws: PipelineError.self) { try small.extract(html: String(repeating: "<p>a</p>", count: 500)) }
+    }
+
+    @Test func legacyTextArrivesDecodedAndStaysIntact() throws {
+        // Fetchers decode charsets; the extractor must keep what they produced, whatever the page's meta says.
+        let html = "<html><head><meta charset=\"windows-1252\"></head><body><article><p>José Peña firmó con los Tiburones de Málaga — “un sueño”. \(prose("fichaje"))</p></article></body></html>"
+        #expect(try extract(html).text.contains("José Peña firmó con los Tiburones de Málaga — “un sueño”."))
+    }
+
+    @Test func theCleanedHTMLIsKeptWhenAsked() throws {
+        let html = "<html><body><nav class=\"menu\"><a href=\"/\">Home</a></nav><article><p>\(prose("kept"))</p></article></body></html>"
+        let result = try ReadabilityExtractor(includeHTML: true).extract(html: html)
+        #expect(result.html?.contains("<p>") == true)
+        #expect(result.html?.contains("Home") == false)
+    }
+}
+
+/// A small deterministic generator (SplitMix64) for reproducible random inputs.
+struct SeededGenerator: RandomNumberGenerator {
+    var state: UInt64
+    init(seed: UInt64) { state = seed }
+    mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+}
