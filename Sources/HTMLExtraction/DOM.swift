@@ -165,7 +165,7 @@ extension UnsafeMutablePointer where Pointee == xmlNode {
         var found = false
         HTMLWalker.walk(self) { node, _ in
             if node.isText {
-                if node.textContent.contains(where: { !$0.isWhitespace }) {
+                if !node.isWhitespaceText {
                     found = true
                     return .stop
                 }

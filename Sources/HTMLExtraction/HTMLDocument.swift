@@ -125,9 +125,22 @@ extension UnsafeMutablePointer where Pointee == xmlNode {
 
     /// The value of attribute `name`, if present.
     func attribute(_ name: String) -> String? {
-        guard let value = xmlGetProp(self, name) else { return nil }
+        // Most elements have no attributes at all: skip the lookup (and its allocation) then.
+        guard pointee.properties != nil, xmlHasProp(self, name) != nil, let value = xmlGetProp(self, name) else { return nil }
         defer { summarizer_xmlFree(value) }
         return String(cString: value)
+    }
+
+    /// Whether a text node holds only ASCII white space, checked on its bytes.
+    var isWhitespaceText: Bool {
+        guard var pointer = pointee.content else { return true }
+        while pointer.pointee != 0 {
+            switch pointer.pointee {
+            case 0x20, 0x09, 0x0A, 0x0D, 0x0C: pointer += 1
+            default: return false
+            }
+        }
+        return true
     }
 }
 

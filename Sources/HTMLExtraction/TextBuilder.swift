@@ -42,7 +42,16 @@ struct TextBuilder {
 
     /// Ends the current block.
     mutating func endBlock() {
-        let block = current.split(separator: "\n").map { $0.trimmingSpaces() }.filter { !$0.isEmpty }.joined(separator: "\n")
+        guard !current.isEmpty else {
+            pendingSpace = false
+            return
+        }
+        let block: String
+        if current.utf8.contains(UInt8(ascii: "\n")) {
+            block = current.split(separator: "\n").map { $0.trimmingSpaces() }.filter { !$0.isEmpty }.joined(separator: "\n")
+        } else {
+            block = current.last == " " ? String(current.dropLast()) : current
+        }
         if !block.isEmpty { blocks.append(block) }
         current = ""
         pendingSpace = false

@@ -1,5 +1,6 @@
 import CLibXML2
 import Foundation
+import SummarizerCore
 
 /// The readability algorithm on a libxml2 tree: score paragraph-like blocks, propagate scores
 /// to ancestors, pick the best candidate, merge related siblings, then clean the result.
@@ -85,7 +86,7 @@ struct ArticleGrabber {
                 paragraph.append(node)
                 sibling = following
             }
-            while let last = paragraph.pointee.last, last.isText, last.textContent.allSatisfy(\.isWhitespace) {
+            while let last = paragraph.pointee.last, last.isText, last.isWhitespaceText {
                 last.remove()
             }
             if let parent = paragraph.parentNode, parent.tag == "p" { parent.rename("div") }
@@ -94,7 +95,7 @@ struct ArticleGrabber {
 
     static func nextNonWhitespace(_ start: Node?) -> Node? {
         var node = start
-        while let current = node, !current.isElement, current.textContent.allSatisfy(\.isWhitespace) {
+        while let current = node, !current.isElement, current.isWhitespaceText {
             node = current.nextSibling
         }
         return node
@@ -154,7 +155,7 @@ struct ArticleGrabber {
                 wrapPhrasingRuns(in: current)
                 let children = current.elementChildren
                 if children.count == 1, children[0].tag == "p", Self.linkDensity(current) < 0.25,
-                    current.childNodes.allSatisfy({ $0 == children[0] || ($0.isText && $0.textContent.allSatisfy(\.isWhitespace)) })
+                    current.childNodes.allSatisfy({ $0 == children[0] || ($0.isText && $0.isWhitespaceText) })
                 {
                     let paragraph = children[0]
                     xmlUnlinkNode(paragraph)
@@ -181,7 +182,7 @@ struct ArticleGrabber {
             let ancestors = element.ancestors(maxDepth: 5)
             guard !ancestors.isEmpty else { continue }
             var contentScore = 1.0
-            contentScore += Double(text.split(separator: ",", omittingEmptySubsequences: false).count)
+            contentScore += Double(text.utf8.reduce(1) { $1 == UInt8(ascii: ",") ? $0 + 1 : $0 })
             contentScore += Double(min(textCount / 100, 3))
             for (level, ancestor) in ancestors.enumerated() {
                 guard ancestor.parentNode != nil || ancestor.tag == "body" || ancestor.tag == "html" else { continue }
@@ -496,10 +497,11 @@ struct ArticleGrabber {
 
     static func isHidden(_ node: Node) -> Bool {
         guard node.isElement else { return false }
-        if let style = node.attribute("style")?.lowercased().replacingOccurrences(of: " ", with: ""),
-            style.contains("display:none") || style.contains("visibility:hidden")
-        {
-            return true
+        if let style = node.attribute("style") {
+            let compact = style.utf8.compactMap { $0 == UInt8(ascii: " ") ? nil : ($0 >= 65 && $0 <= 90 ? $0 + 32 : $0) }
+            if ByteSearch.contains(compact, Array("display:none".utf8)) || ByteSearch.contains(compact, Array("visibility:hidden".utf8)) {
+                return true
+            }
         }
         if node.attribute("hidden") != nil { return true }
         if node.attribute("aria-hidden") == "true", !node.className.contains("fallback-image") { return true }
@@ -555,7 +557,7 @@ struct ArticleGrabber {
             if isPhrasing {
                 if let open = paragraph {
                     open.append(current)
-                } else if !(current.isText && current.textContent.allSatisfy(\.isWhitespace)) {
+                } else if !(current.isText && current.isWhitespaceText) {
                     let made = makeElement("p", in: document.pointer)
                     xmlAddPrevSibling(current, made)
                     made.append(current)

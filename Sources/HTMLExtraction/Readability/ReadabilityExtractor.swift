@@ -135,7 +135,7 @@ public struct ReadabilityExtractor: ContentExtractor {
             hasPassword = document.root?.descendants(["input"]).contains { $0.attribute("type")?.lowercased() == "password" } ?? false
             let body = document.firstElement(named: "body")
             links = body?.descendants(["a"]).count ?? 0
-            linkDensity = body.map(ArticleGrabber.linkDensity) ?? 0
+            linkDensity = body.flatMap { ArticleGrabber.linkDensities(under: $0)[$0] } ?? 0
         }
     }
 

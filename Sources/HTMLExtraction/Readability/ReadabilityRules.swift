@@ -68,6 +68,6 @@ enum ReadabilityRules {
 
     /// "hid" alone counts as hidden; as part of a word it does not.
     static func isNegative(_ text: String) -> Bool {
-        matches(text, negative) || text.split(separator: " ").contains("hid")
+        matches(text, negative) || text == "hid" || text.hasPrefix("hid ") || text.hasSuffix(" hid") || text.contains(" hid ")
     }
 }
