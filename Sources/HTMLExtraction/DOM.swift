@@ -63,6 +63,17 @@ extension UnsafeMutablePointer where Pointee == xmlNode {
         return result
     }
 
+    /// Descendant elements named one of `tags`, grouped by name, from one walk.
+    func index(_ tags: Set<String>) -> [String: [Node]] {
+        var result: [String: [Node]] = [:]
+        HTMLWalker.walk(self) { node, depth in
+            guard node.isElement || depth == 0 else { return .skipChildren }
+            if depth > 0, let name = node.elementName, tags.contains(name) { result[name, default: []].append(node) }
+            return .descend
+        }
+        return result
+    }
+
     /// Every descendant element, in document order.
     var allDescendantElements: [Node] {
         var result: [Node] = []

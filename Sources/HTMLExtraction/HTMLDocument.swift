@@ -25,9 +25,9 @@ final class HTMLDocument {
     /// Parses `text`; `nil` when libxml2 produced no document at all.
     init?(text: String, url: String? = nil) {
         _ = Self.initialized
-        var utf8 = Array(text.utf8)
-        if utf8.isEmpty { utf8 = Array("<html></html>".utf8) }
-        let parsed = utf8.withUnsafeBufferPointer { buffer in
+        var source = text.isEmpty ? "<html></html>" : text
+        // Parse straight from the string's UTF-8 storage: no copy of the page.
+        let parsed = source.withUTF8 { buffer in
             buffer.baseAddress!.withMemoryRebound(to: CChar.self, capacity: buffer.count) { base in
                 htmlReadMemory(base, Int32(buffer.count), url, "UTF-8", Self.options)
             }

@@ -17,10 +17,17 @@ public struct PageMetadata: Sendable, Hashable, Codable {
 
     /// Reads the metadata of a parsed page (before any cleanup).
     static func read(_ document: HTMLDocument) -> PageMetadata {
+        guard let root = document.root else { return PageMetadata() }
+        return read(document, root: root, index: root.index(indexedTags))
+    }
+
+    /// The elements metadata and page signals read, collected in one walk.
+    static let indexedTags: Set<String> = ["meta", "script", "time", "title", "h1", "h2", "input", "a"]
+
+    static func read(_ document: HTMLDocument, root: Node, index: [String: [Node]]) -> PageMetadata {
         var metadata = PageMetadata()
-        guard let root = document.root else { return metadata }
         var meta: [String: String] = [:]
-        for node in root.descendants(["meta"]) {
+        for node in index["meta"] ?? [] {
             guard let content = node.attribute("content")?.trimmingCharacters(in: .whitespacesAndNewlines), !content.isEmpty else {
                 continue
             }
@@ -30,15 +37,15 @@ public struct PageMetadata: Sendable, Hashable, Codable {
                 }
             }
         }
-        let structured = StructuredData.articles(in: root)
+        let structured = StructuredData.articles(in: index["script"] ?? [])
 
-        let documentTitle = document.firstElement(named: "title")?.innerText ?? ""
+        let documentTitle = index["title"]?.first?.innerText ?? ""
         metadata.title = nonEmpty(structured.headline) ?? nonEmpty(meta["og:title"]) ?? nonEmpty(meta["twitter:title"])
-            ?? nonEmpty(cleanTitle(documentTitle, document: document))
+            ?? nonEmpty(cleanTitle(documentTitle, headings: (index["h1"] ?? []) + (index["h2"] ?? []), h1Count: index["h1"]?.count ?? 0))
         metadata.byline = nonEmpty(structured.author) ?? nonEmpty(meta["author"]) ?? nonEmpty(meta["article:author"])
             .flatMap { $0.hasPrefix("http") ? nil : $0 }
         metadata.publishedTime = nonEmpty(structured.datePublished) ?? nonEmpty(meta["article:published_time"])
-            ?? nonEmpty(meta["datepublished"]) ?? root.descendants(["time"]).first?.attribute("datetime")
+            ?? nonEmpty(meta["datepublished"]) ?? index["time"]?.lazy.compactMap { $0.attribute("datetime") }.first
         metadata.siteName = nonEmpty(meta["og:site_name"]) ?? nonEmpty(structured.publisher)
         metadata.language = nonEmpty(root.attribute("lang")) ?? nonEmpty(meta["og:locale"]?.replacingOccurrences(of: "_", with: "-"))
             ?? nonEmpty(meta["content-language"])
@@ -55,7 +62,7 @@ public struct PageMetadata: Sendable, Hashable, Codable {
     }
 
     /// `<title>` without the site name: "Headline | Site" gives "Headline".
-    static func cleanTitle(_ original: String, document: HTMLDocument) -> String {
+    static func cleanTitle(_ original: String, headings: [Node], h1Count: Int) -> String {
         let title = original.trimmingCharacters(in: .whitespacesAndNewlines)
         let separators = [" | ", " - ", " – ", " — ", " \\ ", " / ", " > ", " » "]
         func wordCount(_ text: String) -> Int { text.split { $0 == " " }.count }
@@ -68,8 +75,7 @@ public struct PageMetadata: Sendable, Hashable, Codable {
                 result = String(title[first.upperBound...])
             }
         } else if title.contains(": ") {
-            let headings = (document.root?.descendants(["h1", "h2"]) ?? []).map(\.innerText)
-            if !headings.contains(title), let colon = title.range(of: ": ", options: .backwards) {
+            if !headings.map(\.innerText).contains(title), let colon = title.range(of: ": ", options: .backwards) {
                 result = String(title[colon.upperBound...])
                 if wordCount(result) < 3, let first = title.range(of: ": ") {
                     result = String(title[first.upperBound...])
@@ -77,8 +83,8 @@ public struct PageMetadata: Sendable, Hashable, Codable {
                     result = title
                 }
             }
-        } else if title.count > 150 || title.count < 15, let headings = document.root?.descendants(["h1"]), headings.count == 1 {
-            result = headings[0].innerText
+        } else if title.count > 150 || title.count < 15, h1Count == 1, let heading = headings.first {
+            result = heading.innerText
         }
         result = result.split(whereSeparator: \.isWhitespace).joined(separator: " ")
         let words = wordCount(result)
@@ -104,9 +110,9 @@ struct StructuredData {
         "socialmediaposting", "techarticle", "scholarlyarticle", "report", "webpage", "liveblogposting", "backgroundnewsarticle",
     ]
 
-    static func articles(in root: Node) -> StructuredData {
+    static func articles(in scripts: [Node]) -> StructuredData {
         var found = StructuredData()
-        for script in root.descendants(["script"]) where script.attribute("type")?.lowercased().contains("ld+json") == true {
+        for script in scripts where script.attribute("type")?.lowercased().contains("ld+json") == true {
             let text = script.rawText.trimmingCharacters(in: .whitespacesAndNewlines)
             guard let data = text.data(using: .utf8), let json = try? JSONSerialization.jsonObject(with: data) else { continue }
             for object in flatten(json) {

@@ -66,10 +66,11 @@ public struct ReadabilityExtractor: ContentExtractor {
         guard let original = HTMLDocument(text: html, url: url) else {
             throw PipelineError(.invalidContent, "the page could not be parsed as HTML", reason: "unparsable")
         }
-        var metadata = PageMetadata.read(original)
+        // Read in one walk, before the first attempt reshapes the tree.
+        let index = original.root?.index(PageMetadata.indexedTags) ?? [:]
+        var metadata = original.root.map { PageMetadata.read(original, root: $0, index: index) } ?? PageMetadata()
         let articleTitle = metadata.title ?? ""
-        // Read before the first attempt reshapes the tree.
-        let signals = PageSignals(original)
+        let signals = PageSignals(original, index: index)
 
         let deadline = ContinuousClock.now + timeBudget
         var best: (text: String, html: String?) = ("", nil)
@@ -129,13 +130,13 @@ public struct ReadabilityExtractor: ContentExtractor {
         var links: Int
         var linkDensity: Double
 
-        init(_ document: HTMLDocument) {
-            let title = (document.firstElement(named: "title")?.innerText ?? "").lowercased()
-            headings = [title] + (document.root?.descendants(["h1"]) ?? []).map { $0.innerText.lowercased() }
-            hasPassword = document.root?.descendants(["input"]).contains { $0.attribute("type")?.lowercased() == "password" } ?? false
-            let body = document.firstElement(named: "body")
-            links = body?.descendants(["a"]).count ?? 0
-            linkDensity = body.flatMap { ArticleGrabber.linkDensities(under: $0)[$0] } ?? 0
+        init(_ document: HTMLDocument, index: [String: [Node]]) {
+            let title = (index["title"]?.first?.innerText ?? "").lowercased()
+            headings = [title] + (index["h1"] ?? []).map { $0.innerText.lowercased() }
+            hasPassword = (index["input"] ?? []).contains { $0.attribute("type")?.lowercased() == "password" }
+            links = index["a"]?.count ?? 0
+            // Link density only matters for a page with many links.
+            linkDensity = links >= 15 ? document.firstElement(named: "body").flatMap { ArticleGrabber.linkDensities(under: $0)[$0] } ?? 0 : 0
         }
     }
 
