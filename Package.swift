@@ -84,6 +84,7 @@ let package = Package(
                 "SummarizerCore",
                 "Resilience",
                 "WebFetch",
+                "HTMLExtraction",
                 "SummarizerTesting",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),

@@ -100,20 +100,9 @@ extension UnsafeMutablePointer where Pointee == xmlNode {
 
     /// The text with white space collapsed and trimmed, as Readability measures it.
     var innerText: String {
-        var output = ""
-        var pendingSpace = false
-        for scalar in rawText.unicodeScalars {
-            if scalar.isSpace {
-                pendingSpace = !output.isEmpty
-            } else {
-                if pendingSpace {
-                    output.unicodeScalars.append(" ")
-                    pendingSpace = false
-                }
-                output.unicodeScalars.append(scalar)
-            }
-        }
-        return output
+        var builder = TextBuilder()
+        builder.append(rawText)
+        return builder.finish()
     }
 
     /// Whether `self` has an ancestor named `tag`, within `maxDepth` levels (0: any).

@@ -6,20 +6,33 @@ import SummarizerCore
 /// boundary inserts a break, and white space runs collapse to one space as a browser shows them.
 struct TextBuilder {
     private(set) var blocks: [String] = []
-    private var current = ""
+    /// The current block's UTF-8 bytes: working on bytes avoids a per-character append.
+    private var current: [UInt8] = []
     private var pendingSpace = false
 
-    /// Appends text as a browser renders it: runs of white space become one space.
+    /// Appends text as a browser renders it: runs of white space (and no-break spaces)
+    /// become one space.
     mutating func append(_ text: String) {
-        for scalar in text.unicodeScalars {
-            if scalar.isSpace || scalar == "\u{00A0}" {
-                pendingSpace = !current.isEmpty
-            } else {
-                if pendingSpace {
-                    current.append(" ")
-                    pendingSpace = false
+        var text = text
+        text.withUTF8 { bytes in
+            var index = 0
+            let count = bytes.count
+            while index < count {
+                let byte = bytes[index]
+                if byte == 0x20 || byte == 0x0A || byte == 0x09 || byte == 0x0D || byte == 0x0C {
+                    pendingSpace = !current.isEmpty
+                    index += 1
+                } else if byte == 0xC2, index + 1 < count, bytes[index + 1] == 0xA0 {
+                    pendingSpace = !current.isEmpty
+                    index += 2
+                } else {
+                    if pendingSpace {
+                        current.append(0x20)
+                        pendingSpace = false
+                    }
+                    current.append(byte)
+                    index += 1
                 }
-                current.unicodeScalars.append(scalar)
             }
         }
     }
@@ -35,26 +48,26 @@ struct TextBuilder {
     /// Ends the current line inside a block (`<br>`, a table row).
     mutating func lineBreak() {
         if !current.isEmpty {
-            current.append("\n")
+            current.append(0x0A)
         }
         pendingSpace = false
     }
 
     /// Ends the current block.
     mutating func endBlock() {
-        guard !current.isEmpty else {
+        defer {
+            current.removeAll(keepingCapacity: true)
             pendingSpace = false
-            return
         }
+        guard !current.isEmpty else { return }
+        let text = String(decoding: current, as: UTF8.self)
         let block: String
-        if current.utf8.contains(UInt8(ascii: "\n")) {
-            block = current.split(separator: "\n").map { $0.trimmingSpaces() }.filter { !$0.isEmpty }.joined(separator: "\n")
+        if current.contains(0x0A) {
+            block = text.split(separator: "\n").map { $0.trimmingSpaces() }.filter { !$0.isEmpty }.joined(separator: "\n")
         } else {
-            block = current.last == " " ? String(current.dropLast()) : current
+            block = text.last == " " ? String(text.dropLast()) : text
         }
         if !block.isEmpty { blocks.append(block) }
-        current = ""
-        pendingSpace = false
     }
 
     /// The text so far: blocks separated by blank lines.
