@@ -47,7 +47,7 @@ struct CLITests {
         #expect(failures.first?["error_kind"] as? String == "invalidContent")
 
         // Standard output carries the records; the report goes to standard error.
-        for title in ["Pioneers rally past Armadillos in overtime", "José Peña firma con los Tiburones de Málaga"] {
+        for title in ["Pioneers rally past Armadillos in overtime", "Peña firma con los Tiburones de Málaga"] {
             #expect(result.stdout.contains(title))
         }
         #expect(!result.stdout.contains("Run finished"))
@@ -90,7 +90,7 @@ struct CLITests {
         let result = try CLIRunner.run(
             ["explain", "--config", "config.json"], in: CLIRunner.repositoryRoot, environment: ["RETRY_MAX_ATTEMPTS": "4"])
         #expect(result.status == 0, "stderr: \(result.stderr)")
-        for stage in ["source: urlFile", "fetcher: file", "extractor: plainText", "summarizer: mock", "sinks[0]: stdout", "sinks[1]: jsonl", "deadLetter: jsonl"] {
+        for stage in ["source: urlFile", "fetcher: file", "extractor: readability", "summarizer: mock", "sinks[0]: stdout", "sinks[1]: jsonl", "deadLetter: jsonl"] {
             #expect(result.stdout.contains(stage), "missing \(stage)")
         }
         #expect(result.stdout.contains(
