@@ -94,3 +94,11 @@ public enum HTMLExtraction {
         for plugin in plugins { registry.register(plugin) }
     }
 }
+
+extension PlainTextExtractor {
+    /// The visible text of `html`'s body, for tools and fuzzing; `nil` if nothing parses.
+    public static func text(of html: String) -> String? {
+        guard let document = HTMLDocument(text: html) else { return nil }
+        return visibleText(of: document.firstElement(named: "body") ?? document.root)
+    }
+}

@@ -271,7 +271,10 @@ struct ArticleGrabber {
         let bestScore = scores[best] ?? 0
         let threshold = max(10, bestScore * 0.2)
         guard let parent = best.parentNode else {
+            // Not under an element (the root, or a detached node): the new container is not in
+            // the tree either, so the document must free it.
             article.append(best)
+            document.detached.add(article)
             return article
         }
         let bestClass = best.className
