@@ -53,7 +53,8 @@ public struct ReadabilityExtractor: ContentExtractor {
         let metadata = result.metadata
         return Article(
             title: metadata.title ?? item.title, byline: metadata.byline, publishedTime: metadata.publishedTime,
-            siteName: metadata.siteName, language: metadata.language, text: result.text, html: result.html,
+            siteName: metadata.siteName, language: metadata.language, excerpt: metadata.excerpt,
+            leadImage: metadata.leadImage, text: result.text, html: result.html,
             extractor: "readability", extractorVersion: Self.version)
     }
 

@@ -10,6 +10,10 @@ public struct Article: Sendable, Hashable, Codable {
     public var siteName: String?
     /// The content language (BCP 47), if declared.
     public var language: String?
+    /// A short description the page gives of itself, if any.
+    public var excerpt: String?
+    /// The page's lead image URL, if any.
+    public var leadImage: String?
     /// The main text: blocks separated by blank lines, whitespace normalized.
     public var text: String
     /// The cleaned article HTML, when the extractor produces it.
@@ -29,6 +33,8 @@ public struct Article: Sendable, Hashable, Codable {
         publishedTime: String? = nil,
         siteName: String? = nil,
         language: String? = nil,
+        excerpt: String? = nil,
+        leadImage: String? = nil,
         text: String,
         html: String? = nil,
         extractor: String,
@@ -39,6 +45,8 @@ public struct Article: Sendable, Hashable, Codable {
         self.publishedTime = publishedTime
         self.siteName = siteName
         self.language = language
+        self.excerpt = excerpt
+        self.leadImage = leadImage
         self.text = text
         self.html = html
         self.wordCount = Article.countWords(text)
