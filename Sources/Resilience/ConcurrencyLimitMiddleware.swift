@@ -109,11 +109,14 @@ public struct ConcurrencyLimitMiddleware: StageMiddleware {
     )
 }
 
-/// Semaphores by key, made on first use.
-final class SemaphoreTable: Sendable {
+/// Semaphores by key (a host, a backend), made on first use.
+public final class SemaphoreTable: Sendable {
     private let table = Mutex<[String: AsyncSemaphore]>([:])
 
-    func semaphore(for key: String, permits: Int) -> AsyncSemaphore {
+    public init() {}
+
+    /// The semaphore of `key`, made with `permits` on first use.
+    public func semaphore(for key: String, permits: Int) -> AsyncSemaphore {
         table.withLock { table in
             if let existing = table[key] { return existing }
             let made = AsyncSemaphore(permits: permits)

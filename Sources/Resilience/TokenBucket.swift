@@ -71,3 +71,17 @@ public final class TokenBucket: Sendable {
         }
     }
 }
+
+extension TokenBucket {
+    /// The most grants in any window of `length` (half-open), given sorted grant times; what
+    /// the limiter promises to keep at or below `rate × length + burst`.
+    public static func maxGrantsInWindow(_ sortedTimes: [Duration], length: Duration) -> Int {
+        var best = 0
+        var start = 0
+        for end in sortedTimes.indices {
+            while sortedTimes[end] - sortedTimes[start] >= length { start += 1 }
+            best = max(best, end - start + 1)
+        }
+        return best
+    }
+}

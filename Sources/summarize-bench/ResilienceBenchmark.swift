@@ -146,18 +146,8 @@ struct ResilienceBenchmark: AsyncParsableCommand {
         let expected = rate * limiterSeconds
         return Accuracy(
             grants: times.count, expected: expected, ratio: Double(times.count) / expected,
-            max1: Self.maxInWindow(times, .seconds(1)), allowed1: Int(rate * 1) + limiterBurst,
-            max60: Self.maxInWindow(times, .seconds(60)), allowed60: Int(rate * 60) + limiterBurst)
-    }
-
-    static func maxInWindow(_ times: [Duration], _ length: Duration) -> Int {
-        var best = 0
-        var start = 0
-        for end in times.indices {
-            while times[end] - times[start] >= length { start += 1 }
-            best = max(best, end - start + 1)
-        }
-        return best
+            max1: TokenBucket.maxGrantsInWindow(times, length: .seconds(1)), allowed1: Int(rate * 1) + limiterBurst,
+            max60: TokenBucket.maxGrantsInWindow(times, length: .seconds(60)), allowed60: Int(rate * 60) + limiterBurst)
     }
 }
 

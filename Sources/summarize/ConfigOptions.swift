@@ -18,6 +18,16 @@ struct ConfigOptions: ParsableArguments {
     }
 }
 
+/// Builds the pipeline; prints the problems and exits 78 when a plugin refuses its values.
+func buildPipeline(_ config: PipelineConfig, registry: PluginRegistry, environment: PluginEnvironment) throws -> Pipeline {
+    do {
+        return try PipelineBuilder(registry: registry).build(config, environment: environment)
+    } catch {
+        StandardError.print(error.description)
+        throw ExitCodes.configuration
+    }
+}
+
 /// Writes to standard error, which carries logs and reports; standard output carries only records.
 enum StandardError {
     static func print(_ text: String) {

@@ -19,13 +19,7 @@ struct ExplainCommand: AsyncParsableCommand {
         let registry = Summarize.registry()
         let config = try configOptions.load(registry: registry)
         let environment = PluginEnvironment(logger: Logger(label: "explain") { _ in SwiftLogNoOpLogHandler() }, baseDirectory: config.baseDirectory)
-        let pipeline: Pipeline
-        do {
-            pipeline = try PipelineBuilder(registry: registry).build(config, environment: environment)
-        } catch {
-            StandardError.print(error.description)
-            throw ExitCodes.configuration
-        }
+        let pipeline = try buildPipeline(config, registry: registry, environment: environment)
         print(Self.render(config: config, pipeline: pipeline, path: configOptions.config))
     }
 

@@ -78,13 +78,7 @@ struct RunCommand: AsyncParsableCommand {
         let metrics = RunMetrics()
         let environment = PluginEnvironment(
             logger: logger, baseDirectory: config.baseDirectory, runOptions: options, metrics: metrics)
-        let pipeline: Pipeline
-        do {
-            pipeline = try PipelineBuilder(registry: registry).build(config, environment: environment)
-        } catch {
-            StandardError.print(error.description)
-            throw ExitCodes.configuration
-        }
+        let pipeline = try buildPipeline(config, registry: registry, environment: environment)
 
         let previewFormat = config.sinks.first { $0.type == "stdout" }?.config.string("format").flatMap(StdoutSink.Format.init)
         let orchestrator = Orchestrator(

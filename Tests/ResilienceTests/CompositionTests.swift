@@ -147,7 +147,7 @@ struct CompositionTests {
             sinks: [PipelineStage(type: "m", component: sink)],
             deadLetter: PipelineStage(type: "d", component: deadLetter))
         let orchestrator = Orchestrator(
-            pipeline: pipeline, settings: RunSettings(concurrency: 1, batchSize: 10), logger: Logger(label: "t"), clock: clock,
+            pipeline: pipeline, settings: RunSettings(concurrency: 1, batchSize: 10), logger: Logger(label: "t") { _ in SwiftLogNoOpLogHandler() }, clock: clock,
             metrics: metrics)
         let report = try await driving(clock) { await orchestrator.run() }
         #expect(report.written == 5)
@@ -170,7 +170,7 @@ struct CompositionTests {
             sinks: [PipelineStage(type: "m", component: InMemorySink())],
             deadLetter: PipelineStage(type: "d", component: deadLetter))
         let orchestrator = Orchestrator(
-            pipeline: pipeline, settings: RunSettings(concurrency: 1, batchSize: 10), logger: Logger(label: "t"), clock: clock)
+            pipeline: pipeline, settings: RunSettings(concurrency: 1, batchSize: 10), logger: Logger(label: "t") { _ in SwiftLogNoOpLogHandler() }, clock: clock)
         let report = try await driving(clock) { await orchestrator.run() }
         #expect(report.failed == 1)
         let failure = try #require(deadLetter.failures.first)

@@ -61,7 +61,7 @@ struct RateLimiterTests {
         let times = grants.all.map(\.time).sorted()
         #expect(times.count == 5 + 150)
         for (window, allowed) in [(Duration.seconds(1), 1 + 5), (.seconds(60), 60 + 5)] {
-            #expect(maxInWindow(times, window) <= allowed)
+            #expect(TokenBucket.maxGrantsInWindow(times, length: window) <= allowed)
         }
         // No caller starves: every one of the 64 got tokens, and none got many more than another
         // (only the burst at the start lets a few callers ahead).
@@ -117,17 +117,6 @@ struct RateLimiterTests {
         #expect(metrics.snapshot.counters["rate_limit_waits"] == 1)
         #expect(limiter.description == "rateLimit \"llm\" (60/min, burst 1)")
     }
-}
-
-/// The most grants in any window of `length` (half-open), over sorted times.
-func maxInWindow(_ times: [Duration], _ length: Duration) -> Int {
-    var best = 0
-    var start = 0
-    for end in times.indices {
-        while times[end] - times[start] >= length { start += 1 }
-        best = max(best, end - start + 1)
-    }
-    return best
 }
 
 final class GrantLog: Sendable {

@@ -50,29 +50,13 @@ final class LineReader: Sendable {
                 if let newline = state.buffer[state.start...].firstIndex(of: UInt8(ascii: "\n")) {
                     let bytes = state.buffer[state.start..<newline]
                     state.start = newline + 1
-                    if let skipped = state.skippingLongLine {
-                        state.skippingLongLine = nil
-                        return .tooLong(bytes: skipped + bytes.count, number: state.lineNumber)
-                    }
-                    state.lineNumber += 1
-                    if bytes.count > Self.maximumLineBytes {
-                        return .tooLong(bytes: bytes.count, number: state.lineNumber)
-                    }
-                    return Self.decode(bytes, number: state.lineNumber)
+                    return Self.line(bytes, &state)
                 }
                 if state.finished {
                     guard state.start < state.buffer.count || state.skippingLongLine != nil else { return nil }
                     let bytes = state.buffer[state.start...]
                     state.start = state.buffer.count
-                    if let skipped = state.skippingLongLine {
-                        state.skippingLongLine = nil
-                        return .tooLong(bytes: skipped + bytes.count, number: state.lineNumber)
-                    }
-                    state.lineNumber += 1
-                    if bytes.count > Self.maximumLineBytes {
-                        return .tooLong(bytes: bytes.count, number: state.lineNumber)
-                    }
-                    return Self.decode(bytes, number: state.lineNumber)
+                    return Self.line(bytes, &state)
                 }
                 // Compact, then check the pending line's length before reading more.
                 if state.start > 0 {
@@ -98,6 +82,17 @@ final class LineReader: Sendable {
                 }
             }
         }
+    }
+
+    /// The line that `bytes` end, counting it and reporting an overlong one.
+    private static func line(_ bytes: ArraySlice<UInt8>, _ state: inout State) -> Line {
+        if let skipped = state.skippingLongLine {
+            state.skippingLongLine = nil
+            return .tooLong(bytes: skipped + bytes.count, number: state.lineNumber)
+        }
+        state.lineNumber += 1
+        if bytes.count > maximumLineBytes { return .tooLong(bytes: bytes.count, number: state.lineNumber) }
+        return decode(bytes, number: state.lineNumber)
     }
 
     private static func decode(_ bytes: ArraySlice<UInt8>, number: Int) -> Line {

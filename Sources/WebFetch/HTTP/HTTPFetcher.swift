@@ -54,7 +54,7 @@ public final class HTTPFetcher: Fetcher, PipelineService {
     public let configuration: Configuration
     public let policy: AddressPolicy
     private let clientState = Mutex<HTTPClient?>(nil)
-    private let hostLimits = HostSemaphores()
+    private let hostLimits = SemaphoreTable()
     private let totalLimit: AsyncSemaphore
     private let robots = Mutex<[String: RobotsRules]>([:])
 
@@ -393,20 +393,6 @@ public final class HTTPFetcher: Fetcher, PipelineService {
 enum DeadlineOutcome<T: Sendable>: Sendable {
     case done(T)
     case expired
-}
-
-/// Per-host semaphores, made on first use.
-final class HostSemaphores: Sendable {
-    private let table = Mutex<[String: AsyncSemaphore]>([:])
-
-    func semaphore(for host: String, permits: Int) -> AsyncSemaphore {
-        table.withLock { table in
-            if let existing = table[host] { return existing }
-            let made = AsyncSemaphore(permits: permits)
-            table[host] = made
-            return made
-        }
-    }
 }
 
 /// `Retry-After`: seconds, or an HTTP date.
