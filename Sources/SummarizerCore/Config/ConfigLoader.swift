@@ -177,7 +177,7 @@ private struct Validation {
         usedBy: Set<PluginRole> = []
     ) -> StageConfig? {
         guard let value else {
-            problem(pointer, "missing required section: a \(role) object with a \"type\"")
+            problem(pointer, "missing required section \"\(pointer.tokens.last ?? "\(role)")\": an object with a \"type\"; \(role) types: \(typeList(role))")
             return nil
         }
         guard case .object(let object) = value else {

@@ -47,6 +47,7 @@ public struct Orchestrator: Sendable {
         var pendingRecords: [SummaryRecord] = []
         var pendingFailures: [FailureRecord] = []
         var seen: Set<String> = []
+        var stopOnError = false
         var stopping: Bool { report.stopReason != nil }
     }
 
@@ -78,7 +79,7 @@ public struct Orchestrator: Sendable {
         var progress = Progress()
         progress.report.dryRun = options.dryRun
         let concurrency = max(1, settings.concurrency)
-        let stopOnError = options.stopOnError || !settings.continueOnError
+        progress.stopOnError = options.stopOnError || !settings.continueOnError
 
         await withTaskGroup(of: ItemResult.self) { group in
             let sourceContext = context(logger: logger)
@@ -88,7 +89,7 @@ public struct Orchestrator: Sendable {
             while !progress.stopping {
                 if inFlight >= concurrency, let result = await group.next() {
                     inFlight -= 1
-                    await handle(result, &progress, stopOnError: stopOnError)
+                    await handle(result, &progress)
                     continue
                 }
                 if let limit = options.limit, progress.report.itemsRead >= limit { break }
@@ -110,7 +111,7 @@ public struct Orchestrator: Sendable {
                         "skipping a source entry", metadata: ["at": "\(rejection.location)", "reason": "\(rejection.error.message)"])
                     let item = WorkItem(url: rejection.entry)
                     let failure = FailureRecord(item: item, stage: .source, error: rejection.error, failedAt: Date())
-                    await handle(.failed(failure), &progress, stopOnError: stopOnError)
+                    await handle(.failed(failure), &progress)
                 case .item(let item):
                     guard progress.seen.insert(item.id).inserted else {
                         logger.info("skipping a duplicate", metadata: ["item": "\(item.id)", "url": "\(item.url)"])
@@ -125,7 +126,7 @@ public struct Orchestrator: Sendable {
 
             // Items already started finish even when the run stops: their work is paid for.
             while let result = await group.next() {
-                await handle(result, &progress, stopOnError: stopOnError)
+                await handle(result, &progress)
             }
         }
 
@@ -231,7 +232,7 @@ public struct Orchestrator: Sendable {
 
     // MARK: - Outcomes
 
-    func handle(_ result: ItemResult, _ progress: inout Progress, stopOnError: Bool) async {
+    func handle(_ result: ItemResult, _ progress: inout Progress) async {
         switch result {
         case .summarized(let record):
             progress.pendingRecords.append(record)
@@ -239,11 +240,11 @@ public struct Orchestrator: Sendable {
                 await flushRecords(&progress)
             }
         case .failed(let failure):
-            await fail(failure, &progress, stopOnError: stopOnError)
+            await fail(failure, &progress)
         }
     }
 
-    func fail(_ failure: FailureRecord, _ progress: inout Progress, stopOnError: Bool) async {
+    func fail(_ failure: FailureRecord, _ progress: inout Progress) async {
         progress.report.failed += 1
         progress.report.failuresByStageAndKind["\(failure.stage)/\(failure.errorKind)", default: 0] += 1
         metrics.recordItem(
@@ -259,7 +260,7 @@ public struct Orchestrator: Sendable {
         if progress.report.stopReason == nil {
             if failure.errorKind.stopsRun {
                 progress.report.stopReason = .serviceError(failure)
-            } else if stopOnError {
+            } else if progress.stopOnError {
                 progress.report.stopReason = .stopOnError(failure)
             }
         }
@@ -307,7 +308,7 @@ public struct Orchestrator: Sendable {
                 error.message = "the \(sinkType) sink did not store the record: \(error.message)"
                 let item = WorkItem(id: record.newsURLID, url: record.url, title: record.title)
                 let failure = FailureRecord(item: item, stage: .sink, error: error, failedAt: Date(), record: record)
-                await fail(failure, &progress, stopOnError: false)
+                await fail(failure, &progress)
             } else {
                 succeed(record, &progress)
             }
