@@ -78,8 +78,12 @@ struct ExtractCommand: AsyncParsableCommand {
         do {
             if location.hasPrefix("http://") || location.hasPrefix("https://") {
                 let fetcher = HTTPFetcher()
-                defer { Task { await fetcher.shutdown() } }
-                fetched = try await fetcher.fetch(item, context: context)
+                do {
+                    fetched = try await fetcher.fetch(item, context: context)
+                } catch {
+                    await fetcher.shutdown()
+                    throw error
+                }
                 await fetcher.shutdown()
             } else {
                 fetched = try Self.readPage(URL(fileURLWithPath: location))

@@ -176,7 +176,16 @@ struct HTTPFetcherCLITests {
     @Test func theAddressPolicyRefusesMetadataAndLoopbackUnlessAllowed() async throws {
         let page = try String(contentsOf: CLIRunner.repositoryRoot.appendingPathComponent("Examples/pages/week9-recap.html"), encoding: .utf8)
         let server = try await LocalPageServer.start(routes: ["/page.html": .page(page)])
-        defer { Task { try await server.shutdown() } }
+        do {
+            try await runAgainst(server)
+        } catch {
+            try await server.shutdown()
+            throw error
+        }
+        try await server.shutdown()
+    }
+
+    func runAgainst(_ server: LocalPageServer) async throws {
         let folder = try CLIRunner.sandbox()
         try "http://169.254.169.254/latest/meta-data/\n\(server.url("/page.html"))\n"
             .write(to: folder.appendingPathComponent("urls.txt"), atomically: true, encoding: .utf8)
