@@ -51,6 +51,28 @@ struct OrchestratorTests {
         #expect(Set(harness.firstSink.records.map(\.url)) == Set(WorkItem.numbered(10).map(\.url)))
     }
 
+    @Test func aPartialBatchIsWrittenOnceItHasWaitedTheFlushInterval() async {
+        let clock = ManualClock()
+        var harness = Harness()
+        harness.clock = clock
+        harness.source = StaticSource(WorkItem.numbered(7))
+        harness.settings = RunSettings(concurrency: 1, batchSize: 100, flushInterval: .seconds(5))
+        harness.fetcher = ClosureFetcher { item, context in
+            try await context.clock.sleep(for: .seconds(3))
+            return FetchedPage(finalURL: item.url, body: [], text: "text", method: .direct)
+        }
+        async let report = harness.run()
+        for _ in 0..<7 {
+            await clock.waitForSleepers(1)
+            clock.advance(by: .seconds(3))
+        }
+        let finished = await report
+        #expect(finished.written == 7)
+        // Records at 3, 6, 9 s: the third finds the first waited 6 s and flushes; then 12, 15, 18 s
+        // flush at 18 s; the last (21 s) is flushed at the end of the run.
+        #expect(harness.firstSink.batches.map(\.count) == [3, 3, 1])
+    }
+
     @Test func concurrencyBoundIsNeverExceededAndIsReached() async {
         let clock = ManualClock()
         let probe = ConcurrencyProbe()

@@ -10,12 +10,22 @@ public struct RunSettings: Sendable, Hashable {
     public var continueOnError: Bool = true
     /// The log level; `--verbose` means `debug`.
     public var logLevel: Logger.Level = .info
+    /// A partial batch is written once its oldest record has waited this long, so a slow run
+    /// does not hold finished summaries in memory until a whole batch fills.
+    public var flushInterval: Duration = .seconds(5)
 
-    public init(concurrency: Int = 8, batchSize: Int = 100, continueOnError: Bool = true, logLevel: Logger.Level = .info) {
+    public init(
+        concurrency: Int = 8,
+        batchSize: Int = 100,
+        continueOnError: Bool = true,
+        logLevel: Logger.Level = .info,
+        flushInterval: Duration = .seconds(5)
+    ) {
         self.concurrency = concurrency
         self.batchSize = batchSize
         self.continueOnError = continueOnError
         self.logLevel = logLevel
+        self.flushInterval = flushInterval
     }
 
     /// The keys of the `run` section.
@@ -28,6 +38,9 @@ public struct RunSettings: Sendable, Hashable {
             ConfigKey(
                 "batchSize", .integer, default: .number(100), minimum: 1, environment: ["BATCH_SIZE"],
                 doc: "Records per sink write; a record counts as written once its batch is acknowledged."),
+            ConfigKey(
+                "flushIntervalSeconds", .number, default: .number(5), minimum: 0,
+                doc: "A partial batch is written once its oldest record has waited this long (checked as results arrive)."),
             ConfigKey(
                 "continueOnError", .boolean, default: .bool(true),
                 doc: "Keep going when an item fails; false stops taking items at the first failure (exit 2)."),
@@ -43,5 +56,6 @@ public struct RunSettings: Sendable, Hashable {
         batchSize = config.int("batchSize") ?? 100
         continueOnError = config.bool("continueOnError") ?? true
         logLevel = Logger.Level(rawValue: config.string("logLevel")?.lowercased() ?? "info") ?? .info
+        flushInterval = .milliseconds(Int64((config.double("flushIntervalSeconds") ?? 5) * 1000))
     }
 }

@@ -48,6 +48,8 @@ public struct Orchestrator: Sendable {
         var pendingFailures: [FailureRecord] = []
         var seen: Set<String> = []
         var stopOnError = false
+        /// Started when the first record of the pending batch arrived.
+        var pendingSince: Stopwatch?
         var stopping: Bool { report.stopReason != nil }
     }
 
@@ -236,7 +238,9 @@ public struct Orchestrator: Sendable {
         switch result {
         case .summarized(let record):
             progress.pendingRecords.append(record)
-            if progress.pendingRecords.count >= max(1, settings.batchSize) {
+            if progress.pendingSince == nil { progress.pendingSince = Stopwatch(clock) }
+            let waited = progress.pendingSince.map { $0.elapsed >= settings.flushInterval } ?? false
+            if progress.pendingRecords.count >= max(1, settings.batchSize) || waited {
                 await flushRecords(&progress)
             }
         case .failed(let failure):
@@ -273,6 +277,7 @@ public struct Orchestrator: Sendable {
     func flushRecords(_ progress: inout Progress) async {
         let batch = progress.pendingRecords
         progress.pendingRecords = []
+        progress.pendingSince = nil
         guard !batch.isEmpty else { return }
 
         if options.dryRun {
