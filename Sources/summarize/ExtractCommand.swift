@@ -86,7 +86,7 @@ struct ExtractCommand: AsyncParsableCommand {
                 }
                 await fetcher.shutdown()
             } else {
-                fetched = try Self.readPage(URL(fileURLWithPath: location))
+                fetched = try await Self.readPage(URL(fileURLWithPath: location), context: context)
             }
         } catch {
             StandardError.print("cannot read \(location): \(PipelineError.from(error))")
@@ -108,11 +108,9 @@ struct ExtractCommand: AsyncParsableCommand {
         }
     }
 
-    static func readPage(_ url: URL) throws -> FetchedPage {
-        let body = Array(try Data(contentsOf: url))
-        let decoded = CharsetDecoder.decode(body)
-        return FetchedPage(
-            finalURL: url.absoluteString, body: body, text: decoded.text, charset: decoded.charset, method: .file)
+    /// A local page, read the way the `file` fetcher reads it (size cap, HTML check, charset).
+    static func readPage(_ url: URL, context: StageContext) async throws -> FetchedPage {
+        try await FileFetcher().fetch(WorkItem(url: url.standardizedFileURL.absoluteString), context: context)
     }
 
     func extractCorpus(_ directory: String, to output: String, with extractor: any ContentExtractor) async throws {
@@ -137,9 +135,9 @@ struct ExtractCommand: AsyncParsableCommand {
         for (id, url) in pages {
             let fetched: FetchedPage
             do {
-                fetched = try Self.readPage(url)
+                fetched = try await Self.readPage(url, context: context)
             } catch {
-                results[id] = ["articleBody": .string(""), "error": .string("cannot read: \(error.localizedDescription)")]
+                results[id] = ["articleBody": .string(""), "error": .string("cannot read: \(PipelineError.from(error))")]
                 failures += 1
                 continue
             }

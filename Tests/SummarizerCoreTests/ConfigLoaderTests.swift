@@ -165,11 +165,12 @@ struct ConfigLoaderTests {
         #expect(config.summarizer.config.displayValue("model") == "\"m1\"")
     }
 
-    @Test func malformedJSONIsOneProblemAtTheRoot() {
-        let found = problems("{\"source\": {\"type\": \"list\",}")
+    @Test func malformedJSONIsOneProblemAtTheRootWithItsPosition() {
+        let found = problems("{\n  \"source\": {\"type\": \"list\"},\n  \"run\": [1 2]\n}")
         #expect(found.count == 1)
         #expect(found[0].pointer == .root)
         #expect(found[0].message.hasPrefix("not valid JSON"))
+        #expect(found[0].message.contains("line 3"), "\(found[0].message)")
     }
 
     @Test func rootMustBeAnObject() {

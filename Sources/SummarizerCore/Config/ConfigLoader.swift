@@ -63,20 +63,26 @@ public struct ConfigLoader: Sendable {
         return nsError.localizedDescription
     }
 
-    /// Turns a decoder error into a message with a line and column where one is known.
+    /// Says what is wrong with malformed JSON and where, as a line and column.
+    ///
+    /// The decoder's own error names no position; the serializer's names a byte offset, which
+    /// is turned into a line and column a person can find.
     static func describeJSONError(_ error: any Error, data: Data) -> String {
-        let text = String(describing: error)
-        if let range = text.range(of: "around line "), let end = text[range.upperBound...].firstIndex(of: ".") {
-            return "syntax error around line " + text[range.upperBound..<end]
+        do {
+            _ = try JSONSerialization.jsonObject(with: data, options: [.fragmentsAllowed])
+        } catch let serializationError {
+            let detail = (serializationError as NSError).userInfo[NSDebugDescriptionErrorKey] as? String
+                ?? String(describing: serializationError)
+            guard let range = detail.range(of: #"around character \d+"#, options: .regularExpression),
+                let offset = Int(detail[range].split(separator: " ").last ?? "")
+            else { return detail }
+            let prefix = data.prefix(offset)
+            let line = prefix.reduce(1) { $1 == UInt8(ascii: "\n") ? $0 + 1 : $0 }
+            let column = offset - (prefix.lastIndex(of: UInt8(ascii: "\n")).map { $0 + 1 } ?? 0) + 1
+            let what = detail[..<range.lowerBound].trimmingCharacters(in: .whitespaces).lowercased()
+            return "\(what.isEmpty ? "syntax error" : what) at line \(line), column \(column)"
         }
-        if case DecodingError.dataCorrupted(let context) = error {
-            if let underlying = context.underlyingError {
-                let detail = (underlying as NSError).userInfo[NSDebugDescriptionErrorKey] as? String
-                return detail ?? context.debugDescription
-            }
-            return context.debugDescription
-        }
-        return text
+        return String(describing: error)
     }
 }
 

@@ -165,8 +165,7 @@ public final class HTTPFetcher: Fetcher, PipelineService {
         try await totalLimit.acquire()
         defer { totalLimit.release() }
 
-        var request = HTTPClientRequest(url: Self.pinned(url, to: addresses))
-        request.headers.add(name: "Host", value: Self.hostHeader(url))
+        var request = Self.request(url, checkedAddresses: addresses)
         request.headers.add(name: "Accept-Encoding", value: "gzip, deflate")
         if browserHeaders {
             request.headers.add(name: "User-Agent", value: Self.browserUserAgent)
@@ -318,6 +317,14 @@ public final class HTTPFetcher: Fetcher, PipelineService {
         return PipelineError(.transient, "fetching \(url.absoluteString) failed: \(error)", reason: "network")
     }
 
+    /// A request for `url` that connects where the address policy looked: every request the
+    /// fetcher makes is built here.
+    static func request(_ url: URL, checkedAddresses addresses: [IPAddress]) -> HTTPClientRequest {
+        var request = HTTPClientRequest(url: pinned(url, to: addresses))
+        request.headers.add(name: "Host", value: hostHeader(url))
+        return request
+    }
+
     /// For plain HTTP, the URL with its host replaced by the address the policy checked, so the
     /// client connects where the check looked (a name resolving differently the second time
     /// cannot slip through). HTTPS keeps the name: its certificate is checked against it.
@@ -362,8 +369,7 @@ public final class HTTPFetcher: Fetcher, PipelineService {
         for _ in 0..<5 {
             do {
                 let addresses = try await policy.check(url)
-                var request = HTTPClientRequest(url: Self.pinned(url, to: addresses))
-                request.headers.add(name: "Host", value: Self.hostHeader(url))
+                var request = Self.request(url, checkedAddresses: addresses)
                 request.headers.add(name: "User-Agent", value: configuration.userAgent)
                 let response = try await client.execute(request, deadline: deadline, logger: context.logger)
                 let status = Int(response.status.code)
