@@ -51,6 +51,17 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
+        // The LLM summarizers (Gemini, OpenAI-compatible): one HTTP client, schema and repair loop.
+        .target(
+            name: "LLMBackends",
+            dependencies: [
+                "SummarizerCore",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
         .target(
             name: "Builtins",
             dependencies: ["SummarizerCore", .product(name: "Logging", package: "swift-log")]
@@ -72,6 +83,7 @@ let package = Package(
                 "Resilience",
                 "HTMLExtraction",
                 "WebFetch",
+                "LLMBackends",
                 "Builtins",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
@@ -114,6 +126,12 @@ let package = Package(
             name: "WebFetchTests",
             dependencies: ["WebFetch", "SummarizerCore", "SummarizerTesting", "Resilience"],
             resources: [.copy("Fixtures")]
+        ),
+        .testTarget(
+            name: "LLMBackendsTests",
+            dependencies: [
+                "LLMBackends", "SummarizerCore", "SummarizerTesting", "Resilience", .product(name: "Logging", package: "swift-log"),
+            ]
         ),
         .testTarget(
             name: "BuiltinsTests",

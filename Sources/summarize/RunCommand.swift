@@ -77,7 +77,8 @@ struct RunCommand: AsyncParsableCommand {
 
         let metrics = RunMetrics()
         let environment = PluginEnvironment(
-            logger: logger, baseDirectory: config.baseDirectory, runOptions: options, metrics: metrics)
+            logger: logger, baseDirectory: config.baseDirectory, runOptions: options, metrics: metrics,
+            costBudget: config.run.maxCostUSD.map(CostBudget.init(limitUSD:)))
         let pipeline = try buildPipeline(config, registry: registry, environment: environment)
 
         let previewFormat = config.sinks.first { $0.type == "stdout" }?.config.string("format").flatMap(StdoutSink.Format.init)

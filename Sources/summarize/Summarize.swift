@@ -1,6 +1,7 @@
 import ArgumentParser
 import Builtins
 import HTMLExtraction
+import LLMBackends
 import Resilience
 import SummarizerCore
 import WebFetch
@@ -30,6 +31,7 @@ struct Summarize: AsyncParsableCommand {
         Builtins.register(in: &registry)
         WebFetch.register(in: &registry)
         HTMLExtraction.register(in: &registry)
+        LLMBackends.register(in: &registry)
         Resilience.register(in: &registry)
         return registry
     }

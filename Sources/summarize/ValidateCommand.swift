@@ -1,4 +1,5 @@
 import ArgumentParser
+import Logging
 import SummarizerCore
 
 /// `summarize validate`: checks a config without running anything.
@@ -8,7 +9,8 @@ struct ValidateCommand: AsyncParsableCommand {
         abstract: "Check a config: print ok, or every problem with its JSON pointer (exit 78).",
         discussion: """
             Checks unknown keys (with a did-you-mean), value types, required keys, plugin types, \
-            middleware names and ${VAR} references, and reports all problems at once.
+            middleware names and ${VAR} references, and what plugins check when they are built (schema and \
+            prompt files, prices), and reports all problems at once. Connects to nothing.
             """
     )
 
@@ -17,7 +19,13 @@ struct ValidateCommand: AsyncParsableCommand {
     func run() async throws {
         let registry = Summarize.registry()
         do {
-            _ = try ConfigLoader(registry: registry).load(path: configOptions.config)
+            let config = try ConfigLoader(registry: registry).load(path: configOptions.config)
+            // Building checks what only the plugins can: schema and template files, prices.
+            // Nothing connects: clients are made on first use.
+            let environment = PluginEnvironment(
+                logger: Logger(label: "validate") { _ in SwiftLogNoOpLogHandler() }, baseDirectory: config.baseDirectory,
+                costBudget: config.run.maxCostUSD.map(CostBudget.init(limitUSD:)))
+            _ = try PipelineBuilder(registry: registry).build(config, environment: environment)
             print("ok")
         } catch {
             print(error.description)

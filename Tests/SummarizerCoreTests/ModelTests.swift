@@ -50,7 +50,7 @@ struct ModelTests {
             "news_url_id", "url", "title", "summary_text", "summary", "key_points", "players_mentioned", "teams_mentioned",
             "game_references", "injury_updates", "article_type", "sentiment", "content_quality", "llm_model",
             "prompt_version", "fallback_used", "tokens", "processing_time_seconds", "generated_at", "extractor",
-            "content_hash", "fetch_method", "input_truncated",
+            "content_hash", "fetch_method", "input_truncated", "retrieval_status", "cost_usd",
         ]
         #expect(Set(object.keys) == expected)
         #expect((object["tokens"] as? [String: Int]) == ["prompt": 3, "output": 2, "tool_use": 1, "thoughts": 0, "cached": 0, "total": 6])

@@ -28,7 +28,7 @@ struct CLITests {
             "news_url_id", "url", "title", "summary_text", "summary", "key_points", "players_mentioned", "teams_mentioned",
             "game_references", "injury_updates", "article_type", "sentiment", "content_quality", "llm_model",
             "prompt_version", "fallback_used", "tokens", "processing_time_seconds", "generated_at", "extractor",
-            "content_hash", "fetch_method", "input_truncated",
+            "content_hash", "fetch_method", "input_truncated", "retrieval_status", "cost_usd",
         ]
         for record in records {
             #expect(Set(record.keys) == Set(fields))

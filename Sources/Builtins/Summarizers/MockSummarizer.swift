@@ -6,30 +6,56 @@ import Synchronization
 ///
 /// The summary is the article's first sentences, the key points its highest-scoring
 /// sentences, the entities come from the shape of capitalized names, and the classification
-/// fields from keyword counts. Tokens are estimated as characters / 4. For tests it can wait
-/// (`latencyMilliseconds`) and fail every Nth call with a chosen error kind.
+/// fields from keyword counts. It fills the configured schema: fields of a custom schema that
+/// the heuristics know nothing about get their empty value (an empty list, null, or the first
+/// allowed value), and the result is validated like an LLM reply. Tokens are estimated as
+/// bytes / 4 and cost nothing. For tests it can wait (`latencyMilliseconds`), play a script of
+/// outcomes call by call (`script`), and fail every Nth call with a chosen error kind.
 public struct MockSummarizer: Summarizer {
     public var model: String
     public var latency: Duration
     /// Fail every Nth call (retries included); 0 never fails.
     public var failEvery: Int
     public var failureKind: PipelineError.Kind
+    /// Outcomes of the first calls in order: `ok` or an error kind's name; then normal behaviour.
+    public var script: [String]
+    public var prompt: SummaryPrompt
     private let calls = Counter()
 
-    public init(model: String = "mock-extractive-1", latency: Duration = .zero, failEvery: Int = 0, failureKind: PipelineError.Kind = .transient) {
+    public init(
+        model: String = "mock-extractive-1",
+        latency: Duration = .zero,
+        failEvery: Int = 0,
+        failureKind: PipelineError.Kind = .transient,
+        script: [String] = [],
+        prompt: SummaryPrompt = SummaryPrompt()
+    ) {
         self.model = model
         self.latency = latency
         self.failEvery = failEvery
         self.failureKind = failureKind
+        self.script = script
+        self.prompt = prompt
     }
 
     /// Identifies the summarizing rules; changes when they change.
     public static let rulesVersion = "mock-1"
 
+    /// The prompt version recorded on every record: the rules and the schema.
+    public var promptVersion: String {
+        prompt.version(settings: Self.rulesVersion)
+    }
+
     public func summarize(_ request: SummaryRequest, context: StageContext) async throws -> SummaryResult {
         let call = calls.next()
         if latency > .zero {
             try await context.clock.sleep(for: latency)
+        }
+        if call <= script.count, script[call - 1] != "ok" {
+            let kind = PipelineError.Kind(name: script[call - 1]) ?? .transient
+            throw PipelineError(
+                kind, "scripted failure on call \(call): \(kind)", reason: "injected",
+                retryAfter: kind == .rateLimited ? .seconds(1) : nil)
         }
         if failEvery > 0, call % failEvery == 0 {
             throw PipelineError(
@@ -39,9 +65,10 @@ public struct MockSummarizer: Summarizer {
         guard let article = request.article else {
             throw PipelineError(.misconfigured, "the mock summarizer needs the article text; it cannot read URLs")
         }
+        let fitted = InputBudget.fit(article.text, maxTokens: prompt.maxInputTokens)
 
-        let sentences = TextHeuristics.sentences(article.text)
-        let summary = Self.summary(sentences)
+        let sentences = TextHeuristics.sentences(fitted.text)
+        let lead = Self.summary(sentences)
         let keyPoints = TextHeuristics.keySentences(sentences, count: 6)
         let (people, teams) = TextHeuristics.entities(sentences)
         let injuries = sentences.filter { sentence in
@@ -49,7 +76,7 @@ public struct MockSummarizer: Summarizer {
             return TextHeuristics.injuryWords.contains { lowered.contains($0) }
         }
         let structured = Summary(
-            summary: summary,
+            summary: lead,
             keyPoints: keyPoints,
             playersMentioned: people,
             teamsMentioned: teams,
@@ -59,10 +86,29 @@ public struct MockSummarizer: Summarizer {
             sentiment: Self.sentiment(article.text),
             contentQuality: article.wordCount >= 400 ? "high" : article.wordCount >= 150 ? "medium" : "low")
 
-        let output = structured.formattedText
-        let tokens = TokenUsage(prompt: (article.text.utf8.count + 3) / 4, output: (output.utf8.count + 3) / 4)
+        // Onto the configured schema: known fields from the heuristics, the rest empty; then
+        // validated like any reply, so a schema the mock cannot fill fails loudly.
+        var values = prompt.schema.emptyValues()
+        let known = structured.fieldValues
+        for field in prompt.schema.fields {
+            guard let value = known[field.name] else { continue }
+            if case .choice(let allowed) = field.type, !allowed.contains(value.stringValue ?? "") { continue }
+            values[field.name] = value
+        }
+        let summary: Summary
+        switch prompt.schema.decode(.object(values)) {
+        case .success(let valid): summary = valid
+        case .failure(let violations):
+            throw PipelineError(.invalidOutput, "the mock's summary does not fit the schema: \(violations)", reason: "schema-mismatch")
+        }
+
+        let output = summary.formattedText
+        let tokens = TokenUsage(
+            prompt: InputBudget.estimatedTokens(fitted.text), output: InputBudget.estimatedTokens(output))
+        context.metrics.recordLLMCall(Spend(tokens: tokens, costUSD: 0))
         return SummaryResult(
-            summary: structured, model: model, promptVersion: Self.rulesVersion, tokens: tokens, inputTruncated: false)
+            summary: summary, model: model, promptVersion: promptVersion, tokens: tokens, inputTruncated: fitted.truncated,
+            costUSD: 0)
     }
 
     /// The first sentences, up to about 120 words, in two paragraphs when long enough.
@@ -123,14 +169,26 @@ public struct MockSummarizer: Summarizer {
                 ConfigKey(
                     "failureKind", .string, default: .string("transient"), allowed: PipelineError.Kind.allKinds.map(\.name),
                     doc: "The error kind of injected failures."),
-            ],
+                ConfigKey(
+                    "script", .stringArray, default: .array([]),
+                    doc: "Outcomes of the first calls, in order: \"ok\" or an error kind (e.g. [\"rateLimited\", \"ok\", \"invalidOutput\"]); later calls behave normally."),
+            ] + SummaryPrompt.configKeys,
             runOptions: [.model]),
         .summarizer { config, environment in
-            MockSummarizer(
+            let script = config.strings("script") ?? []
+            let known = Set(PipelineError.Kind.allKinds.map(\.name) + ["ok"])
+            if let index = script.firstIndex(where: { !known.contains($0) }) {
+                throw ConfigError(
+                    config.pointer.appending("script").appending(index),
+                    "\"\(script[index])\" is not \"ok\" or an error kind (\(PipelineError.Kind.allKinds.map(\.name).joined(separator: ", ")))")
+            }
+            return MockSummarizer(
                 model: environment.runOptions.model ?? config.string("model")!,
                 latency: .milliseconds(config.int("latencyMilliseconds") ?? 0),
                 failEvery: config.int("failEvery") ?? 0,
-                failureKind: PipelineError.Kind(name: config.string("failureKind")!) ?? .transient)
+                failureKind: PipelineError.Kind(name: config.string("failureKind")!) ?? .transient,
+                script: script,
+                prompt: try SummaryPrompt(config: config))
         }
     )
 }

@@ -13,19 +13,23 @@ public struct RunSettings: Sendable, Hashable {
     /// A partial batch is written once its oldest record has waited this long, so a slow run
     /// does not hold finished summaries in memory until a whole batch fills.
     public var flushInterval: Duration = .seconds(5)
+    /// The most the run may spend on LLM calls, in USD; `nil` means no limit.
+    public var maxCostUSD: Double?
 
     public init(
         concurrency: Int = 8,
         batchSize: Int = 100,
         continueOnError: Bool = true,
         logLevel: Logger.Level = .info,
-        flushInterval: Duration = .seconds(5)
+        flushInterval: Duration = .seconds(5),
+        maxCostUSD: Double? = nil
     ) {
         self.concurrency = concurrency
         self.batchSize = batchSize
         self.continueOnError = continueOnError
         self.logLevel = logLevel
         self.flushInterval = flushInterval
+        self.maxCostUSD = maxCostUSD
     }
 
     /// The keys of the `run` section.
@@ -45,6 +49,9 @@ public struct RunSettings: Sendable, Hashable {
                 "continueOnError", .boolean, default: .bool(true),
                 doc: "Keep going when an item fails; false stops taking items at the first failure (exit 2)."),
             ConfigKey(
+                "maxCostUSD", .number, minimum: 0,
+                doc: "Stop the run (exit 2) before its LLM calls could cost more than this many USD; each call reserves its worst case before it is sent. Unset: no limit."),
+            ConfigKey(
                 "logLevel", .string, default: .string("info"),
                 allowed: ["trace", "debug", "info", "notice", "warning", "error", "critical"],
                 environment: ["LOG_LEVEL"], doc: "Log level of standard error; --verbose means debug."),
@@ -57,5 +64,6 @@ public struct RunSettings: Sendable, Hashable {
         continueOnError = config.bool("continueOnError") ?? true
         logLevel = Logger.Level(rawValue: config.string("logLevel")?.lowercased() ?? "info") ?? .info
         flushInterval = .milliseconds(Int64((config.double("flushIntervalSeconds") ?? 5) * 1000))
+        maxCostUSD = config.double("maxCostUSD")
     }
 }

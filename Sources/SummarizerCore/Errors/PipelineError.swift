@@ -100,6 +100,8 @@ public struct PipelineError: Error, Sendable, Hashable, CustomStringConvertible 
     /// Set it to `false` for a failure of a retryable kind that another attempt cannot fix
     /// now, such as an open circuit breaker.
     public var isRetryable: Bool
+    /// Tokens and money a failed LLM call (or a failed repair) still cost, so they are counted.
+    public var spend: Spend?
 
     public init(
         _ kind: Kind,
@@ -108,7 +110,8 @@ public struct PipelineError: Error, Sendable, Hashable, CustomStringConvertible 
         code: String? = nil,
         hint: String? = nil,
         retryAfter: Duration? = nil,
-        retryable: Bool? = nil
+        retryable: Bool? = nil,
+        spend: Spend? = nil
     ) {
         self.kind = kind
         self.message = message
@@ -117,7 +120,12 @@ public struct PipelineError: Error, Sendable, Hashable, CustomStringConvertible 
         self.hint = hint
         self.retryAfter = retryAfter
         self.isRetryable = retryable ?? kind.isRetryable
+        self.spend = spend
     }
+
+    /// The reason of the failure a URL-mode summarizer throws when the service could not read
+    /// the page; the orchestrator then fetches and extracts the page itself and tries again.
+    public static let urlRetrievalFailedReason = "url-retrieval-failed"
 
     public var description: String {
         var text = "\(kind): \(message)"

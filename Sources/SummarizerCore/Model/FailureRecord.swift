@@ -57,6 +57,10 @@ public struct FailureRecord: Sendable, Hashable, Codable {
     public var failedAt: Date
     /// The summary that could not be stored, for failures at the sink stage.
     public var record: SummaryRecord?
+    /// Tokens the item's LLM calls cost before it failed (they are paid for all the same).
+    public var tokens: TokenUsage?
+    /// Their estimated price.
+    public var costUSD: Double?
 
     public init(
         item: WorkItem,
@@ -79,11 +83,13 @@ public struct FailureRecord: Sendable, Hashable, Codable {
         self.history = history
         self.failedAt = failedAt
         self.record = record
+        self.tokens = error.spend?.tokens ?? record?.tokens
+        self.costUSD = error.spend?.costUSD ?? record?.costUSD
     }
 
     enum CodingKeys: String, CodingKey {
         case newsURLID = "news_url_id", url, stage, errorKind = "error_kind", reason, message, code, hint
-        case attempts, history, failedAt = "failed_at", record
+        case attempts, history, failedAt = "failed_at", record, tokens, costUSD = "cost_usd"
     }
 
     public func encode(to encoder: any Encoder) throws {
@@ -100,6 +106,8 @@ public struct FailureRecord: Sendable, Hashable, Codable {
         try container.encode(history, forKey: .history)
         try container.encode(ISO8601.string(from: failedAt), forKey: .failedAt)
         try container.encodeIfPresent(record, forKey: .record)
+        try container.encodeIfPresent(tokens, forKey: .tokens)
+        try container.encodeIfPresent(costUSD, forKey: .costUSD)
     }
 
     public init(from decoder: any Decoder) throws {
@@ -116,6 +124,20 @@ public struct FailureRecord: Sendable, Hashable, Codable {
         history = try container.decodeIfPresent([Attempt].self, forKey: .history) ?? []
         failedAt = ISO8601.date(from: try container.decode(String.self, forKey: .failedAt)) ?? Date(timeIntervalSince1970: 0)
         record = try container.decodeIfPresent(SummaryRecord.self, forKey: .record)
+        tokens = try container.decodeIfPresent(TokenUsage.self, forKey: .tokens)
+        costUSD = try container.decodeIfPresent(Double.self, forKey: .costUSD)
+    }
+}
+
+extension FailureRecord {
+    /// The record with `spend` (an earlier call of the same item) added to its tokens and cost.
+    func addingSpend(_ spend: Spend?) -> FailureRecord {
+        guard let spend else { return self }
+        var copy = self
+        let total = Spend(tokens: tokens ?? .zero, costUSD: costUSD) + spend
+        copy.tokens = total.tokens
+        copy.costUSD = total.costUSD
+        return copy
     }
 }
 

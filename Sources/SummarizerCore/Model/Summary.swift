@@ -1,3 +1,5 @@
+import Foundation
+
 /// A structured, factual summary of one article (the default `news` schema).
 public struct Summary: Sendable, Hashable, Codable {
     /// Three to five paragraphs, facts from the article only.
@@ -18,6 +20,8 @@ public struct Summary: Sendable, Hashable, Codable {
     public var sentiment: String?
     /// One of `high`, `medium`, `low`.
     public var contentQuality: String?
+    /// Fields of a custom schema that are not among the above, by schema name.
+    public var extraFields: [String: JSONValue]
 
     public init(
         summary: String,
@@ -28,7 +32,8 @@ public struct Summary: Sendable, Hashable, Codable {
         injuryUpdates: String? = nil,
         articleType: String? = nil,
         sentiment: String? = nil,
-        contentQuality: String? = nil
+        contentQuality: String? = nil,
+        extraFields: [String: JSONValue] = [:]
     ) {
         self.summary = summary
         self.keyPoints = keyPoints
@@ -39,6 +44,7 @@ public struct Summary: Sendable, Hashable, Codable {
         self.articleType = articleType
         self.sentiment = sentiment
         self.contentQuality = contentQuality
+        self.extraFields = extraFields
     }
 
     /// The allowed values of the classification fields.
@@ -47,7 +53,8 @@ public struct Summary: Sendable, Hashable, Codable {
     public static let contentQualities = ["high", "medium", "low"]
 
     /// The full text written for downstream readers, in the original's section order
-    /// (metadata, entities, key points, summary, injury updates), with nothing cut.
+    /// (metadata, entities, key points, summary, injury updates), with nothing cut; fields of a
+    /// custom schema follow, by name.
     public var formattedText: String {
         var sections: [String] = []
         var metadata: [String] = []
@@ -68,6 +75,17 @@ public struct Summary: Sendable, Hashable, Codable {
         sections.append("Summary:\n" + summary)
         if let injuryUpdates, !injuryUpdates.isEmpty {
             sections.append("Injury updates:\n" + injuryUpdates)
+        }
+        for (name, value) in extraFields.sorted(by: { $0.key < $1.key }) {
+            let label = name.replacingOccurrences(of: "_", with: " ").capitalized
+            switch value {
+            case .string(let text) where !text.isEmpty:
+                sections.append("\(label):\n\(text)")
+            case .array(let items) where !items.isEmpty:
+                sections.append("\(label):\n" + items.map { "- \($0.stringValue ?? $0.description)" }.joined(separator: "\n"))
+            default:
+                continue
+            }
         }
         return sections.joined(separator: "\n\n")
     }

@@ -22,6 +22,11 @@ public struct SummaryRecord: Sendable, Hashable, Codable {
     public var contentHash: String?
     public var fetchMethod: String?
     public var inputTruncated: Bool
+    /// In URL mode, how the backend's page retrieval went (e.g. `URL_RETRIEVAL_STATUS_SUCCESS`).
+    public var retrievalStatus: String?
+    /// The estimated price of the item's LLM calls, failed attempts included; `nil` when the
+    /// backend has no price for the model.
+    public var costUSD: Double?
 
     public init(
         newsURLID: String,
@@ -37,7 +42,9 @@ public struct SummaryRecord: Sendable, Hashable, Codable {
         extractor: String?,
         contentHash: String?,
         fetchMethod: String?,
-        inputTruncated: Bool
+        inputTruncated: Bool,
+        retrievalStatus: String? = nil,
+        costUSD: Double? = nil
     ) {
         self.newsURLID = newsURLID
         self.url = url
@@ -54,6 +61,8 @@ public struct SummaryRecord: Sendable, Hashable, Codable {
         self.contentHash = contentHash
         self.fetchMethod = fetchMethod
         self.inputTruncated = inputTruncated
+        self.retrievalStatus = retrievalStatus
+        self.costUSD = costUSD
     }
 
     enum CodingKeys: String, CodingKey {
@@ -63,7 +72,16 @@ public struct SummaryRecord: Sendable, Hashable, Codable {
         case sentiment, contentQuality = "content_quality", llmModel = "llm_model", promptVersion = "prompt_version"
         case fallbackUsed = "fallback_used", tokens, processingTimeSeconds = "processing_time_seconds"
         case generatedAt = "generated_at", extractor, contentHash = "content_hash", fetchMethod = "fetch_method"
-        case inputTruncated = "input_truncated"
+        case inputTruncated = "input_truncated", retrievalStatus = "retrieval_status", costUSD = "cost_usd"
+    }
+
+    /// A key of a custom schema's field, spread into the record like the news fields.
+    struct FieldKey: CodingKey {
+        var stringValue: String
+        var intValue: Int? { nil }
+        init(_ name: String) { stringValue = name }
+        init?(stringValue: String) { self.stringValue = stringValue }
+        init?(intValue: Int) { nil }
     }
 
     // The record is flat on the wire (one column per summary field), so the nested
@@ -93,6 +111,14 @@ public struct SummaryRecord: Sendable, Hashable, Codable {
         try container.encode(contentHash, forKey: .contentHash)
         try container.encode(fetchMethod, forKey: .fetchMethod)
         try container.encode(inputTruncated, forKey: .inputTruncated)
+        try container.encode(retrievalStatus, forKey: .retrievalStatus)
+        try container.encode(costUSD, forKey: .costUSD)
+        if !summary.extraFields.isEmpty {
+            var extra = encoder.container(keyedBy: FieldKey.self)
+            for (name, value) in summary.extraFields {
+                try extra.encode(value, forKey: FieldKey(name))
+            }
+        }
     }
 
     public init(from decoder: any Decoder) throws {
@@ -110,7 +136,8 @@ public struct SummaryRecord: Sendable, Hashable, Codable {
             injuryUpdates: try container.decodeIfPresent(String.self, forKey: .injuryUpdates),
             articleType: try container.decodeIfPresent(String.self, forKey: .articleType),
             sentiment: try container.decodeIfPresent(String.self, forKey: .sentiment),
-            contentQuality: try container.decodeIfPresent(String.self, forKey: .contentQuality)
+            contentQuality: try container.decodeIfPresent(String.self, forKey: .contentQuality),
+            extraFields: try Self.extraFields(from: decoder)
         )
         llmModel = try container.decode(String.self, forKey: .llmModel)
         promptVersion = try container.decode(String.self, forKey: .promptVersion)
@@ -127,5 +154,17 @@ public struct SummaryRecord: Sendable, Hashable, Codable {
         contentHash = try container.decodeIfPresent(String.self, forKey: .contentHash)
         fetchMethod = try container.decodeIfPresent(String.self, forKey: .fetchMethod)
         inputTruncated = try container.decodeIfPresent(Bool.self, forKey: .inputTruncated) ?? false
+        retrievalStatus = try container.decodeIfPresent(String.self, forKey: .retrievalStatus)
+        costUSD = try container.decodeIfPresent(Double.self, forKey: .costUSD)
+    }
+
+    /// Keys that are neither record fields nor news fields belong to a custom schema.
+    private static func extraFields(from decoder: any Decoder) throws -> [String: JSONValue] {
+        let container = try decoder.container(keyedBy: FieldKey.self)
+        var fields: [String: JSONValue] = [:]
+        for key in container.allKeys where CodingKeys(stringValue: key.stringValue) == nil {
+            fields[key.stringValue] = try container.decode(JSONValue.self, forKey: key)
+        }
+        return fields
     }
 }

@@ -37,12 +37,26 @@ public struct SummaryResult: Sendable {
     public var tokens: TokenUsage
     /// Whether the article text was cut to fit the input budget.
     public var inputTruncated: Bool
+    /// The estimated price of the calls, failed attempts included; `nil` when the model has no price.
+    public var costUSD: Double?
+    /// In URL mode, how the service's page retrieval went.
+    public var retrievalStatus: String?
 
-    public init(summary: Summary, model: String, promptVersion: String, tokens: TokenUsage, inputTruncated: Bool = false) {
+    public init(
+        summary: Summary,
+        model: String,
+        promptVersion: String,
+        tokens: TokenUsage,
+        inputTruncated: Bool = false,
+        costUSD: Double? = nil,
+        retrievalStatus: String? = nil
+    ) {
         self.summary = summary
         self.model = model
         self.promptVersion = promptVersion
         self.tokens = tokens
         self.inputTruncated = inputTruncated
+        self.costUSD = costUSD
+        self.retrievalStatus = retrievalStatus
     }
 }

@@ -164,12 +164,31 @@ public struct Orchestrator: Sendable {
         itemLogger[metadataKey: "url"] = "\(item.url)"
         itemLogger.debug("processing")
 
+        // URL mode: the summarizer reads the page itself; when it cannot, we fetch it ourselves.
+        var urlAttempt: PipelineError?
+        if pipeline.summarizer.component.inputMode == .url {
+            let request = SummaryRequest(item: item, input: .url(item.url))
+            switch await perform(pipeline.summarizer, role: .summarizer, item: item, logger: itemLogger, { summarizer, context in
+                try await summarizer.summarize(request, context: context)
+            }) {
+            case .success(let result):
+                return .summarized(record(item: item, result: result, article: nil, page: nil, seconds: stopwatch.elapsedSeconds))
+            case .failure(let failure) where failure.error.reason == PipelineError.urlRetrievalFailedReason:
+                itemLogger.warning(
+                    "the summarizer could not read the page; fetching and extracting it ourselves",
+                    metadata: ["status": "\(failure.error.code ?? "none")"])
+                urlAttempt = failure.error
+            case .failure(let failure):
+                return .failed(failure.record)
+            }
+        }
+
         let page: FetchedPage
         switch await perform(pipeline.fetcher, role: .fetcher, item: item, logger: itemLogger, { fetcher, context in
             try await fetcher.fetch(item, context: context)
         }) {
         case .success(let value): page = value
-        case .failure(let failure): return .failed(failure.record)
+        case .failure(let failure): return .failed(failure.record.addingSpend(urlAttempt?.spend))
         }
 
         let article: Article
@@ -177,30 +196,43 @@ public struct Orchestrator: Sendable {
             try await extractor.extract(page, item: item, context: context)
         }) {
         case .success(let value): article = value
-        case .failure(let failure): return .failed(failure.record)
+        case .failure(let failure): return .failed(failure.record.addingSpend(urlAttempt?.spend))
         }
 
         let request = SummaryRequest(item: item, input: .article(article))
-        let result: SummaryResult
+        var result: SummaryResult
         switch await perform(pipeline.summarizer, role: .summarizer, item: item, logger: itemLogger, { summarizer, context in
             try await summarizer.summarize(request, context: context)
         }) {
         case .success(let value): result = value
-        case .failure(let failure): return .failed(failure.record)
+        case .failure(let failure): return .failed(failure.record.addingSpend(urlAttempt?.spend))
         }
 
+        if let urlAttempt {
+            // Both calls were paid for: the record carries the sum.
+            let spent = Spend(tokens: result.tokens, costUSD: result.costUSD) + (urlAttempt.spend ?? .zero)
+            result.tokens = spent.tokens
+            result.costUSD = spent.costUSD
+            result.retrievalStatus = urlAttempt.code
+        }
         let seconds = stopwatch.elapsedSeconds
         itemLogger.debug("summarized", metadata: ["seconds": "\(seconds)", "tokens": "\(result.tokens.total)"])
-        return .summarized(
-            SummaryRecord(
-                newsURLID: item.id, url: item.url, title: item.title ?? article.title, summary: result.summary,
-                llmModel: result.model, promptVersion: result.promptVersion, fallbackUsed: false, tokens: result.tokens,
-                processingTimeSeconds: seconds, generatedAt: Date(), extractor: article.extractor,
-                contentHash: article.contentHash, fetchMethod: page.method.description,
-                inputTruncated: result.inputTruncated))
+        var summarized = record(item: item, result: result, article: article, page: page, seconds: seconds)
+        summarized.fallbackUsed = urlAttempt != nil
+        return .summarized(summarized)
+    }
+
+    func record(item: WorkItem, result: SummaryResult, article: Article?, page: FetchedPage?, seconds: Double) -> SummaryRecord {
+        SummaryRecord(
+            newsURLID: item.id, url: item.url, title: item.title ?? article?.title, summary: result.summary,
+            llmModel: result.model, promptVersion: result.promptVersion, fallbackUsed: false, tokens: result.tokens,
+            processingTimeSeconds: seconds, generatedAt: Date(), extractor: article?.extractor,
+            contentHash: article?.contentHash, fetchMethod: page?.method.description ?? FetchedPage.Method.urlContext.description,
+            inputTruncated: result.inputTruncated, retrievalStatus: result.retrievalStatus, costUSD: result.costUSD)
     }
 
     struct StageFailure: Error {
+        var error: PipelineError
         var record: FailureRecord
     }
 
@@ -223,6 +255,7 @@ public struct Orchestrator: Sendable {
             let failure = PipelineError.from(error)
             return .failure(
                 StageFailure(
+                    error: failure,
                     record: FailureRecord(
                         item: item, stage: role.stage, error: failure, history: context.attempts.attempts, failedAt: Date())))
         }
@@ -249,10 +282,21 @@ public struct Orchestrator: Sendable {
     }
 
     func fail(_ failure: FailureRecord, _ progress: inout Progress) async {
+        if failure.errorKind == .cancelled || failure.reason == CostBudget.refusalReason {
+            // Not a failure of the item: it was never (fully) tried, and the next run takes it.
+            progress.report.unfinished += 1
+            logger.warning(
+                "item left for the next run",
+                metadata: ["item": "\(failure.newsURLID)", "url": "\(failure.url)", "reason": "\(failure.message)"])
+            if failure.reason == CostBudget.refusalReason, progress.report.stopReason == nil {
+                progress.report.stopReason = .budgetReached(failure.message)
+            }
+            return
+        }
         progress.report.failed += 1
         progress.report.failuresByStageAndKind["\(failure.stage)/\(failure.errorKind)", default: 0] += 1
         metrics.recordItem(
-            succeeded: false, fallback: failure.record?.fallbackUsed ?? false, tokens: failure.record?.tokens.total ?? 0,
+            succeeded: false, fallback: failure.record?.fallbackUsed ?? false, tokens: failure.tokens?.total ?? 0,
             seconds: failure.record?.processingTimeSeconds ?? 0)
         logger.error(
             "item failed",

@@ -15,6 +15,14 @@ public final class RunMetrics: Sendable {
         public var totalProcessingTime = 0.0
         /// Extra counters by name, e.g. `retries`, `breaker_opened`.
         public var counters: [String: Int] = [:]
+        /// Tokens of every LLM call by kind, failed calls and repair attempts included.
+        public var llmTokens = TokenUsage.zero
+        /// LLM calls that reported usage.
+        public var llmCalls = 0
+        /// The estimated price of those calls, in USD.
+        public var llmCostUSD = 0.0
+        /// Calls of models without a price (their cost is not in ``llmCostUSD``).
+        public var unpricedCalls = 0
 
         public var successRatePercent: Double {
             totalRequests == 0 ? 0 : Double(successfulRequests) * 100 / Double(totalRequests)
@@ -61,6 +69,15 @@ public final class RunMetrics: Sendable {
             if fallback { $0.fallbackRequests += 1 }
             $0.totalTokens += tokens
             $0.totalProcessingTime += seconds
+        }
+    }
+
+    /// Counts one LLM call's tokens and price; backends call it for every call that reported usage.
+    public func recordLLMCall(_ spend: Spend) {
+        state.withLock {
+            $0.llmCalls += 1
+            $0.llmTokens = $0.llmTokens + spend.tokens
+            if let cost = spend.costUSD { $0.llmCostUSD += cost } else { $0.unpricedCalls += 1 }
         }
     }
 

@@ -1,3 +1,5 @@
+import Foundation
+
 /// What happened in a run: counts, why it stopped, metrics. Printed at the end, on standard error.
 public struct RunReport: Sendable {
     /// Why a run ended before its source was exhausted.
@@ -10,6 +12,8 @@ public struct RunReport: Sendable {
         case sourceFailed(PipelineError)
         /// The dead-letter sink could not store failures; they were printed to standard error instead.
         case deadLetterFailed(PipelineError)
+        /// The run's cost budget (`run.maxCostUSD`) could not cover another LLM call.
+        case budgetReached(String)
 
         public var description: String {
             switch self {
@@ -22,6 +26,8 @@ public struct RunReport: Sendable {
                 "stopped early: the source failed: \(error)"
             case .deadLetterFailed(let error):
                 "stopped early: the dead-letter sink failed (the failures were printed to standard error): \(error)"
+            case .budgetReached(let message):
+                "stopped early: \(message); the items not done are left for the next run"
             }
         }
     }
@@ -31,6 +37,9 @@ public struct RunReport: Sendable {
     public var written = 0
     public var skipped = 0
     public var failed = 0
+    /// Items started but not finished (shutdown, or the cost budget refused their LLM call):
+    /// neither written nor dead-lettered, so the next run takes them again.
+    public var unfinished = 0
     /// Failures counted by `stage/kind`.
     public var failuresByStageAndKind: [String: Int] = [:]
     public var stopReason: StopReason?
@@ -52,7 +61,8 @@ public struct RunReport: Sendable {
         let mode = dryRun ? " (dry run: nothing was written)" : ""
         lines.append(
             "Run finished in \(RunMetrics.Snapshot.format(durationSeconds)) s\(mode): \(itemsRead) read, "
-                + "\(written) \(dryRun ? "summarized" : "written"), \(failed) failed, \(skipped) skipped.")
+                + "\(written) \(dryRun ? "summarized" : "written"), \(failed) failed, \(skipped) skipped"
+                + (unfinished > 0 ? ", \(unfinished) left for the next run." : "."))
         if let stopReason {
             lines.append("Stopped: \(stopReason)")
         }
@@ -61,6 +71,14 @@ public struct RunReport: Sendable {
             for (key, count) in failuresByStageAndKind.sorted(by: { $0.key < $1.key }) {
                 lines.append("  \(key): \(count)")
             }
+        }
+        if metrics.llmCalls > 0 {
+            let tokens = metrics.llmTokens
+            lines.append(
+                "LLM: \(metrics.llmCalls) calls; tokens: prompt \(tokens.prompt) (cached \(tokens.cached)), output \(tokens.output), "
+                    + "tool use \(tokens.toolUse), thoughts \(tokens.thoughts), total \(tokens.total); estimated cost "
+                    + "$\(String(format: "%.4f", metrics.llmCostUSD))"
+                    + (metrics.unpricedCalls > 0 ? " (\(metrics.unpricedCalls) calls of models without a price not included)" : ""))
         }
         lines.append("Metrics:")
         for (key, value) in metrics.originalKeys {

@@ -12,6 +12,8 @@ public struct PluginEnvironment: Sendable {
     public var services: ServiceCollector
     /// The run's metrics, for middleware that count (retries, breaker changes, waits).
     public var metrics: RunMetrics
+    /// The run's spending limit (`run.maxCostUSD`), for summarizers that know their prices.
+    public var costBudget: CostBudget?
 
     public init(
         logger: Logger,
@@ -19,7 +21,8 @@ public struct PluginEnvironment: Sendable {
         baseDirectory: String,
         runOptions: RunOptions = RunOptions(),
         services: ServiceCollector = ServiceCollector(),
-        metrics: RunMetrics = RunMetrics()
+        metrics: RunMetrics = RunMetrics(),
+        costBudget: CostBudget? = nil
     ) {
         self.logger = logger
         self.clock = clock
@@ -27,6 +30,7 @@ public struct PluginEnvironment: Sendable {
         self.runOptions = runOptions
         self.services = services
         self.metrics = metrics
+        self.costBudget = costBudget
     }
 }
 

@@ -1,0 +1,114 @@
+import AsyncHTTPClient
+import Foundation
+import NIOCore
+import NIOHTTP1
+import SummarizerCore
+import Synchronization
+
+/// The LLM backends' HTTP client: JSON over AsyncHTTPClient, one pooled client per backend,
+/// made on first use and shut down with the run (it is a ``PipelineService``).
+///
+/// It never logs or echoes headers (they carry the API key), and it scrubs the key from any
+/// text a service sends back before that text can reach an error message.
+final class JSONHTTPClient: PipelineService {
+    struct Response: Sendable {
+        var status: Int
+        var headers: HTTPHeaders
+        var body: Data
+    }
+
+    let timeout: Duration
+    let maxConnections: Int
+    /// Replies larger than this are refused rather than buffered.
+    let maxResponseBytes: Int
+    private let clientState = Mutex<HTTPClient?>(nil)
+
+    init(timeout: Duration, maxConnections: Int, maxResponseBytes: Int = 8 << 20) {
+        self.timeout = timeout
+        self.maxConnections = maxConnections
+        self.maxResponseBytes = maxResponseBytes
+    }
+
+    private var client: HTTPClient {
+        clientState.withLock { state in
+            if let client = state { return client }
+            let settings = HTTPClient.Configuration(
+                redirectConfiguration: .disallow,
+                timeout: .init(connect: .seconds(10)),
+                connectionPool: .init(idleTimeout: .seconds(60), concurrentHTTP1ConnectionsPerHostSoftLimit: maxConnections))
+            let client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: settings)
+            state = client
+            return client
+        }
+    }
+
+    func run() async {
+        while !Task.isCancelled {
+            try? await Task.sleep(for: .seconds(3600))
+        }
+        await shutdown()
+    }
+
+    func shutdown() async {
+        let client = clientState.withLock { state -> HTTPClient? in
+            defer { state = nil }
+            return state
+        }
+        try? await client?.shutdown()
+    }
+
+    /// POSTs `body` as JSON. Transport failures (refused, reset, timed out) become `transient`
+    /// errors naming `service`; any HTTP status is returned for the backend to interpret.
+    func post(_ url: String, headers: [(String, String)], body: Data, service: String, context: StageContext) async throws -> Response {
+        var request = HTTPClientRequest(url: url)
+        request.method = .POST
+        request.headers.add(name: "Content-Type", value: "application/json")
+        request.headers.add(name: "Accept", value: "application/json")
+        request.headers.add(name: "User-Agent", value: "summarize/0.1")
+        for (name, value) in headers { request.headers.add(name: name, value: value) }
+        request.body = .bytes(ByteBuffer(bytes: body))
+        do {
+            let response = try await client.execute(request, timeout: .init(timeout), logger: context.logger)
+            let length = response.headers.first(name: "content-length").flatMap(Int.init) ?? 0
+            guard length <= maxResponseBytes else {
+                throw PipelineError(.transient, "\(service) sent a \(length)-byte reply, over the \(maxResponseBytes)-byte limit", reason: "reply-too-large")
+            }
+            let buffer = try await response.body.collect(upTo: maxResponseBytes)
+            return Response(status: Int(response.status.code), headers: response.headers, body: Data(buffer.readableBytesView))
+        } catch let error as PipelineError {
+            throw error
+        } catch is CancellationError {
+            throw CancellationError()
+        } catch let error as HTTPClientError where error == .deadlineExceeded || error == .readTimeout {
+            throw PipelineError(.transient, "\(service) did not answer within \(timeout.seconds) s", reason: "timeout")
+        } catch let error as HTTPClientError where error == .connectTimeout {
+            throw PipelineError(.transient, "could not connect to \(service) within 10 s", reason: "connect-timeout")
+        } catch {
+            // Transport errors name hosts and ports, never headers, so the text is safe to keep.
+            throw PipelineError(.transient, "\(service) could not be reached: \(error)", reason: "connection")
+        }
+    }
+}
+
+/// Removes `secret` from text a service sent back, in case it echoes what it was given.
+func scrub(_ text: String, secret: String?) -> String {
+    guard let secret, secret.count >= 4 else { return text }
+    return text.replacingOccurrences(of: secret, with: "<redacted>")
+}
+
+/// The `Retry-After` header: seconds (fractions allowed) or an HTTP date.
+func retryAfter(_ headers: HTTPHeaders, now: Date = Date()) -> Duration? {
+    if let milliseconds = headers.first(name: "retry-after-ms").flatMap(Double.init), milliseconds >= 0 {
+        return .milliseconds(Int64(milliseconds))
+    }
+    guard let value = headers.first(name: "retry-after")?.trimmingCharacters(in: .whitespaces) else { return nil }
+    if let seconds = Double(value), seconds >= 0 {
+        return .milliseconds(Int64(seconds * 1000))
+    }
+    let formatter = DateFormatter()
+    formatter.locale = Locale(identifier: "en_US_POSIX")
+    formatter.timeZone = TimeZone(identifier: "GMT")
+    formatter.dateFormat = "EEE, dd MMM yyyy HH:mm:ss zzz"
+    guard let date = formatter.date(from: value) else { return nil }
+    return .milliseconds(Int64(max(0, date.timeIntervalSince(now)) * 1000))
+}

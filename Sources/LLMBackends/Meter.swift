@@ -1,0 +1,75 @@
+import Foundation
+import SummarizerCore
+
+/// Counts and budgets every LLM call of one backend.
+///
+/// Before a call it reserves the call's worst case from the run's ``CostBudget`` (the estimated
+/// input plus `maxOutputTokens`); after it, it records the tokens the service reported (also
+/// for calls that then fail: a refused or cut answer is billed all the same) and settles the
+/// reservation to the real price.
+struct Meter: Sendable {
+    let price: ModelPrice?
+    let budget: CostBudget?
+    let maxOutputTokens: Int
+
+    func spend(_ tokens: TokenUsage) -> Spend {
+        Spend(tokens: tokens, costUSD: price?.cost(of: tokens))
+    }
+
+    /// Runs one call. `send` performs the request and returns the decoded answer with the usage
+    /// it reports; `interpret` turns the answer into the result (or throws, with the spend attached).
+    func metered<Answer, Result>(
+        estimatedInputTokens: Int,
+        context: StageContext,
+        send: () async throws -> (Answer, TokenUsage?),
+        interpret: (Answer, Spend) throws -> Result
+    ) async throws -> Result {
+        var reservation: CostBudget.Reservation?
+        if let budget, let price {
+            reservation = try budget.reserve(price.worstCase(inputTokens: estimatedInputTokens, maxOutputTokens: maxOutputTokens))
+        }
+        let answer: Answer
+        let tokens: TokenUsage?
+        do {
+            (answer, tokens) = try await send()
+        } catch {
+            // No answer, no usage: services do not bill requests they refused or failed.
+            if let reservation { budget?.settle(reservation, actualUSD: 0) }
+            throw error
+        }
+        let spent = spend(tokens ?? .zero)
+        if tokens != nil { context.metrics.recordLLMCall(spent) }
+        if let reservation { budget?.settle(reservation, actualUSD: spent.costUSD ?? 0) }
+        return try interpret(answer, spent)
+    }
+}
+
+/// A base URL from config: http(s), a host, no query or fragment (keys never go into URLs),
+/// without a trailing slash.
+func checkedBaseURL(_ text: String, config: PluginConfig, key: String = "baseURL") throws(ConfigError) -> String {
+    let trimmed = text.hasSuffix("/") ? String(text.dropLast()) : text
+    guard let components = URLComponents(string: trimmed), let scheme = components.scheme?.lowercased(),
+        scheme == "http" || scheme == "https", components.host?.isEmpty == false
+    else {
+        throw config.problem(key, "\"\(text)\" is not an http(s) URL with a host")
+    }
+    guard components.query == nil, components.fragment == nil else {
+        throw config.problem(key, "must not have a query or fragment (API keys go in headers, never in URLs)")
+    }
+    return trimmed
+}
+
+/// With `run.maxCostUSD` set, every call must have a price, or the budget could not hold.
+func checkBudget(_ budget: CostBudget?, prices: PriceTable, model: String, config: PluginConfig) throws(ConfigError) {
+    guard budget != nil, prices.price(for: model) == nil else { return }
+    throw config.problem(
+        "prices",
+        "run.maxCostUSD is set, but the model \"\(model)\" has no price; add {\"\(model)\": {\"inputPerMillion\": ..., \"outputPerMillion\": ...}}")
+}
+
+extension Duration {
+    /// A duration from a number of seconds in config.
+    static func seconds(fromConfig value: Double) -> Duration {
+        .nanoseconds(Int64((value * 1e9).rounded()))
+    }
+}
