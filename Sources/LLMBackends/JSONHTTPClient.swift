@@ -42,6 +42,12 @@ final class JSONHTTPClient: PipelineService {
         }
     }
 
+    deinit {
+        // A summarizer used outside a run (a test, a library user) may never see the run's
+        // end; shutting the client down here keeps AsyncHTTPClient from trapping on release.
+        clientState.withLock { $0 }?.shutdown { _ in }
+    }
+
     func run() async {
         while !Task.isCancelled {
             try? await Task.sleep(for: .seconds(3600))

@@ -102,3 +102,23 @@ public final class ManualClock: Clock, Sendable {
         }
     }
 }
+
+/// Runs `body` in a task while driving `clock`: whenever nothing else can happen, time jumps to
+/// the next deadline. Returns the body's result; never sleeps for real. The body may do real
+/// I/O (a request to a local fake server): while it waits on that, the loop only yields.
+public func driving<T: Sendable>(
+    _ clock: ManualClock,
+    _ body: @escaping @Sendable () async throws -> T
+) async throws -> T {
+    let task = Task { try await body() }
+    let done = Mutex(false)
+    let watcher = Task {
+        _ = try? await task.value
+        done.withLock { $0 = true }
+    }
+    while !done.withLock({ $0 }) {
+        if !clock.advanceToNextDeadline() { await Task.yield() }
+    }
+    _ = await watcher.value
+    return try await task.value
+}

@@ -39,25 +39,6 @@ final class Script: Sendable {
     var calls: Int { state.withLock { $0.calls } }
 }
 
-/// Runs `body` in a task while driving `clock`: whenever the task sleeps, time jumps to the
-/// next deadline. Returns the body's result; never sleeps for real.
-func driving<T: Sendable>(
-    _ clock: ManualClock,
-    _ body: @escaping @Sendable () async throws -> T
-) async throws -> T {
-    let task = Task { try await body() }
-    let done = Mutex(false)
-    let watcher = Task {
-        _ = try? await task.value
-        done.withLock { $0 = true }
-    }
-    while !done.withLock({ $0 }) {
-        if !clock.advanceToNextDeadline() { await Task.yield() }
-    }
-    _ = await watcher.value
-    return try await task.value
-}
-
 /// Counts things from concurrent tasks.
 final class Tally: Sendable {
     private let value = Mutex(0)
