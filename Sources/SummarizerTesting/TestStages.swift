@@ -68,8 +68,11 @@ public struct ClosureExtractor: ContentExtractor {
 /// A summarizer whose behaviour is a closure, for tests.
 public struct ClosureSummarizer: Summarizer {
     let body: @Sendable (SummaryRequest, StageContext) async throws -> SummaryResult
+    public let inputMode: SummaryInputMode
 
-    public init(_ body: @escaping @Sendable (SummaryRequest, StageContext) async throws -> SummaryResult) {
+    /// - Parameter inputMode: `.url` makes the orchestrator send URLs first, as for Gemini's URL-context mode.
+    public init(inputMode: SummaryInputMode = .content, _ body: @escaping @Sendable (SummaryRequest, StageContext) async throws -> SummaryResult) {
+        self.inputMode = inputMode
         self.body = body
     }
 

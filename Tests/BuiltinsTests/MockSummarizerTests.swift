@@ -68,6 +68,41 @@ struct MockSummarizerTests {
         #expect(outcomes == ["ok", "ok", "rateLimited", "ok", "ok", "rateLimited"])
     }
 
+    @Test func playsItsScriptCallByCall() async throws {
+        let mock = MockSummarizer(script: ["transient", "ok", "invalidOutput"])
+        var outcomes: [String] = []
+        for _ in 0..<4 {
+            do {
+                _ = try await mock.summarize(request(), context: context)
+                outcomes.append("ok")
+            } catch let error as PipelineError {
+                outcomes.append(error.kind.name)
+            }
+        }
+        #expect(outcomes == ["transient", "ok", "invalidOutput", "ok"])
+    }
+
+    @Test func fillsACustomSchemaAndRecordsItsVersion() async throws {
+        let schema = try SummarySchema(
+            jsonSchema: [
+                "type": "object",
+                "properties": [
+                    "summary": ["type": "string"], "key_points": ["type": "array", "items": ["type": "string"]],
+                    "sentiment": ["type": "string", "enum": ["good", "bad"]], "venue": ["type": ["string", "null"]],
+                ],
+                "required": ["summary", "key_points", "sentiment"],
+            ], file: "custom.json")
+        let mock = MockSummarizer(prompt: SummaryPrompt(schema: schema))
+        let result = try await mock.summarize(request(), context: context)
+        #expect(!result.summary.keyPoints.isEmpty)
+        // The heuristic's "positive" is not allowed here, so the field takes its first allowed value.
+        #expect(result.summary.sentiment == "good")
+        #expect(result.summary.extraFields["venue"] == .null)
+        #expect(result.summary.playersMentioned.isEmpty)
+        #expect(result.promptVersion != MockSummarizer().promptVersion)
+        #expect(result.costUSD == 0)
+    }
+
     @Test func latencyWaitsOnTheRunsClock() async throws {
         let clock = ManualClock()
         let mock = MockSummarizer(latency: .milliseconds(250))

@@ -291,3 +291,95 @@ struct OrchestratorTests {
         #expect(report.render().contains("success_rate_percent: 100.0"))
     }
 }
+
+@Suite("Orchestrator: URL mode, fallback and the cost budget")
+struct URLModeTests {
+    /// In URL mode, pages whose URL contains "paywall" fail retrieval; the rest succeed.
+    static let urlSummarizer = ClosureSummarizer(inputMode: .url) { request, _ in
+        switch request.input {
+        case .url(let url):
+            guard !url.contains("paywall") else {
+                throw PipelineError(
+                    .invalidContent, "could not read", reason: PipelineError.urlRetrievalFailedReason,
+                    code: "URL_RETRIEVAL_STATUS_PAYWALL", retryable: false,
+                    spend: Spend(tokens: TokenUsage(prompt: 100, output: 3, toolUse: 40), costUSD: 0.001))
+            }
+            return SummaryResult(
+                summary: Summary(summary: "read \(url) myself"), model: "m", promptVersion: "v", tokens: TokenUsage(prompt: 7, output: 2),
+                costUSD: 0.0005, retrievalStatus: "URL_RETRIEVAL_STATUS_SUCCESS")
+        case .article(let article):
+            return SummaryResult(
+                summary: Summary(summary: "from text: \(article.text)"), model: "m", promptVersion: "v",
+                tokens: TokenUsage(prompt: 50, output: 10), costUSD: 0.002)
+        }
+    }
+
+    @Test func aReadablePageIsSummarizedWithoutFetchingIt() async {
+        var harness = Harness()
+        let fetches = ConcurrencyProbe()
+        harness.source = StaticSource([WorkItem(url: "https://news.example/open")])
+        harness.fetcher = ClosureFetcher { item, _ in
+            try await fetches.measure { throw PipelineError(.transient, "must not be called for \(item.url)") }
+        }
+        harness.summarizer = Self.urlSummarizer
+        let report = await harness.run()
+        #expect(report.written == 1)
+        #expect(fetches.total == 0)
+        let record = harness.firstSink.records.first
+        #expect(record?.fallbackUsed == false)
+        #expect(record?.fetchMethod == "urlContext")
+        #expect(record?.retrievalStatus == "URL_RETRIEVAL_STATUS_SUCCESS")
+        #expect(record?.extractor == nil)
+    }
+
+    @Test func aFailedRetrievalFallsBackToFetchingAndAddsTheTokensOfBothCalls() async {
+        var harness = Harness()
+        harness.source = StaticSource([WorkItem(url: "https://news.example/paywall-story")])
+        harness.summarizer = Self.urlSummarizer
+        let report = await harness.run()
+        #expect(report.written == 1)
+        #expect(report.metrics.fallbackRequests == 1)
+        let record = harness.firstSink.records.first
+        #expect(record?.fallbackUsed == true)
+        #expect(record?.summary.summary.hasPrefix("from text: article text of https://news.example/paywall-story") == true)
+        #expect(record?.tokens == TokenUsage(prompt: 150, output: 13, toolUse: 40))
+        #expect(abs((record?.costUSD ?? 0) - 0.003) < 1e-12)
+        #expect(record?.retrievalStatus == "URL_RETRIEVAL_STATUS_PAYWALL")
+        #expect(record?.fetchMethod == "direct")
+    }
+
+    @Test func aFallbackThatFailsCarriesTheFirstCallsTokens() async {
+        var harness = Harness()
+        harness.source = StaticSource([WorkItem(url: "https://news.example/paywall-gone")])
+        harness.summarizer = Self.urlSummarizer
+        harness.fetcher = ClosureFetcher { _, _ in throw PipelineError(.notFound, "404") }
+        let report = await harness.run()
+        #expect(report.failed == 1)
+        let failure = harness.deadLetter.failures.first
+        #expect(failure?.stage == .fetch)
+        #expect(failure?.tokens == TokenUsage(prompt: 100, output: 3, toolUse: 40))
+        #expect(report.metrics.totalTokens == 143)
+    }
+
+    @Test func aRefusedReservationLeavesTheItemForTheNextRunAndStopsTheRun() async {
+        var harness = Harness()
+        harness.settings = RunSettings(concurrency: 1, batchSize: 10)
+        harness.source = StaticSource(WorkItem.numbered(6))
+        let budget = CostBudget(limitUSD: 0.25)
+        harness.summarizer = ClosureSummarizer { request, _ in
+            let reservation = try budget.reserve(0.1)
+            budget.settle(reservation, actualUSD: 0.1)
+            return SummaryResult(summary: Summary(summary: "ok"), model: "m", promptVersion: "v", tokens: .zero, costUSD: 0.1)
+        }
+        let report = await harness.run()
+        #expect(report.written == 2)
+        #expect(report.unfinished == 1)
+        #expect(report.failed == 0)
+        #expect(report.itemsRead == 3)
+        #expect(harness.deadLetter.failures.isEmpty)
+        #expect(report.exitCode == 2)
+        #expect(report.render().contains("cost budget"))
+        #expect(report.render().contains("left for the next run"))
+        #expect(budget.spentUSD <= 0.25)
+    }
+}
