@@ -21,7 +21,9 @@ struct Summarize: AsyncParsableCommand {
             78 configuration error.
             """,
         version: "0.1.0",
-        subcommands: [RunCommand.self, ValidateCommand.self, ExplainCommand.self, ExtractCommand.self, PluginsCommand.self],
+        subcommands: [
+            RunCommand.self, ValidateCommand.self, ExplainCommand.self, ExtractCommand.self, PluginsCommand.self, SchemaCommand.self,
+        ],
         defaultSubcommand: RunCommand.self
     )
 

@@ -31,14 +31,14 @@ struct CLIRunner {
         in directory: URL,
         environment: [String: String] = [:],
         stdin: String? = nil
-    ) throws -> Result {
+    ) async throws -> Result {
         let process = Process()
         process.executableURL = executable
         process.arguments = arguments
         process.currentDirectoryURL = directory
         var env = ProcessInfo.processInfo.environment
         for key in [
-            "GEMINI_API_KEY", "BATCH_SIZE", "LOG_LEVEL", "MAX_REQUESTS_PER_MINUTE", "RETRY_MAX_ATTEMPTS",
+            "GEMINI_API_KEY", "GEMINI_MODEL", "GEMINI_BASE_URL", "OPENAI_API_KEY", "OPENAI_BASE_URL", "BATCH_SIZE", "LOG_LEVEL", "MAX_REQUESTS_PER_MINUTE", "RETRY_MAX_ATTEMPTS",
             "CIRCUIT_BREAKER_THRESHOLD", "CIRCUIT_BREAKER_TIMEOUT",
         ] {
             env.removeValue(forKey: key)
@@ -66,12 +66,21 @@ struct CLIRunner {
         } else {
             process.standardInput = FileHandle.nullDevice
         }
-        try process.run()
-        process.waitUntilExit()
+        // Waiting on a termination handler rather than waitUntilExit keeps the test's thread
+        // free: with every cooperative thread blocked, an in-process fake server could never answer.
+        let status: Int32 = try await withCheckedThrowingContinuation { continuation in
+            process.terminationHandler = { process in continuation.resume(returning: process.terminationStatus) }
+            do {
+                try process.run()
+            } catch {
+                process.terminationHandler = nil
+                continuation.resume(throwing: error)
+            }
+        }
         try outHandle.close()
         try errHandle.close()
         return Result(
-            status: process.terminationStatus,
+            status: status,
             stdout: try String(contentsOf: outURL, encoding: .utf8),
             stderr: try String(contentsOf: errURL, encoding: .utf8))
     }

@@ -15,9 +15,9 @@ struct CLITests {
         }
     }
 
-    @Test func rootConfigSummarizesEveryExampleAndDeadLettersTheRest() throws {
+    @Test func rootConfigSummarizesEveryExampleAndDeadLettersTheRest() async throws {
         let folder = try CLIRunner.sandbox()
-        let result = try CLIRunner.run([], in: folder)
+        let result = try await CLIRunner.run([], in: folder)
         #expect(result.status == 1, "stderr: \(result.stderr)")
 
         let records = try jsonLines(folder.appendingPathComponent("out/summaries.jsonl"))
@@ -55,39 +55,39 @@ struct CLITests {
         #expect(result.stderr.contains("success_rate_percent"))
     }
 
-    @Test func dryRunWritesNothing() throws {
+    @Test func dryRunWritesNothing() async throws {
         let folder = try CLIRunner.sandbox()
-        let result = try CLIRunner.run(["run", "--dry-run", "--limit", "3"], in: folder)
+        let result = try await CLIRunner.run(["run", "--dry-run", "--limit", "3"], in: folder)
         #expect(result.status == 0, "stderr: \(result.stderr)")
         #expect(!FileManager.default.fileExists(atPath: folder.appendingPathComponent("out").path))
         #expect(result.stdout.components(separatedBy: "file://").count - 1 == 3)
         #expect(result.stderr.contains("dry run"))
     }
 
-    @Test func validateReportsAMisspeltKeyWithItsPointer() throws {
+    @Test func validateReportsAMisspeltKeyWithItsPointer() async throws {
         let folder = try CLIRunner.sandbox()
         let config = folder.appendingPathComponent("config.json")
         let text = try String(contentsOf: config, encoding: .utf8).replacingOccurrences(of: "\"concurrency\"", with: "\"concurency\"")
         try text.write(to: config, atomically: true, encoding: .utf8)
-        let result = try CLIRunner.run(["validate", "--config", "config.json"], in: folder)
+        let result = try await CLIRunner.run(["validate", "--config", "config.json"], in: folder)
         #expect(result.status == 78)
         #expect(result.stdout.contains("/run/concurency"))
         #expect(result.stdout.contains("did you mean \"concurrency\""))
 
-        let run = try CLIRunner.run(["run"], in: folder)
+        let run = try await CLIRunner.run(["run"], in: folder)
         #expect(run.status == 78)
         #expect(run.stderr.contains("/run/concurency"))
         #expect(!FileManager.default.fileExists(atPath: folder.appendingPathComponent("out").path))
     }
 
-    @Test func validateAcceptsTheRootConfig() throws {
-        let result = try CLIRunner.run(["validate", "--config", "config.json"], in: CLIRunner.repositoryRoot)
+    @Test func validateAcceptsTheRootConfig() async throws {
+        let result = try await CLIRunner.run(["validate", "--config", "config.json"], in: CLIRunner.repositoryRoot)
         #expect(result.status == 0)
         #expect(result.stdout == "ok\n")
     }
 
-    @Test func explainPrintsEveryStageWithItsChain() throws {
-        let result = try CLIRunner.run(
+    @Test func explainPrintsEveryStageWithItsChain() async throws {
+        let result = try await CLIRunner.run(
             ["explain", "--config", "config.json"], in: CLIRunner.repositoryRoot, environment: ["RETRY_MAX_ATTEMPTS": "4"])
         #expect(result.status == 0, "stderr: \(result.stderr)")
         for stage in ["source: urlFile", "fetcher: file", "extractor: readability", "summarizer: mock", "sinks[0]: stdout", "sinks[1]: jsonl", "deadLetter: jsonl"] {
@@ -100,42 +100,42 @@ struct CLITests {
         #expect(result.stdout.contains("concurrency = 4  (file)"))
     }
 
-    @Test func missingConfigIsAConfigurationError() throws {
+    @Test func missingConfigIsAConfigurationError() async throws {
         let folder = try CLIRunner.sandbox()
-        let result = try CLIRunner.run(["run", "--config", "nope.json"], in: folder)
+        let result = try await CLIRunner.run(["run", "--config", "nope.json"], in: folder)
         #expect(result.status == 78)
         #expect(result.stderr.contains("nope.json"))
     }
 
-    @Test func pluginsListsEveryPluginAndDescribesKeys() throws {
-        let list = try CLIRunner.run(["plugins"], in: CLIRunner.repositoryRoot)
+    @Test func pluginsListsEveryPluginAndDescribesKeys() async throws {
+        let list = try await CLIRunner.run(["plugins"], in: CLIRunner.repositoryRoot)
         #expect(list.status == 0)
         for name in ["urlFile", "stdin", "directory", "file", "plainText", "mock", "stdout", "jsonl"] {
             #expect(list.stdout.contains("  \(name) "), "missing \(name)")
         }
-        let mock = try CLIRunner.run(["plugins", "describe", "mock"], in: CLIRunner.repositoryRoot)
+        let mock = try await CLIRunner.run(["plugins", "describe", "mock"], in: CLIRunner.repositoryRoot)
         #expect(mock.status == 0)
         for key in ["model (string; default \"mock-extractive-1\")", "latencyMilliseconds (integer; default 0", "failEvery", "failureKind"] {
             #expect(mock.stdout.contains(key), "missing \(key)")
         }
-        let jsonl = try CLIRunner.run(["plugins", "describe", "jsonl"], in: CLIRunner.repositoryRoot)
+        let jsonl = try await CLIRunner.run(["plugins", "describe", "jsonl"], in: CLIRunner.repositoryRoot)
         #expect(jsonl.stdout.contains("jsonl (sink)"))
         #expect(jsonl.stdout.contains("jsonl (deadLetter)"))
-        let unknown = try CLIRunner.run(["plugins", "describe", "mok"], in: CLIRunner.repositoryRoot)
+        let unknown = try await CLIRunner.run(["plugins", "describe", "mok"], in: CLIRunner.repositoryRoot)
         #expect(unknown.status == 64)
         #expect(unknown.stderr.contains("did you mean \"mock\""))
     }
 
-    @Test func anOptionNoPluginHonoursIsAUsageError() throws {
+    @Test func anOptionNoPluginHonoursIsAUsageError() async throws {
         let folder = try CLIRunner.sandbox()
-        let result = try CLIRunner.run(["run", "--enable-grounding"], in: folder)
+        let result = try await CLIRunner.run(["run", "--enable-grounding"], in: folder)
         #expect(result.status == 64)
         #expect(result.stderr.contains("--enable-grounding: the \"mock\" summarizer cannot honour this option"))
-        let badLimit = try CLIRunner.run(["run", "--limit", "0"], in: folder)
+        let badLimit = try await CLIRunner.run(["run", "--limit", "0"], in: folder)
         #expect(badLimit.status == 64)
     }
 
-    @Test func modelFlagReachesTheSummarizerAndStdinSourceWorks() throws {
+    @Test func modelFlagReachesTheSummarizerAndStdinSourceWorks() async throws {
         let folder = try CLIRunner.sandbox()
         let config = """
             {
@@ -149,7 +149,7 @@ struct CLITests {
             """
         try config.write(to: folder.appendingPathComponent("stdin.json"), atomically: true, encoding: .utf8)
         let input = "Examples/pages/week9-recap.html\nExamples/pages/column-analysis.html\n"
-        let result = try CLIRunner.run(["run", "--config", "stdin.json", "--model", "mock-2"], in: folder, stdin: input)
+        let result = try await CLIRunner.run(["run", "--config", "stdin.json", "--model", "mock-2"], in: folder, stdin: input)
         #expect(result.status == 0, "stderr: \(result.stderr)")
         let lines = result.stdout.split(separator: "\n")
         #expect(lines.count == 2)
@@ -191,7 +191,7 @@ struct HTTPFetcherCLITests {
             .write(to: folder.appendingPathComponent("urls.txt"), atomically: true, encoding: .utf8)
 
         try config(allow: nil).write(to: folder.appendingPathComponent("http.json"), atomically: true, encoding: .utf8)
-        let refused = try CLIRunner.run(["run", "--config", "http.json"], in: folder)
+        let refused = try await CLIRunner.run(["run", "--config", "http.json"], in: folder)
         #expect(refused.status == 1, "stderr: \(refused.stderr)")
         let failures = try String(contentsOf: folder.appendingPathComponent("out/failed.jsonl"), encoding: .utf8)
             .split(separator: "\n").compactMap { try JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any] }
@@ -203,7 +203,7 @@ struct HTTPFetcherCLITests {
 
         try FileManager.default.removeItem(at: folder.appendingPathComponent("out"))
         try config(allow: ["127.0.0.1/32"]).write(to: folder.appendingPathComponent("http.json"), atomically: true, encoding: .utf8)
-        let allowed = try CLIRunner.run(["run", "--config", "http.json"], in: folder)
+        let allowed = try await CLIRunner.run(["run", "--config", "http.json"], in: folder)
         #expect(allowed.status == 1)
         let records = try String(contentsOf: folder.appendingPathComponent("out/summaries.jsonl"), encoding: .utf8).split(separator: "\n")
         #expect(records.count == 1)
@@ -214,12 +214,40 @@ struct HTTPFetcherCLITests {
         #expect(!stillRefused.contains("127.0.0.1"))
     }
 
-    @Test func aBadAllowListEntryIsAConfigurationError() throws {
+    @Test func aBadAllowListEntryIsAConfigurationError() async throws {
         let folder = try CLIRunner.sandbox()
         try "".write(to: folder.appendingPathComponent("urls.txt"), atomically: true, encoding: .utf8)
         try config(allow: ["127.0.0.1/32", "localhost"]).write(to: folder.appendingPathComponent("http.json"), atomically: true, encoding: .utf8)
-        let result = try CLIRunner.run(["run", "--config", "http.json"], in: folder)
+        let result = try await CLIRunner.run(["run", "--config", "http.json"], in: folder)
         #expect(result.status == 78)
         #expect(result.stderr.contains("/fetcher/allowAddresses/1"))
     }
+
+    @Test func everyExampleConfigValidatesAndTheShippedNewsSchemaIsTheBuiltInOne() async throws {
+        let examples = CLIRunner.repositoryRoot.appendingPathComponent("Examples")
+        let configs = try FileManager.default.contentsOfDirectory(atPath: examples.path).filter { $0.hasSuffix(".config.json") }
+        #expect(configs.count >= 4)
+        for config in configs {
+            let result = try await CLIRunner.run(
+                ["validate", "--config", "Examples/\(config)"], in: CLIRunner.repositoryRoot, environment: ["GEMINI_API_KEY": "k"])
+            #expect(result.stdout == "ok\n", "\(config): \(result.stdout)")
+        }
+        let printed = try await CLIRunner.run(["schema"], in: CLIRunner.repositoryRoot)
+        let shipped = try String(contentsOf: examples.appendingPathComponent("schemas/news.schema.json"), encoding: .utf8)
+        #expect(printed.stdout == shipped)
+    }
+
+    @Test func aBadSchemaFileIsAConfigErrorNamingTheKeyAndTheSpot() async throws {
+        let folder = try CLIRunner.sandbox()
+        try #"{"type": "object", "properties": {"summary": {"type": "number"}}, "required": ["summary"]}"#
+            .write(to: folder.appendingPathComponent("bad.schema.json"), atomically: true, encoding: .utf8)
+        let config = try String(contentsOf: folder.appendingPathComponent("config.json"), encoding: .utf8)
+            .replacingOccurrences(of: #""type": "mock","#, with: #""type": "mock", "schemaFile": "bad.schema.json","#)
+        try config.write(to: folder.appendingPathComponent("config.json"), atomically: true, encoding: .utf8)
+        let result = try await CLIRunner.run(["validate"], in: folder)
+        #expect(result.status == 78)
+        #expect(result.stdout.contains("/summarizer/schemaFile:"))
+        #expect(result.stdout.contains("at /properties/summary/type: unsupported type"))
+    }
+
 }
