@@ -19,6 +19,8 @@ let package = Package(
         .package(url: "https://github.com/swift-server/async-http-client", from: "1.24.0"),
         .package(url: "https://github.com/apple/swift-nio", from: "2.80.0"),
         .package(url: "https://github.com/apple/swift-nio-extras", from: "1.24.0"),
+        // PostgreSQL: the shipped schema, `summarize db`, the postgres source and sink.
+        .package(url: "https://github.com/vapor/postgres-nio", from: "1.21.0"),
     ],
     targets: [
         // The core knows no provider: domain model, stage protocols, registry, config, orchestrator.
@@ -63,6 +65,15 @@ let package = Package(
             ]
         ),
         .target(
+            name: "Postgres",
+            dependencies: [
+                "SummarizerCore",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            resources: [.copy("SQL")]
+        ),
+        .target(
             name: "Builtins",
             dependencies: ["SummarizerCore", .product(name: "Logging", package: "swift-log")]
         ),
@@ -84,6 +95,7 @@ let package = Package(
                 "HTMLExtraction",
                 "WebFetch",
                 "LLMBackends",
+                "Postgres",
                 "Builtins",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
@@ -131,6 +143,13 @@ let package = Package(
             name: "LLMBackendsTests",
             dependencies: [
                 "LLMBackends", "SummarizerCore", "SummarizerTesting", "Resilience", .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        .testTarget(
+            name: "PostgresTests",
+            dependencies: [
+                "Postgres", "SummarizerCore", "SummarizerTesting", .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "Logging", package: "swift-log"),
             ]
         ),
         .testTarget(

@@ -23,6 +23,7 @@ struct Summarize: AsyncParsableCommand {
         version: "0.1.0",
         subcommands: [
             RunCommand.self, ValidateCommand.self, ExplainCommand.self, ExtractCommand.self, PluginsCommand.self, SchemaCommand.self,
+            DatabaseCommand.self,
         ],
         defaultSubcommand: RunCommand.self
     )

@@ -1,0 +1,45 @@
+import Logging
+import PostgresNIO
+import SummarizerCore
+
+/// Runs `body` with a pooled client for `url`; the pool runs beside it and is shut down after.
+public func withPostgresClient<T: Sendable>(
+    _ url: DatabaseURL,
+    logger: Logger,
+    _ body: @escaping @Sendable (PostgresClient) async throws -> T
+) async throws -> T {
+    let client = PostgresClient(configuration: url.clientConfiguration, backgroundLogger: logger)
+    return try await withThrowingTaskGroup(of: T?.self) { group in
+        group.addTask {
+            await client.run()
+            return nil
+        }
+        group.addTask { try await body(client) }
+        defer { group.cancelAll() }
+        while let result = try await group.next() {
+            if let result { return result }
+        }
+        throw CancellationError()
+    }
+}
+
+/// A database error as a pipeline error, with the server's message and SQLSTATE when it sent
+/// them. PostgresNIO's own description hides details on purpose; this keeps the useful ones
+/// (never the connection's password, which the server does not echo).
+public func pipelineError(fromDatabase error: any Error, doing action: String) -> PipelineError {
+    if let error = error as? PipelineError { return error }
+    guard let error = error as? PSQLError else { return PipelineError.from(error) }
+    if let message = error.serverInfo?[.message] {
+        let state = error.serverInfo?[.sqlState]
+        let hint = error.serverInfo?[.hint]
+        // Connection and resource problems (08xxx, 53xxx, 57P0x) pass; the rest say our SQL or data is wrong.
+        let transient = state.map { $0.hasPrefix("08") || $0.hasPrefix("53") || $0.hasPrefix("57P") || $0 == "40001" || $0 == "40P01" } ?? false
+        let missing = state == "42P01" || state == "42883"
+        let kind: PipelineError.Kind =
+            transient ? .transient : state == "28P01" || state == "28000" || state == "42501" ? .unauthorized : missing ? .misconfigured : .invalidContent
+        return PipelineError(
+            kind, "\(action): \(message)", reason: "sqlstate-\(state ?? "unknown")", code: state,
+            hint: missing ? "run `summarize db migrate` to create the tables and functions" : hint)
+    }
+    return PipelineError(.transient, "\(action): \(error.code)", reason: "database-connection")
+}

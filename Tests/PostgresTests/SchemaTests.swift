@@ -1,0 +1,190 @@
+import Foundation
+import Logging
+import PostgresNIO
+import SummarizerCore
+import Testing
+
+@testable import Postgres
+
+@Suite("Shipped schema and migrations")
+struct StatementSplitterTests {
+    @Test func statementsSplitOutsideQuotesCommentsAndDollarBodies() {
+        let sql = """
+            -- a comment; with a semicolon
+            create table t (a text default 'x;y', "we;ird" int); /* block; comment */
+            create function f() returns int language plpgsql as $$ begin return 1; end; $$;
+            create function g() returns text language sql as $body$ select 'it''s; fine' $body$;
+            select 1
+            """
+        #expect(
+            Migrations.statements(in: sql) == [
+                #"create table t (a text default 'x;y', "we;ird" int)"#,
+                "create function f() returns int language plpgsql as $$ begin return 1; end; $$",
+                "create function g() returns text language sql as $body$ select 'it''s; fine' $body$",
+                "select 1",
+            ])
+    }
+
+    @Test func theShippedSchemaDeclaresWhatTheSinksAndClaimingNeed() throws {
+        let script = try Migrations.script()
+        for needle in [
+            "create table if not exists news_urls", "create table if not exists context_summaries", "unique references news_urls",
+            "create table if not exists summarization_attempts", "create or replace function claim_news_urls",
+            "for update of n skip locked", "prompt_version", "content_hash", "fallback_used",
+        ] {
+            #expect(script.contains(needle), "\(needle)")
+        }
+    }
+
+    @Test func databaseURLsParseAndNeverShowThePassword() throws {
+        let url = try DatabaseURL("postgres://app:s3cr%40t@db.example:6543/news?sslmode=require")
+        #expect(url.host == "db.example" && url.port == 6543 && url.username == "app" && url.database == "news")
+        #expect(url.password == "s3cr@t")
+        #expect(url.tls == .require)
+        #expect(url.description == "postgres://app:<redacted>@db.example:6543/news")
+        #expect(throws: PipelineError.self) { try DatabaseURL("mysql://x@y/z") }
+        #expect(throws: PipelineError.self) { try DatabaseURL("postgres://x@y/z?sslmode=sometimes") }
+    }
+}
+
+@Suite("Schema, migrations and claiming on a real PostgreSQL", .enabled(if: TestDatabase.available))
+struct DatabaseTests {
+    let logger = TestDatabase.logger
+
+    @Test func migratingTwiceAppliesOnceAndTimestampsBehave() async throws {
+        try await TestDatabase.with { url in
+            try await withPostgresClient(url, logger: logger) { client in
+                #expect(try await Migrations.migrate(client, logger: logger) == ["001_schema"])
+                #expect(try await Migrations.migrate(client, logger: logger).isEmpty)
+                // The SQL itself is safe to run twice too (e.g. pasted into Supabase's editor).
+                for statement in Migrations.statements(in: try Migrations.all()[0].sql) {
+                    try await client.query(PostgresQuery(unsafeSQL: statement), logger: logger)
+                }
+
+                let id = UUID()
+                try await client.query("insert into news_urls (id, url) values (\(id), 'https://x.test/a')", logger: logger)
+                try await client.query(
+                    "insert into context_summaries (news_url_id, summary_text, created_at) values (\(id), 'one', '2001-01-01')",
+                    logger: logger)
+                try await client.query(
+                    """
+                    insert into context_summaries (news_url_id, summary_text, created_at) values (\(id), 'two', '2030-01-01')
+                    on conflict (news_url_id) do update set summary_text = excluded.summary_text, created_at = excluded.created_at
+                    """, logger: logger)
+                let rows = try await client.query(
+                    "select summary_text, created_at, updated_at, updated_at > created_at from context_summaries", logger: logger)
+                var seen = 0
+                for try await (text, created, _, later) in rows.decode((String, Date, Date, Bool).self) {
+                    seen += 1
+                    #expect(text == "two")
+                    #expect(created == ISO8601.date(from: "2001-01-01T00:00:00Z"))
+                    #expect(later)
+                }
+                #expect(seen == 1)
+            }
+        }
+    }
+
+    /// Inserts `count` news URLs, every third with a null date, the first `summarized` summarized.
+    static func seed(_ client: PostgresClient, count: Int, summarized: Int, logger: Logger) async throws -> [UUID] {
+        var ids: [UUID] = []
+        for index in 0..<count {
+            let id = UUID()
+            ids.append(id)
+            let date: Date? = index % 3 == 0 ? nil : Date(timeIntervalSince1970: 1_700_000_000 + Double(index) * 3600)
+            try await client.query(
+                "insert into news_urls (id, url, publication_date) values (\(id), \("https://x.test/\(index)"), \(date))", logger: logger)
+            if index < summarized {
+                try await client.query("insert into context_summaries (news_url_id, summary_text) values (\(id), 's')", logger: logger)
+            }
+        }
+        return ids
+    }
+
+    static func claim(_ client: PostgresClient, worker: String, batch: Int, at: Date, logger: Logger) async throws -> [UUID] {
+        var ids: [UUID] = []
+        do {
+            let rows = try await client.query("select id from claim_news_urls(\(worker), \(Int32(batch)), 60, \(at))", logger: logger)
+            for try await id in rows.decode(UUID.self) { ids.append(id) }
+        } catch {
+            throw pipelineError(fromDatabase: error, doing: "claiming")
+        }
+        return ids
+    }
+
+    @Test func claimsAreDisjointOrderedAndComeBackWhenTheLeaseExpires() async throws {
+        try await TestDatabase.with { url in
+            try await withPostgresClient(url, logger: logger) { client in
+                try await Migrations.migrate(client, logger: logger)
+                let ids = try await Self.seed(client, count: 12, summarized: 2, logger: logger)
+                let now = Date(timeIntervalSince1970: 1_800_000_000)
+
+                let first = try await Self.claim(client, worker: "a", batch: 4, at: now, logger: logger)
+                let second = try await Self.claim(client, worker: "b", batch: 100, at: now, logger: logger)
+                #expect(first.count == 4)
+                #expect(second.count == 6)
+                #expect(Set(first).isDisjoint(with: second))
+                #expect(Set(first + second) == Set(ids[2...]))
+                // Newest first, rows without a date last (none skipped).
+                #expect(first == [ids[11], ids[10], ids[8], ids[7]])
+                #expect(second.suffix(3).allSatisfy { [ids[3], ids[6], ids[9]].contains($0) })
+
+                #expect(try await Self.claim(client, worker: "c", batch: 10, at: now.addingTimeInterval(59), logger: logger).isEmpty)
+                let back = try await Self.claim(client, worker: "c", batch: 100, at: now.addingTimeInterval(61), logger: logger)
+                #expect(Set(back) == Set(ids[2...]))
+            }
+        }
+    }
+
+    @Test func concurrentWorkersNeverClaimTheSameRow() async throws {
+        try await TestDatabase.with { url in
+            try await withPostgresClient(url, logger: logger) { client in
+                try await Migrations.migrate(client, logger: logger)
+                let ids = try await Self.seed(client, count: 60, summarized: 0, logger: logger)
+                let now = Date(timeIntervalSince1970: 1_800_000_000)
+                let claimed = try await withThrowingTaskGroup(of: [UUID].self) { group in
+                    for worker in 0..<6 {
+                        group.addTask {
+                            var mine: [UUID] = []
+                            while true {
+                                let batch = try await Self.claim(client, worker: "w\(worker)", batch: 3, at: now, logger: logger)
+                                if batch.isEmpty { return mine }
+                                mine += batch
+                            }
+                        }
+                    }
+                    var all: [UUID] = []
+                    for try await batch in group { all += batch }
+                    return all
+                }
+                #expect(claimed.count == ids.count)
+                #expect(Set(claimed) == Set(ids))
+            }
+        }
+    }
+
+    @Test func failuresDelayTheNextAttemptAndAreGivenUpAfterTheLimit() async throws {
+        try await TestDatabase.with { url in
+            try await withPostgresClient(url, logger: logger) { client in
+                try await Migrations.migrate(client, logger: logger)
+                let ids = try await Self.seed(client, count: 1, summarized: 0, logger: logger)
+                var now = Date(timeIntervalSince1970: 1_800_000_000)
+                for attempt in 1...5 {
+                    #expect(try await Self.claim(client, worker: "a", batch: 1, at: now, logger: logger) == ids, "attempt \(attempt)")
+                    try await client.query(
+                        "select record_summarization_failure(\(ids[0]), 'transient', 'HTTP 503', \(now))", logger: logger)
+                    // Not due again right away: the delay grows with the attempts.
+                    #expect(try await Self.claim(client, worker: "a", batch: 1, at: now.addingTimeInterval(60), logger: logger).isEmpty)
+                    now = now.addingTimeInterval(Double(1 << (attempt + 1)) * 60 + 1)
+                }
+                // Five failures: given up, even long after.
+                #expect(try await Self.claim(client, worker: "a", batch: 1, at: now.addingTimeInterval(86_400 * 30), logger: logger).isEmpty)
+                let rows = try await client.query("select attempts, last_error_kind from summarization_attempts", logger: logger)
+                for try await (attempts, kind) in rows.decode((Int, String).self) {
+                    #expect(attempts == 5)
+                    #expect(kind == "transient")
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,43 @@
+import Foundation
+import Logging
+import PostgresNIO
+import Testing
+
+@testable import Postgres
+
+/// A throwaway database per test, made in the cluster `DATABASE_URL` points at (Scripts/test.sh
+/// starts one), so tests that claim and insert never see each other's rows.
+enum TestDatabase {
+    static let environment = ProcessInfo.processInfo.environment
+
+    /// Whether database tests run: with a DATABASE_URL, or under CI, where a missing one fails them.
+    static let available = environment["DATABASE_URL"] != nil || environment["CI"] == "true"
+
+    static let logger = Logger(label: "postgres-tests") { _ in SwiftLogNoOpLogHandler() }
+
+    /// Creates a fresh database, runs `body` with its URL, and drops it.
+    static func with<T: Sendable>(_ body: @escaping @Sendable (DatabaseURL) async throws -> T) async throws -> T {
+        let text = try #require(environment["DATABASE_URL"], "DATABASE_URL is not set; run the tests with Scripts/test.sh")
+        let server = try DatabaseURL(text)
+        let name = "summarize_test_" + UUID().uuidString.lowercased().replacingOccurrences(of: "-", with: "")
+        try await withPostgresClient(server, logger: logger) { client in
+            _ = try await client.query(PostgresQuery(unsafeSQL: "create database \(name)"), logger: logger)
+        }
+        var url = server
+        url.database = name
+        do {
+            let result = try await body(url)
+            try await drop(name, server: server)
+            return result
+        } catch {
+            try? await drop(name, server: server)
+            throw error
+        }
+    }
+
+    static func drop(_ name: String, server: DatabaseURL) async throws {
+        try await withPostgresClient(server, logger: logger) { client in
+            _ = try await client.query(PostgresQuery(unsafeSQL: "drop database if exists \(name) with (force)"), logger: logger)
+        }
+    }
+}
