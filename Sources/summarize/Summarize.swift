@@ -2,6 +2,7 @@ import ArgumentParser
 import Builtins
 import HTMLExtraction
 import LLMBackends
+import Postgres
 import Resilience
 import SummarizerCore
 import WebFetch
@@ -35,6 +36,7 @@ struct Summarize: AsyncParsableCommand {
         WebFetch.register(in: &registry)
         HTMLExtraction.register(in: &registry)
         LLMBackends.register(in: &registry)
+        Postgres.register(in: &registry)
         Resilience.register(in: &registry)
         return registry
     }

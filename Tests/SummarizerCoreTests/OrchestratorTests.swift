@@ -383,3 +383,37 @@ struct URLModeTests {
         #expect(budget.spentUSD <= 0.25)
     }
 }
+
+@Suite("Orchestrator: sink start-up checks")
+struct SinkStartUpTests {
+    struct UnreachableSink: Sink {
+        func prepare(context: StageContext) async throws {
+            throw PipelineError(.misconfigured, "relation \"context_summaries\" does not exist", code: "42P01")
+        }
+        func write(_ batch: [SummaryRecord], context: StageContext) async throws -> WriteReceipt { .allStored }
+        func finish() async throws {}
+    }
+
+    @Test func aFailedCheckStopsTheRunBeforeAnyItemIsTaken() async {
+        var harness = Harness()
+        let fetches = ConcurrencyProbe()
+        harness.fetcher = ClosureFetcher { item, _ in
+            try await fetches.measure { throw PipelineError(.notFound, "not expected: \(item.url)") }
+        }
+        harness.sinks = [InMemorySink(), UnreachableSink()]
+        let report = await harness.run()
+        #expect(report.itemsRead == 0)
+        #expect(fetches.total == 0)
+        #expect(report.exitCode == 2)
+        #expect(report.render().contains("stopped before the first item: the memory sink cannot store records"))
+    }
+
+    @Test func aDryRunSkipsTheCheck() async {
+        var harness = Harness()
+        harness.sinks = [UnreachableSink()]
+        harness.options = RunOptions(dryRun: true)
+        let report = await harness.run()
+        #expect(report.itemsRead == 10)
+        #expect(report.exitCode == 0)
+    }
+}

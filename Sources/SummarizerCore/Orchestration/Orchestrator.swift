@@ -83,6 +83,19 @@ public struct Orchestrator: Sendable {
         let concurrency = max(1, settings.concurrency)
         progress.stopOnError = options.stopOnError || !settings.continueOnError
 
+        if !options.dryRun {
+            for sink in pipeline.sinks {
+                do {
+                    try await sink.component.prepare(context: context(logger: logger))
+                } catch {
+                    let failure = PipelineError.from(error)
+                    logger.error("a sink failed its start-up check", metadata: ["sink": "\(sink.type)", "error": "\(failure)"])
+                    progress.report.stopReason = .sinkUnavailable(sink: sink.type, failure)
+                    break
+                }
+            }
+        }
+
         await withTaskGroup(of: ItemResult.self) { group in
             let sourceContext = context(logger: logger)
             var iterator = pipeline.source.component.items(options.query, context: sourceContext).makeAsyncIterator()

@@ -14,6 +14,8 @@ public struct RunReport: Sendable {
         case deadLetterFailed(PipelineError)
         /// The run's cost budget (`run.maxCostUSD`) could not cover another LLM call.
         case budgetReached(String)
+        /// A sink's start-up check failed; no item was taken.
+        case sinkUnavailable(sink: String, PipelineError)
 
         public var description: String {
             switch self {
@@ -28,6 +30,8 @@ public struct RunReport: Sendable {
                 "stopped early: the dead-letter sink failed (the failures were printed to standard error): \(error)"
             case .budgetReached(let message):
                 "stopped early: \(message); the items not done are left for the next run"
+            case .sinkUnavailable(let sink, let error):
+                "stopped before the first item: the \(sink) sink cannot store records: \(error)"
             }
         }
     }

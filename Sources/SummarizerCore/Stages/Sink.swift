@@ -20,10 +20,17 @@ public struct WriteReceipt: Sendable, Hashable {
 /// should make a record durable (flushed, committed) before returning from ``write(_:context:)``
 /// and should be idempotent on the record's `newsURLID`.
 public protocol Sink: Sendable {
+    /// Checks, before the run takes its first item, that the sink can store records (the table
+    /// exists, the key is accepted); a thrown error stops the run before anything is paid for.
+    func prepare(context: StageContext) async throws
     /// Stores a batch; throws when none of it could be stored.
     func write(_ batch: [SummaryRecord], context: StageContext) async throws -> WriteReceipt
     /// Flushes and releases resources at the end of a run.
     func finish() async throws
+}
+
+extension Sink {
+    public func prepare(context: StageContext) async throws {}
 }
 
 /// Stores failed items, so nothing is lost and a later run can replay them.
