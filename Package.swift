@@ -148,7 +148,8 @@ let package = Package(
         .testTarget(
             name: "PostgresTests",
             dependencies: [
-                "Postgres", "SummarizerCore", "SummarizerTesting", .product(name: "PostgresNIO", package: "postgres-nio"),
+                "Postgres", "SummarizerCore", "SummarizerTesting", "Builtins", "WebFetch", "HTMLExtraction",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),

@@ -227,4 +227,5 @@ extension PostgresSink {
 /// Registers the PostgreSQL plugins.
 public func register(in registry: inout PluginRegistry) {
     registry.register(PostgresSink.plugin)
+    registry.register(PostgresSource.plugin)
 }

@@ -318,6 +318,10 @@ public struct Orchestrator: Sendable {
                 "kind": "\(failure.errorKind)", "error": "\(failure.message)",
             ])
         progress.pendingFailures.append(failure)
+        // A failure of the item itself counts against it; one of a service (quota, key) does not.
+        if !options.dryRun, failure.stage != .source, !failure.errorKind.stopsRun {
+            await pipeline.source.component.recordFailure(failure, context: context(logger: logger))
+        }
         if progress.report.stopReason == nil {
             if failure.errorKind.stopsRun {
                 progress.report.stopReason = .serviceError(failure)

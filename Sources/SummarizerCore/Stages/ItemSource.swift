@@ -48,4 +48,12 @@ public enum SourceElement: Sendable, Hashable {
 public protocol ItemSource: Sendable {
     /// The items that match `query`, in a stable order.
     func items(_ query: ItemQuery, context: StageContext) -> AsyncThrowingStream<SourceElement, any Error>
+
+    /// Told when one of its items failed (after it was dead-lettered), so a source backed by a
+    /// database can count the attempt and delay the item's next try. Default: nothing.
+    func recordFailure(_ failure: FailureRecord, context: StageContext) async
+}
+
+extension ItemSource {
+    public func recordFailure(_ failure: FailureRecord, context: StageContext) async {}
 }

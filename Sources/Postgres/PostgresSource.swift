@@ -1,0 +1,228 @@
+import Foundation
+import Logging
+import PostgresNIO
+import SummarizerCore
+import Synchronization
+
+/// Reads `news_urls` from PostgreSQL (`postgres` source), page by page.
+///
+/// - `unsummarized` (default): rows without a summary, found by the database with an anti-join,
+///   never by loading ids into memory; rows given up on (`maxItemAttempts` failures) or not due
+///   yet are left out.
+/// - `claim`: batches handed out by `claim_news_urls` with a lease, so many workers can share
+///   the table; the source ends when a claim comes back empty, unless `pollSeconds` is set.
+/// - `all`: every row, for re-summarizing.
+///
+/// Pages follow the stable order `publication_date desc nulls last, id desc` and continue after
+/// the last row with a compound predicate, so rows with a null date are never skipped and a row
+/// is never read twice. URLs are used exactly as stored.
+public final class PostgresSource: ItemSource, PipelineService {
+    public enum Mode: String, Sendable, CaseIterable {
+        case unsummarized, claim, all
+    }
+
+    public struct Settings: Sendable {
+        public var mode = Mode.unsummarized
+        public var worker = "\(ProcessInfo.processInfo.hostName)-\(ProcessInfo.processInfo.processIdentifier)"
+        public var leaseSeconds = 900
+        public var claimBatchSize = 25
+        public var pollSeconds: Double?
+        public var publisher: String?
+        public var since: Date?
+        public var maxItemAttempts = 5
+        public var pageSize = 1000
+
+        public init() {}
+    }
+
+    let url: DatabaseURL
+    let settings: Settings
+    let client: PostgresClient
+
+    public init(url: DatabaseURL, settings: Settings, logger: Logger) {
+        self.url = url
+        self.settings = settings
+        var configuration = url.clientConfiguration
+        configuration.options.maximumConnections = 2
+        self.client = PostgresClient(configuration: configuration, backgroundLogger: logger)
+    }
+
+    public func run() async {
+        await client.run()
+    }
+
+    /// Where a paged read has got to.
+    struct Cursor {
+        var buffer: [SourceElement] = []
+        var last: (date: Date?, id: UUID)?
+        var exhausted = false
+        var started = false
+    }
+
+    public func items(_ query: ItemQuery, context: StageContext) -> AsyncThrowingStream<SourceElement, any Error> {
+        let cursor = Mutex(Cursor())
+        return AsyncThrowingStream(unfolding: { [self] in
+            while true {
+                let next = cursor.withLock { state -> SourceElement? in
+                    state.buffer.isEmpty ? nil : state.buffer.removeFirst()
+                }
+                if let next { return next }
+                if cursor.withLock({ $0.exhausted }) { return nil }
+                let (page, rejections) = try await self.page(query, cursor: cursor, context: context)
+                cursor.withLock { state in
+                    state.buffer = rejections + page.map(SourceElement.item)
+                }
+            }
+        })
+    }
+
+    /// Reads the next page (or claim) and moves the cursor.
+    func page(_ query: ItemQuery, cursor: borrowing Mutex<Cursor>, context: StageContext) async throws -> ([WorkItem], [SourceElement]) {
+        var rejections: [SourceElement] = []
+        let first = cursor.withLock { state -> Bool in
+            defer { state.started = true }
+            return !state.started
+        }
+        var ids: [UUID]?
+        if let wanted = query.ids {
+            ids = wanted.compactMap(UUID.init(uuidString:))
+            if first {
+                for text in wanted where UUID(uuidString: text) == nil {
+                    rejections.append(
+                        .rejected(
+                            SourceRejection(
+                                location: "--url-ids", entry: text,
+                                error: PipelineError(.invalidContent, "\"\(text)\" is not a news_urls id (a UUID)", reason: "bad-id"))))
+                }
+            }
+        }
+
+        if settings.mode == .claim {
+            if query.publisher != nil || query.ids != nil {
+                throw PipelineError(.misconfigured, "claim mode hands out rows in order; it cannot filter by --publisher or --url-ids")
+            }
+            while true {
+                let rows = try await run("claiming news_urls", context: context) {
+                    try await client.query(
+                        """
+                        select id, url, title, publisher, publication_date
+                        from claim_news_urls(\(settings.worker), \(Int32(settings.claimBatchSize)), \(Int32(settings.leaseSeconds)), now(), \(Int32(settings.maxItemAttempts)))
+                        """, logger: context.logger)
+                }
+                if !rows.isEmpty { return (rows, rejections) }
+                guard let poll = settings.pollSeconds else {
+                    cursor.withLock { $0.exhausted = true }
+                    return ([], rejections)
+                }
+                context.logger.debug("nothing to claim; waiting", metadata: ["seconds": "\(poll)"])
+                try await context.clock.sleep(for: .milliseconds(Int64(poll * 1000)))
+            }
+        }
+
+        let last = cursor.withLock { $0.last }
+        let unsummarized = settings.mode == .unsummarized
+        let rows = try await run("reading news_urls", context: context) {
+            try await client.query(
+                """
+                select n.id, n.url, n.title, n.publisher, n.publication_date
+                from news_urls n
+                where (not \(unsummarized) or (
+                        not exists (select 1 from context_summaries s where s.news_url_id = n.id)
+                    and not exists (select 1 from summarization_attempts a where a.news_url_id = n.id
+                        and (a.attempts >= \(Int32(settings.maxItemAttempts)) or a.next_attempt_at > now()))))
+                  and (\(query.publisher ?? settings.publisher)::text is null or n.publisher = \(query.publisher ?? settings.publisher))
+                  and (\(settings.since)::timestamptz is null or n.publication_date >= \(settings.since))
+                  and (\(ids)::uuid[] is null or n.id = any(\(ids)))
+                  and (not \(last != nil)
+                    or (\(last?.date)::timestamptz is not null and (n.publication_date < \(last?.date)
+                        or (n.publication_date = \(last?.date) and n.id < \(last?.id)) or n.publication_date is null))
+                    or (\(last?.date)::timestamptz is null and n.publication_date is null and n.id < \(last?.id)))
+                order by n.publication_date desc nulls last, n.id desc
+                limit \(Int32(settings.pageSize))
+                """, logger: context.logger)
+        }
+        cursor.withLock { state in
+            if let final = rows.last, let id = UUID(uuidString: final.id) {
+                state.last = (final.publishedAt, id)
+            }
+            if rows.count < settings.pageSize { state.exhausted = true }
+        }
+        return (rows, rejections)
+    }
+
+    /// Counts the failure in `summarization_attempts`: the row's next try is delayed and, after
+    /// `maxItemAttempts` failures, it is not read again. A failure to record is logged, never fatal.
+    public func recordFailure(_ failure: FailureRecord, context: StageContext) async {
+        guard let id = UUID(uuidString: failure.newsURLID) else { return }
+        do {
+            _ = try await client.query(
+                "select record_summarization_failure(\(id), \(failure.errorKind.name), \(failure.message), now())", logger: context.logger)
+        } catch {
+            context.logger.warning(
+                "could not record the failed attempt", metadata: ["item": "\(failure.newsURLID)", "error": "\(pipelineError(fromDatabase: error, doing: "recording a failure"))"])
+        }
+    }
+
+    /// Runs a query and reads its rows as work items; database errors become pipeline errors.
+    func run(_ action: String, context: StageContext, _ query: () async throws -> PostgresRowSequence) async throws -> [WorkItem] {
+        do {
+            var items: [WorkItem] = []
+            for try await (id, url, title, publisher, date) in try await query().decode((UUID, String, String?, String?, Date?).self) {
+                items.append(WorkItem(id: id.uuidString.lowercased(), url: url, title: title, publisher: publisher, publishedAt: date))
+            }
+            return items
+        } catch {
+            throw pipelineError(fromDatabase: error, doing: "\(action) at \(url)")
+        }
+    }
+}
+
+extension PostgresSource {
+    /// The `postgres` source plugin.
+    public static let plugin = Plugin(
+        PluginSpec(
+            type: "postgres", role: .source,
+            summary: "news_urls from PostgreSQL: unsummarized rows (anti-join), leased claims for many workers, or all rows; keyset paging.",
+            keys: [
+                ConfigKey(
+                    "databaseURL", .string, required: true, secret: true, environment: ["DATABASE_URL"],
+                    doc: "postgres://user:password@host:5432/database?sslmode=...; DATABASE_URL when not given. Never printed unredacted."),
+                ConfigKey(
+                    "mode", .string, default: .string("unsummarized"), allowed: Mode.allCases.map(\.rawValue),
+                    doc: "unsummarized: rows without a summary; claim: leased batches from claim_news_urls (many workers); all: every row."),
+                ConfigKey("publisher", .string, doc: "Only rows of this publisher (--publisher overrides)."),
+                ConfigKey("since", .string, doc: "Only rows published at or after this ISO 8601 time."),
+                ConfigKey("worker", .string, doc: "The worker name recorded on claims; default host-pid."),
+                ConfigKey("leaseSeconds", .integer, default: .number(900), minimum: 1, doc: "How long a claim is held before another worker may take the row."),
+                ConfigKey("claimBatchSize", .integer, default: .number(25), minimum: 1, doc: "Rows per claim."),
+                ConfigKey("pollSeconds", .number, minimum: 0, doc: "In claim mode: when a claim comes back empty, wait this long and claim again instead of ending."),
+                ConfigKey("maxItemAttempts", .integer, default: .number(5), minimum: 1, doc: "Rows that failed this often are not read again."),
+            ],
+            runOptions: [.publisher, .urlIDs]),
+        .source { config, environment in
+            let url: DatabaseURL
+            do {
+                url = try DatabaseURL(config.string("databaseURL")!)
+            } catch {
+                throw config.problem("databaseURL", (error as? PipelineError)?.message ?? "not a valid database URL")
+            }
+            var settings = Settings()
+            settings.mode = Mode(rawValue: config.string("mode")!) ?? .unsummarized
+            settings.publisher = config.string("publisher")
+            if let since = config.string("since") {
+                guard let date = ISO8601.date(from: since) else {
+                    throw config.problem("since", "\"\(since)\" is not an ISO 8601 time such as 2025-09-01T00:00:00Z")
+                }
+                settings.since = date
+            }
+            if let worker = config.string("worker") { settings.worker = worker }
+            settings.leaseSeconds = config.int("leaseSeconds")!
+            settings.claimBatchSize = config.int("claimBatchSize")!
+            settings.pollSeconds = config.double("pollSeconds")
+            settings.maxItemAttempts = config.int("maxItemAttempts")!
+            let source = PostgresSource(url: url, settings: settings, logger: environment.logger)
+            environment.services.add(source)
+            return source
+        }
+    )
+}
