@@ -30,6 +30,9 @@ public final class PostgresSource: ItemSource, PipelineService {
         public var publisher: String?
         public var since: Date?
         public var maxItemAttempts = 5
+        /// In `all` mode: pass the stored summary's content hash and prompt version along, so an
+        /// item whose text and prompt are unchanged is skipped before the LLM call.
+        public var skipUnchanged = true
         public var pageSize = 1000
 
         public init() {}
@@ -105,7 +108,7 @@ public final class PostgresSource: ItemSource, PipelineService {
                 let rows = try await run("claiming news_urls", context: context) {
                     try await client.query(
                         """
-                        select id, url, title, publisher, publication_date
+                        select id, url, title, publisher, publication_date, null::text, null::text
                         from claim_news_urls(\(settings.worker), \(Int32(settings.claimBatchSize)), \(Int32(settings.leaseSeconds)), now(), \(Int32(settings.maxItemAttempts)))
                         """, logger: context.logger)
                 }
@@ -121,11 +124,13 @@ public final class PostgresSource: ItemSource, PipelineService {
 
         let last = cursor.withLock { $0.last }
         let unsummarized = settings.mode == .unsummarized
+        let stored = settings.mode == .all && settings.skipUnchanged
         let rows = try await run("reading news_urls", context: context) {
             try await client.query(
                 """
-                select n.id, n.url, n.title, n.publisher, n.publication_date
+                select n.id, n.url, n.title, n.publisher, n.publication_date, s.content_hash, s.prompt_version
                 from news_urls n
+                left join context_summaries s on \(stored) and s.news_url_id = n.id
                 where (not \(unsummarized) or (
                         not exists (select 1 from context_summaries s where s.news_url_id = n.id)
                     and not exists (select 1 from summarization_attempts a where a.news_url_id = n.id
@@ -167,8 +172,16 @@ public final class PostgresSource: ItemSource, PipelineService {
     func run(_ action: String, context: StageContext, _ query: () async throws -> PostgresRowSequence) async throws -> [WorkItem] {
         do {
             var items: [WorkItem] = []
-            for try await (id, url, title, publisher, date) in try await query().decode((UUID, String, String?, String?, Date?).self) {
-                items.append(WorkItem(id: id.uuidString.lowercased(), url: url, title: title, publisher: publisher, publishedAt: date))
+            for try await (id, url, title, publisher, date, hash, version) in try await query().decode(
+                (UUID, String, String?, String?, Date?, String?, String?).self)
+            {
+                var metadata: [String: String] = [:]
+                if let hash, let version {
+                    metadata[Orchestrator.storedContentHashKey] = hash
+                    metadata[Orchestrator.storedPromptVersionKey] = version
+                }
+                items.append(
+                    WorkItem(id: id.uuidString.lowercased(), url: url, title: title, publisher: publisher, publishedAt: date, metadata: metadata))
             }
             return items
         } catch {
@@ -197,6 +210,9 @@ extension PostgresSource {
                 ConfigKey("claimBatchSize", .integer, default: .number(25), minimum: 1, doc: "Rows per claim."),
                 ConfigKey("pollSeconds", .number, minimum: 0, doc: "In claim mode: when a claim comes back empty, wait this long and claim again instead of ending."),
                 ConfigKey("maxItemAttempts", .integer, default: .number(5), minimum: 1, doc: "Rows that failed this often are not read again."),
+                ConfigKey(
+                    "skipUnchanged", .boolean, default: .bool(true),
+                    doc: "In all mode: skip, before the LLM call, items whose extracted text and prompt version equal the stored summary's."),
             ],
             runOptions: [.publisher, .urlIDs]),
         .source { config, environment in
@@ -220,6 +236,7 @@ extension PostgresSource {
             settings.claimBatchSize = config.int("claimBatchSize")!
             settings.pollSeconds = config.double("pollSeconds")
             settings.maxItemAttempts = config.int("maxItemAttempts")!
+            settings.skipUnchanged = config.bool("skipUnchanged")!
             let source = PostgresSource(url: url, settings: settings, logger: environment.logger)
             environment.services.add(source)
             return source

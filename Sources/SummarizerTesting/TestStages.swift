@@ -69,10 +69,16 @@ public struct ClosureExtractor: ContentExtractor {
 public struct ClosureSummarizer: Summarizer {
     let body: @Sendable (SummaryRequest, StageContext) async throws -> SummaryResult
     public let inputMode: SummaryInputMode
+    public let promptVersion: String
 
     /// - Parameter inputMode: `.url` makes the orchestrator send URLs first, as for Gemini's URL-context mode.
-    public init(inputMode: SummaryInputMode = .content, _ body: @escaping @Sendable (SummaryRequest, StageContext) async throws -> SummaryResult) {
+    public init(
+        inputMode: SummaryInputMode = .content,
+        promptVersion: String = "test",
+        _ body: @escaping @Sendable (SummaryRequest, StageContext) async throws -> SummaryResult
+    ) {
         self.inputMode = inputMode
+        self.promptVersion = promptVersion
         self.body = body
     }
 

@@ -151,14 +151,16 @@ struct PostgresSourceTests {
                 try await client.query("insert into news_urls (id, url) values (\(UUID()), \(file))", logger: logger)
             }
             try await client.query("insert into news_urls (id, url) values (\(UUID()), \(noArticle))", logger: logger)
-            func run() async -> RunReport {
-                let source = PostgresSource(url: url, settings: PostgresSource.Settings(), logger: logger)
+            func run(_ mode: PostgresSource.Mode = .unsummarized, model: String = "mock-extractive-1") async -> RunReport {
+                var settings = PostgresSource.Settings()
+                settings.mode = mode
+                let source = PostgresSource(url: url, settings: settings, logger: logger)
                 let sink = PostgresSink(url: url, logger: logger)
                 let pipeline = Pipeline(
                     source: PipelineStage(type: "postgres", component: source),
                     fetcher: PipelineStage(type: "file", component: FileFetcher()),
                     extractor: PipelineStage(type: "readability", component: ReadabilityExtractor()),
-                    summarizer: PipelineStage(type: "mock", component: MockSummarizer()),
+                    summarizer: PipelineStage(type: "mock", component: MockSummarizer(model: model, prompt: SummaryPrompt(maxInputTokens: model == "mock-extractive-1" ? 30_000 : 20_000))),
                     sinks: [PipelineStage(type: "postgres", component: sink)],
                     deadLetter: PipelineStage(type: "memory", component: InMemoryDeadLetterSink()),
                     services: [source, sink])
@@ -178,6 +180,15 @@ struct PostgresSourceTests {
                 #expect(count == 1 && kind == "invalidContent" && later)
             }
             #expect(recorded == 1)
+
+            // Re-summarizing everything: unchanged text under the same prompt is skipped before
+            // the LLM call; a changed prompt summarizes again.
+            let same = await run(.all)
+            #expect(same.skipped == names.count, "\(same.render())")
+            #expect(same.written == 0)
+            let changed = await run(.all, model: "mock-other")
+            #expect(changed.written == names.count)
+            #expect(changed.skipped == 0)
             let rows = try await client.query(
                 "select count(*), count(distinct news_url_id), bool_and(summary_text <> '' and prompt_version is not null) from context_summaries",
                 logger: logger)

@@ -39,7 +39,15 @@ public struct Orchestrator: Sendable {
     enum ItemResult: Sendable {
         case summarized(SummaryRecord)
         case failed(FailureRecord)
+        /// Not summarized again: the stored summary was made from the same text and prompt.
+        case unchanged(WorkItem)
     }
+
+    /// Item metadata keys a source sets when it knows the stored summary's content hash and
+    /// prompt version; an item whose extracted text and prompt match both is skipped before the
+    /// LLM call.
+    public static let storedContentHashKey = "stored_content_hash"
+    public static let storedPromptVersionKey = "stored_prompt_version"
 
     /// The mutable state of one run, owned by the task that runs it.
     struct Progress {
@@ -212,6 +220,13 @@ public struct Orchestrator: Sendable {
         case .failure(let failure): return .failed(failure.record.addingSpend(urlAttempt?.spend))
         }
 
+        if urlAttempt == nil, let hash = item.metadata[Self.storedContentHashKey], hash == article.contentHash,
+            item.metadata[Self.storedPromptVersionKey] == pipeline.summarizer.component.promptVersion
+        {
+            itemLogger.info("unchanged since its stored summary; skipped")
+            return .unchanged(item)
+        }
+
         let request = SummaryRequest(item: item, input: .article(article))
         var result: SummaryResult
         switch await perform(pipeline.summarizer, role: .summarizer, item: item, logger: itemLogger, { summarizer, context in
@@ -291,6 +306,8 @@ public struct Orchestrator: Sendable {
             }
         case .failed(let failure):
             await fail(failure, &progress)
+        case .unchanged:
+            progress.report.skipped += 1
         }
     }
 

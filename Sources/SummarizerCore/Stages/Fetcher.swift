@@ -21,6 +21,10 @@ public protocol Summarizer: Sendable {
     /// the default) or only the URL, for backends that read pages themselves.
     var inputMode: SummaryInputMode { get }
 
+    /// What decides the answers (prompt, schema, generation settings) as a short hash: recorded
+    /// on every record, and compared with the stored one to skip unchanged items.
+    var promptVersion: String { get }
+
     func summarize(_ request: SummaryRequest, context: StageContext) async throws -> SummaryResult
 }
 
