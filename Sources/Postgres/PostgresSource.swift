@@ -100,7 +100,8 @@ public final class PostgresSource: ItemSource, PipelineService {
             }
         }
 
-        if settings.mode == .claim {
+        let mode = query.resummarize ? Mode.all : settings.mode
+        if mode == .claim {
             if query.publisher != nil || query.ids != nil {
                 throw PipelineError(.misconfigured, "claim mode hands out rows in order; it cannot filter by --publisher or --url-ids")
             }
@@ -123,8 +124,8 @@ public final class PostgresSource: ItemSource, PipelineService {
         }
 
         let last = cursor.withLock { $0.last }
-        let unsummarized = settings.mode == .unsummarized
-        let stored = settings.mode == .all && settings.skipUnchanged
+        let unsummarized = mode == .unsummarized
+        let stored = mode == .all && settings.skipUnchanged
         let rows = try await run("reading news_urls", context: context) {
             try await client.query(
                 """
@@ -214,7 +215,7 @@ extension PostgresSource {
                     "skipUnchanged", .boolean, default: .bool(true),
                     doc: "In all mode: skip, before the LLM call, items whose extracted text and prompt version equal the stored summary's."),
             ],
-            runOptions: [.publisher, .urlIDs]),
+            runOptions: [.publisher, .urlIDs, .resummarize]),
         .source { config, environment in
             let url: DatabaseURL
             do {

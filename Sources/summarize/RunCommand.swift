@@ -42,6 +42,9 @@ struct RunCommand: AsyncParsableCommand {
     @Flag(help: "Ground answers with a search tool (summarizers that support it).")
     var enableGrounding = false
 
+    @Flag(help: "Read every item, summarized or not (sources that support it: postgres's mode all, which skips unchanged items).")
+    var resummarize = false
+
     func validate() throws {
         if let limit, limit < 1 {
             throw ValidationError("--limit must be at least 1, got \(limit)")
@@ -58,7 +61,8 @@ struct RunCommand: AsyncParsableCommand {
     var options: RunOptions {
         RunOptions(
             limit: limit, dryRun: dryRun, stopOnError: stopOnError, publisher: publisher,
-            urlIDs: urlIds.map(parsedIDs), model: model, enableGrounding: enableGrounding)
+            urlIDs: urlIds.map(parsedIDs), model: model, enableGrounding: enableGrounding,
+            resummarize: resummarize)
     }
 
     func run() async throws {

@@ -102,6 +102,10 @@ struct PostgresSourceTests {
             settings.mode = .all
             let all = try await Self.drain(PostgresSource(url: url, settings: settings, logger: logger), logger: logger)
             #expect(Self.ids(all) == Self.ordered(rows))
+            settings.mode = .unsummarized
+            let resummarized = try await Self.drain(
+                PostgresSource(url: url, settings: settings, logger: logger), ItemQuery(resummarize: true), logger: logger)
+            #expect(Self.ids(resummarized) == Self.ordered(rows))
         }
     }
 

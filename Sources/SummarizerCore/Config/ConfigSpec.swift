@@ -113,6 +113,8 @@ public enum RunOption: String, Sendable, Hashable, CaseIterable, CustomStringCon
     case model
     /// `--enable-grounding`: the summarizer grounds answers with a search tool.
     case enableGrounding
+    /// `--resummarize`: the source reads every item, summarized or not.
+    case resummarize
 
     /// The command-line flag.
     public var flag: String {
@@ -121,13 +123,14 @@ public enum RunOption: String, Sendable, Hashable, CaseIterable, CustomStringCon
         case .urlIDs: "--url-ids"
         case .model: "--model"
         case .enableGrounding: "--enable-grounding"
+        case .resummarize: "--resummarize"
         }
     }
 
     /// The role whose plugin must honour the option.
     public var role: PluginRole {
         switch self {
-        case .publisher, .urlIDs: .source
+        case .publisher, .urlIDs, .resummarize: .source
         case .model, .enableGrounding: .summarizer
         }
     }

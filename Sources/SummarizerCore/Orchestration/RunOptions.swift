@@ -14,6 +14,8 @@ public struct RunOptions: Sendable, Hashable {
     public var model: String?
     /// `--enable-grounding`, for summarizers that honour it.
     public var enableGrounding: Bool
+    /// `--resummarize`, for sources that honour it: read every item, summarized or not.
+    public var resummarize: Bool
 
     public init(
         limit: Int? = nil,
@@ -22,7 +24,8 @@ public struct RunOptions: Sendable, Hashable {
         publisher: String? = nil,
         urlIDs: [String]? = nil,
         model: String? = nil,
-        enableGrounding: Bool = false
+        enableGrounding: Bool = false,
+        resummarize: Bool = false
     ) {
         self.limit = limit
         self.dryRun = dryRun
@@ -31,6 +34,7 @@ public struct RunOptions: Sendable, Hashable {
         self.urlIDs = urlIDs
         self.model = model
         self.enableGrounding = enableGrounding
+        self.resummarize = resummarize
     }
 
     /// The plugin-specific options that were given.
@@ -40,11 +44,12 @@ public struct RunOptions: Sendable, Hashable {
         if urlIDs != nil { options.append(.urlIDs) }
         if model != nil { options.append(.model) }
         if enableGrounding { options.append(.enableGrounding) }
+        if resummarize { options.append(.resummarize) }
         return options
     }
 
     /// The query the source is asked.
     public var query: ItemQuery {
-        ItemQuery(limit: limit, publisher: publisher, ids: urlIDs)
+        ItemQuery(limit: limit, publisher: publisher, ids: urlIDs, resummarize: resummarize)
     }
 }

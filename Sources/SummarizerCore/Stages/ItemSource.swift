@@ -6,11 +6,14 @@ public struct ItemQuery: Sendable, Hashable {
     public var publisher: String?
     /// Only these item ids (`--url-ids`).
     public var ids: [String]?
+    /// Every item, summarized or not (`--resummarize`).
+    public var resummarize: Bool
 
-    public init(limit: Int? = nil, publisher: String? = nil, ids: [String]? = nil) {
+    public init(limit: Int? = nil, publisher: String? = nil, ids: [String]? = nil, resummarize: Bool = false) {
         self.limit = limit
         self.publisher = publisher
         self.ids = ids
+        self.resummarize = resummarize
     }
 }
 
