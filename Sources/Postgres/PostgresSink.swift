@@ -72,12 +72,21 @@ public final class PostgresSink: Sink, PipelineService {
     let keyColumn: String
     let client: PostgresClient
     let logger: Logger
+    /// The longest one statement (or the start-up check) may take, connecting included.
+    let timeout: Duration
 
     /// - Parameter columnNames: record field → column name; a field mapped to `nil` is not written.
-    public init(url: DatabaseURL, table: String = "context_summaries", columnNames: [String: String?] = [:], logger: Logger) {
+    public init(
+        url: DatabaseURL,
+        table: String = "context_summaries",
+        columnNames: [String: String?] = [:],
+        timeout: Duration = .seconds(30),
+        logger: Logger
+    ) {
         self.url = url
         self.table = table
         self.logger = logger
+        self.timeout = timeout
         var columns: [(String, Column)] = []
         for column in Self.fields {
             let name: String? = columnNames[column.field] ?? column.field
@@ -87,7 +96,7 @@ public final class PostgresSink: Sink, PipelineService {
         self.keyColumn = columns.first { $0.1.field == "news_url_id" }?.0 ?? "news_url_id"
         var configuration = url.clientConfiguration
         configuration.options.maximumConnections = 4
-        self.client = PostgresClient(configuration: configuration, backgroundLogger: logger)
+        self.client = PostgresClient(configuration: configuration, backgroundLogger: logger.forPool())
     }
 
     /// Runs the connection pool for the length of the run.
@@ -101,9 +110,13 @@ public final class PostgresSink: Sink, PipelineService {
 
     /// Checks that the table answers with the key column, before any item is processed.
     public func prepare(context: StageContext) async throws {
+        let sql = "select \(Self.quoted(keyColumn)) from \(Self.quoted(table)) limit 1"
+        let client = client
+        let logger = context.logger
         do {
-            _ = try await client.query(
-                PostgresQuery(unsafeSQL: "select \(Self.quoted(keyColumn)) from \(Self.quoted(table)) limit 1"), logger: context.logger)
+            try await withTimeout(timeout, "checking the table \(table) at \(url)") {
+                _ = try await client.query(PostgresQuery(unsafeSQL: sql), logger: logger)
+            }
         } catch {
             var failure = pipelineError(fromDatabase: error, doing: "checking the table \(table) at \(url)")
             if failure.kind == .invalidContent || failure.kind == .transient { failure.kind = .misconfigured }
@@ -130,7 +143,11 @@ public final class PostgresSink: Sink, PipelineService {
         guard !rows.isEmpty else { return }
         do {
             let query = statement(for: rows)
-            _ = try await client.query(query, logger: context.logger)
+            let client = client
+            let logger = context.logger
+            try await withTimeout(timeout, "upserting into \(table) at \(url)") {
+                _ = try await client.query(query, logger: logger)
+            }
         } catch {
             let failure = pipelineError(fromDatabase: error, doing: "upserting into \(table)")
             // Only a data error can be a bad row; anything else fails the whole batch for a retry.
@@ -189,6 +206,9 @@ extension PostgresSink {
                     doc: "postgres://user:password@host:5432/database?sslmode=...; DATABASE_URL when not given. Never printed unredacted."),
                 ConfigKey("table", .string, default: .string("context_summaries"), doc: "The table to upsert into."),
                 ConfigKey(
+                    "timeoutSeconds", .number, default: .number(30), minimum: 1,
+                    doc: "The longest one statement (or the start-up check) may take, connecting included; an unreachable database stops the run after it."),
+                ConfigKey(
                     "columns", .object,
                     doc: "Record field to column name, to fit an existing table: {\"summary_text\": \"text\", \"extra_fields\": null}; null leaves a field out."),
             ]),
@@ -217,7 +237,9 @@ extension PostgresSink {
                         "must be a column name\(field == "news_url_id" || field == "summary_text" ? "" : " or null")")
                 }
             }
-            let sink = PostgresSink(url: url, table: config.string("table")!, columnNames: names, logger: environment.logger)
+            let sink = PostgresSink(
+                url: url, table: config.string("table")!, columnNames: names,
+                timeout: .milliseconds(Int64(config.double("timeoutSeconds")! * 1000)), logger: environment.logger)
             environment.services.add(sink)
             return sink
         }

@@ -34,6 +34,8 @@ public final class PostgresSource: ItemSource, PipelineService {
         /// item whose text and prompt are unchanged is skipped before the LLM call.
         public var skipUnchanged = true
         public var pageSize = 1000
+        /// The longest one statement may take, connecting included.
+        public var timeout: Duration = .seconds(30)
 
         public init() {}
     }
@@ -47,7 +49,7 @@ public final class PostgresSource: ItemSource, PipelineService {
         self.settings = settings
         var configuration = url.clientConfiguration
         configuration.options.maximumConnections = 2
-        self.client = PostgresClient(configuration: configuration, backgroundLogger: logger)
+        self.client = PostgresClient(configuration: configuration, backgroundLogger: logger.forPool())
     }
 
     public func run() async {
@@ -86,9 +88,9 @@ public final class PostgresSource: ItemSource, PipelineService {
             defer { state.started = true }
             return !state.started
         }
-        var ids: [UUID]?
+        var parsedIDs: [UUID]?
         if let wanted = query.ids {
-            ids = wanted.compactMap(UUID.init(uuidString:))
+            parsedIDs = wanted.compactMap(UUID.init(uuidString:))
             if first {
                 for text in wanted where UUID(uuidString: text) == nil {
                     rejections.append(
@@ -100,6 +102,10 @@ public final class PostgresSource: ItemSource, PipelineService {
             }
         }
 
+        // Values the query closures capture (they may run on another task under the timeout).
+        let ids = parsedIDs
+        let client = client
+        let settings = settings
         let mode = query.resummarize ? Mode.all : settings.mode
         if mode == .claim {
             if query.publisher != nil || query.ids != nil {
@@ -170,10 +176,22 @@ public final class PostgresSource: ItemSource, PipelineService {
     }
 
     /// Runs a query and reads its rows as work items; database errors become pipeline errors.
-    func run(_ action: String, context: StageContext, _ query: () async throws -> PostgresRowSequence) async throws -> [WorkItem] {
+    func run(_ action: String, context: StageContext, _ query: @escaping @Sendable () async throws -> PostgresRowSequence) async throws
+        -> [WorkItem]
+    {
+        do {
+            return try await withTimeout(settings.timeout, "\(action) at \(url)") {
+                try await Self.items(try await query())
+            }
+        } catch {
+            throw pipelineError(fromDatabase: error, doing: "\(action) at \(url)")
+        }
+    }
+
+    static func items(_ rows: PostgresRowSequence) async throws -> [WorkItem] {
         do {
             var items: [WorkItem] = []
-            for try await (id, url, title, publisher, date, hash, version) in try await query().decode(
+            for try await (id, url, title, publisher, date, hash, version) in rows.decode(
                 (UUID, String, String?, String?, Date?, String?, String?).self)
             {
                 var metadata: [String: String] = [:]
@@ -185,8 +203,6 @@ public final class PostgresSource: ItemSource, PipelineService {
                     WorkItem(id: id.uuidString.lowercased(), url: url, title: title, publisher: publisher, publishedAt: date, metadata: metadata))
             }
             return items
-        } catch {
-            throw pipelineError(fromDatabase: error, doing: "\(action) at \(url)")
         }
     }
 }
@@ -211,6 +227,9 @@ extension PostgresSource {
                 ConfigKey("claimBatchSize", .integer, default: .number(25), minimum: 1, doc: "Rows per claim."),
                 ConfigKey("pollSeconds", .number, minimum: 0, doc: "In claim mode: when a claim comes back empty, wait this long and claim again instead of ending."),
                 ConfigKey("maxItemAttempts", .integer, default: .number(5), minimum: 1, doc: "Rows that failed this often are not read again."),
+                ConfigKey(
+                    "timeoutSeconds", .number, default: .number(30), minimum: 1,
+                    doc: "The longest one page or claim may take, connecting included; then the source fails (exit 2)."),
                 ConfigKey(
                     "skipUnchanged", .boolean, default: .bool(true),
                     doc: "In all mode: skip, before the LLM call, items whose extracted text and prompt version equal the stored summary's."),
@@ -238,6 +257,7 @@ extension PostgresSource {
             settings.pollSeconds = config.double("pollSeconds")
             settings.maxItemAttempts = config.int("maxItemAttempts")!
             settings.skipUnchanged = config.bool("skipUnchanged")!
+            settings.timeout = .milliseconds(Int64(config.double("timeoutSeconds")! * 1000))
             let source = PostgresSource(url: url, settings: settings, logger: environment.logger)
             environment.services.add(source)
             return source

@@ -43,3 +43,30 @@ public func pipelineError(fromDatabase error: any Error, doing action: String) -
     }
     return PipelineError(.transient, "\(action): \(error.code)", reason: "database-connection")
 }
+
+/// Runs `body`, failing with a `transient` error naming `action` when it takes longer than
+/// `timeout`. The pool retries unreachable servers for ever, so every statement is bounded here.
+func withTimeout<T: Sendable>(_ timeout: Duration, _ action: String, _ body: @escaping @Sendable () async throws -> T) async throws -> T {
+    try await withThrowingTaskGroup(of: T?.self) { group in
+        group.addTask { try await body() }
+        group.addTask {
+            try await Task.sleep(for: timeout)
+            return nil
+        }
+        defer { group.cancelAll() }
+        guard let first = try await group.next(), let value = first else {
+            throw PipelineError(
+                .transient, "\(action): no answer within \(timeout.seconds) s (is the database reachable?)", reason: "database-timeout")
+        }
+        return value
+    }
+}
+
+extension Logger {
+    /// The logger for a connection pool: its retry chatter only at debug level runs.
+    func forPool() -> Logger {
+        var logger = self
+        if logger.logLevel > .debug { logger.logLevel = .warning }
+        return logger
+    }
+}

@@ -154,4 +154,50 @@ struct PostgresSinkTests {
             }
         }
     }
+
+@Suite("postgres stages with an unreachable database")
+struct UnreachableDatabaseTests {
+    @Test func theStartUpCheckAndTheSourceFailWithinTheirTimeout() async throws {
+        let logger = TestDatabase.logger
+        // Nothing listens on port 1 of the loopback address: every connection is refused.
+        let url = try DatabaseURL("postgres://app:pw@127.0.0.1:1/news?sslmode=disable")
+        let sink = PostgresSink(url: url, timeout: .milliseconds(500), logger: logger)
+        var settings = PostgresSource.Settings()
+        settings.timeout = .milliseconds(500)
+        let source = PostgresSource(url: url, settings: settings, logger: logger)
+        let (checked, read) = try await withThrowingTaskGroup(of: (PipelineError?, PipelineError?)?.self) { group in
+            group.addTask {
+                await sink.run()
+                return nil
+            }
+            group.addTask {
+                await source.run()
+                return nil
+            }
+            group.addTask {
+                let context = StageContext(logger: logger)
+                var checked: PipelineError?
+                do { try await sink.prepare(context: context) } catch { checked = PipelineError.from(error) }
+                var read: PipelineError?
+                do {
+                    for try await _ in source.items(ItemQuery(), context: context) {}
+                } catch {
+                    read = PipelineError.from(error)
+                }
+                return (checked, read)
+            }
+            defer { group.cancelAll() }
+            while let result = try await group.next() {
+                if let result { return result }
+            }
+            return (nil, nil)
+        }
+        #expect(checked?.kind == .misconfigured)
+        #expect(checked?.message.contains("no answer within 0.5 s") == true)
+        #expect(checked?.message.contains("pw") == false)
+        #expect(read?.kind == .transient)
+        #expect(read?.message.contains("reading news_urls at postgres://app:<redacted>@127.0.0.1:1/news") == true)
+    }
+}
+
 }
