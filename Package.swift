@@ -108,6 +108,8 @@ let package = Package(
                 "SummarizerCore",
                 "Resilience",
                 "WebFetch",
+                "Postgres",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
                 "HTMLExtraction",
                 "SummarizerTesting",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
