@@ -3,8 +3,8 @@ import SummarizerCore
 
 /// Counts and budgets every LLM call of one backend.
 ///
-/// Before a call it reserves the call's worst case from the run's ``CostBudget`` (the estimated
-/// input plus `maxOutputTokens`); after it, it records the tokens the service reported (also
+/// Before a call it reserves the call's worst case from the run's ``CostBudget`` (twice the
+/// estimated input plus `maxOutputTokens`); after it, it records the tokens the service reported (also
 /// for calls that then fail: a refused or cut answer is billed all the same) and settles the
 /// reservation to the real price.
 struct Meter: Sendable {
@@ -26,7 +26,9 @@ struct Meter: Sendable {
     ) async throws -> Result {
         var reservation: CostBudget.Reservation?
         if let budget, let price {
-            reservation = try budget.reserve(price.worstCase(inputTokens: estimatedInputTokens, maxOutputTokens: maxOutputTokens))
+            // Twice the byte-based estimate: text in scripts with more tokens per byte than
+            // English must not push a call past what it reserved.
+            reservation = try budget.reserve(price.worstCase(inputTokens: 2 * estimatedInputTokens, maxOutputTokens: maxOutputTokens))
         }
         let answer: Answer
         let tokens: TokenUsage?

@@ -171,8 +171,9 @@ public struct SummaryPrompt: Sendable, Hashable {
 
 /// Token estimates and the input cut, without a tokenizer.
 public enum InputBudget {
-    /// About four bytes of UTF-8 per token, rounded up: close for English, and an overestimate
-    /// for text with many multi-byte characters, which is the safe side for a budget.
+    /// About four bytes of UTF-8 per token, rounded up: close for English and other Latin-script
+    /// text. Scripts whose characters are three bytes but about a token each (Chinese, Japanese)
+    /// take more tokens than this says; the cost budget reserves twice this estimate for that reason.
     public static func estimatedTokens(_ text: String) -> Int {
         (text.utf8.count + 3) / 4
     }
