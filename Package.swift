@@ -145,6 +145,7 @@ let package = Package(
             name: "LLMBackendsTests",
             dependencies: [
                 "LLMBackends", "SummarizerCore", "SummarizerTesting", "Resilience", .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
             ]
         ),
         .testTarget(

@@ -65,3 +65,19 @@ public struct DatabaseURL: Sendable, CustomStringConvertible {
         return PostgresClient.Configuration(host: host, port: port, username: username, password: password, database: database, tls: tlsSetting)
     }
 }
+
+extension DatabaseURL {
+    /// The `databaseURL` key the postgres source and sink share.
+    static let configKey = ConfigKey(
+        "databaseURL", .string, required: true, secret: true, environment: ["DATABASE_URL"],
+        doc: "postgres://user:password@host:5432/database?sslmode=...; DATABASE_URL when not given. Never printed unredacted.")
+
+    /// The URL in a plugin's `databaseURL` key; a problem there points at the key, never repeats the value.
+    init(config: PluginConfig) throws(ConfigError) {
+        do {
+            try self.init(config.string("databaseURL") ?? "")
+        } catch {
+            throw config.problem("databaseURL", error.message)
+        }
+    }
+}

@@ -201,9 +201,7 @@ extension PostgresSink {
             type: "postgres", role: .sink,
             summary: "Upserts records into PostgreSQL on news_url_id, one statement per batch; bad rows are isolated and dead-lettered.",
             keys: [
-                ConfigKey(
-                    "databaseURL", .string, required: true, secret: true, environment: ["DATABASE_URL"],
-                    doc: "postgres://user:password@host:5432/database?sslmode=...; DATABASE_URL when not given. Never printed unredacted."),
+                DatabaseURL.configKey,
                 ConfigKey("table", .string, default: .string("context_summaries"), doc: "The table to upsert into."),
                 ConfigKey(
                     "timeoutSeconds", .number, default: .number(30), minimum: 1,
@@ -213,12 +211,7 @@ extension PostgresSink {
                     doc: "Record field to column name, to fit an existing table: {\"summary_text\": \"text\", \"extra_fields\": null}; null leaves a field out."),
             ]),
         .sink { config, environment in
-            let url: DatabaseURL
-            do {
-                url = try DatabaseURL(config.string("databaseURL")!)
-            } catch {
-                throw config.problem("databaseURL", (error as? PipelineError)?.message ?? "not a valid database URL")
-            }
+            let url = try DatabaseURL(config: config)
             var names: [String: String?] = [:]
             let known = Set(fields.map(\.field))
             for (field, value) in config["columns"]?.objectValue ?? [:] {

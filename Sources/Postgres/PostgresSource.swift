@@ -214,9 +214,7 @@ extension PostgresSource {
             type: "postgres", role: .source,
             summary: "news_urls from PostgreSQL: unsummarized rows (anti-join), leased claims for many workers, or all rows; keyset paging.",
             keys: [
-                ConfigKey(
-                    "databaseURL", .string, required: true, secret: true, environment: ["DATABASE_URL"],
-                    doc: "postgres://user:password@host:5432/database?sslmode=...; DATABASE_URL when not given. Never printed unredacted."),
+                DatabaseURL.configKey,
                 ConfigKey(
                     "mode", .string, default: .string("unsummarized"), allowed: Mode.allCases.map(\.rawValue),
                     doc: "unsummarized: rows without a summary; claim: leased batches from claim_news_urls (many workers); all: every row."),
@@ -236,12 +234,7 @@ extension PostgresSource {
             ],
             runOptions: [.publisher, .urlIDs, .resummarize]),
         .source { config, environment in
-            let url: DatabaseURL
-            do {
-                url = try DatabaseURL(config.string("databaseURL")!)
-            } catch {
-                throw config.problem("databaseURL", (error as? PipelineError)?.message ?? "not a valid database URL")
-            }
+            let url = try DatabaseURL(config: config)
             var settings = Settings()
             settings.mode = Mode(rawValue: config.string("mode")!) ?? .unsummarized
             settings.publisher = config.string("publisher")

@@ -188,35 +188,9 @@ public final class FakeGeminiServer: Sendable {
                     "modelVersion": "fake-gemini",
                 ]))
         case .rateLimitPerMinute(let delay):
-            return Self.error(
-                429, "RESOURCE_EXHAUSTED", "You exceeded your current quota, please check your plan and billing details.",
-                details: [
-                    [
-                        "@type": "type.googleapis.com/google.rpc.QuotaFailure",
-                        "violations": [
-                            [
-                                "quotaMetric": "generativelanguage.googleapis.com/generate_content_free_tier_requests",
-                                "quotaId": "GenerateRequestsPerMinutePerProjectPerModel-FreeTier", "quotaValue": "10",
-                            ]
-                        ],
-                    ],
-                    ["@type": "type.googleapis.com/google.rpc.RetryInfo", "retryDelay": .string(delay)],
-                ])
+            return Self.quotaFailure(quotaID: "GenerateRequestsPerMinutePerProjectPerModel-FreeTier", value: "10", retryDelay: delay)
         case .quotaPerDay:
-            return Self.error(
-                429, "RESOURCE_EXHAUSTED", "You exceeded your current quota, please check your plan and billing details.",
-                details: [
-                    [
-                        "@type": "type.googleapis.com/google.rpc.QuotaFailure",
-                        "violations": [
-                            [
-                                "quotaMetric": "generativelanguage.googleapis.com/generate_content_free_tier_requests",
-                                "quotaId": "GenerateRequestsPerDayPerProjectPerModel-FreeTier", "quotaValue": "250",
-                            ]
-                        ],
-                    ],
-                    ["@type": "type.googleapis.com/google.rpc.RetryInfo", "retryDelay": "41s"],
-                ])
+            return Self.quotaFailure(quotaID: "GenerateRequestsPerDayPerProjectPerModel-FreeTier", value: "250", retryDelay: "41s")
         case .status(let code):
             let status = [500: "INTERNAL", 503: "UNAVAILABLE", 504: "DEADLINE_EXCEEDED"][code] ?? "UNKNOWN"
             return Self.error(code, status, "The service is currently unavailable (scripted \(code)).")
@@ -351,6 +325,24 @@ public final class FakeGeminiServer: Sendable {
             }
         }
         return .object(fields)
+    }
+
+    /// A 429 as Gemini sends it: a `QuotaFailure` naming the quota, and a `RetryInfo`.
+    static func quotaFailure(quotaID: String, value: String, retryDelay: String) -> LocalHTTPServer.Response {
+        error(
+            429, "RESOURCE_EXHAUSTED", "You exceeded your current quota, please check your plan and billing details.",
+            details: [
+                [
+                    "@type": "type.googleapis.com/google.rpc.QuotaFailure",
+                    "violations": [
+                        [
+                            "quotaMetric": "generativelanguage.googleapis.com/generate_content_free_tier_requests",
+                            "quotaId": .string(quotaID), "quotaValue": .string(value),
+                        ]
+                    ],
+                ],
+                ["@type": "type.googleapis.com/google.rpc.RetryInfo", "retryDelay": .string(retryDelay)],
+            ])
     }
 
     static func error(_ code: Int, _ status: String, _ message: String, details: [JSONValue] = []) -> LocalHTTPServer.Response {

@@ -1,4 +1,5 @@
 import Foundation
+import NIOHTTP1
 import Resilience
 import SummarizerCore
 import SummarizerTesting
@@ -115,6 +116,15 @@ struct OpenAITests {
             }
             #expect(unknown?.kind == .misconfigured)
         }
+    }
+
+    @Test func retryAfterReadsSecondsMillisecondsAndHTTPDates() {
+        let now = Date(timeIntervalSince1970: 1_445_412_450)  // Wed, 21 Oct 2015 07:27:30 GMT
+        #expect(retryAfter(HTTPHeaders([("Retry-After", "2.5")]), now: now) == .milliseconds(2500))
+        #expect(retryAfter(HTTPHeaders([("retry-after-ms", "750"), ("Retry-After", "1")]), now: now) == .milliseconds(750))
+        #expect(retryAfter(HTTPHeaders([("Retry-After", "Wed, 21 Oct 2015 07:28:00 GMT")]), now: now) == .seconds(30))
+        #expect(retryAfter(HTTPHeaders([("Retry-After", "soon")]), now: now) == nil)
+        #expect(retryAfter(HTTPHeaders(), now: now) == nil)
     }
 
     @Test func theStrictSchemaFollowsOpenAIsRules() {

@@ -61,27 +61,25 @@ func pipelineError(_ body: () async throws -> Void) async -> PipelineError? {
     }
 }
 
-/// Runs `body` with a started fake and shuts the fake and the summarizer's client down after.
-func withGemini<T>(_ body: (FakeGeminiServer) async throws -> T) async throws -> T {
-    let fake = try await FakeGeminiServer.start()
+/// Runs `body` with a started fake server and shuts it down after, whatever happens.
+func withFake<Fake, T>(_ start: () async throws -> Fake, shutdown: (Fake) async throws -> Void, _ body: (Fake) async throws -> T)
+    async throws -> T
+{
+    let fake = try await start()
     do {
         let result = try await body(fake)
-        try await fake.shutdown()
+        try await shutdown(fake)
         return result
     } catch {
-        try? await fake.shutdown()
+        try? await shutdown(fake)
         throw error
     }
 }
 
+func withGemini<T>(_ body: (FakeGeminiServer) async throws -> T) async throws -> T {
+    try await withFake({ try await FakeGeminiServer.start() }, shutdown: { try await $0.shutdown() }, body)
+}
+
 func withOpenAI<T>(apiKey: String? = "test-openai-key", _ body: (FakeOpenAIServer) async throws -> T) async throws -> T {
-    let fake = try await FakeOpenAIServer.start(apiKey: apiKey)
-    do {
-        let result = try await body(fake)
-        try await fake.shutdown()
-        return result
-    } catch {
-        try? await fake.shutdown()
-        throw error
-    }
+    try await withFake({ try await FakeOpenAIServer.start(apiKey: apiKey) }, shutdown: { try await $0.shutdown() }, body)
 }
