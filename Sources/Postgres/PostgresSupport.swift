@@ -8,20 +8,12 @@ public func withPostgresClient<T: Sendable>(
     logger: Logger,
     _ body: @escaping @Sendable (PostgresClient) async throws -> T
 ) async throws -> T {
-    let client = PostgresClient(configuration: url.clientConfiguration, backgroundLogger: logger)
-    return try await withThrowingTaskGroup(of: T?.self) { group in
-        group.addTask {
-            await client.run()
-            return nil
-        }
-        group.addTask { try await body(client) }
-        defer { group.cancelAll() }
-        while let result = try await group.next() {
-            if let result { return result }
-        }
-        throw CancellationError()
-    }
+    let client = PostgresClient(configuration: url.clientConfiguration, backgroundLogger: logger.forPool())
+    return try await withServices([client]) { try await body(client) }
 }
+
+// The pool's `run()` is what a pipeline service is: it serves until cancelled.
+extension PostgresClient: PipelineService {}
 
 /// A database error as a pipeline error, with the server's message and SQLSTATE when it sent
 /// them. PostgresNIO's own description hides details on purpose; this keeps the useful ones

@@ -91,35 +91,24 @@ struct DatabaseBenchmark: AsyncParsableCommand {
             // Upserts through the sink, then the same records again (the re-run after a crash).
             let sink = PostgresSink(url: url, logger: logger)
             let records = ids.map { Self.record($0) }
-            return try await withThrowingTaskGroup(of: String?.self) { group in
-                group.addTask {
-                    await sink.run()
-                    return nil
-                }
-                group.addTask {
-                    let context = StageContext(logger: logger)
-                    var lines = [
-                        "claims: \(claimed) rows by \(workers) workers in batches of \(claimBatch): "
-                            + "\(Int(Double(claimed) / claimSeconds)) rows/s (\(String(format: "%.2f", claimSeconds)) s)"
-                    ]
-                    for pass in ["insert", "re-upsert"] {
-                        let start = ContinuousClock.now
-                        for chunk in stride(from: 0, to: records.count, by: batchSize) {
-                            let receipt = try await sink.write(Array(records[chunk..<min(chunk + batchSize, records.count)]), context: context)
-                            precondition(receipt.rejected.isEmpty, "the benchmark's rows must all be stored")
-                        }
-                        let seconds = (ContinuousClock.now - start).seconds
-                        lines.append(
-                            "upserts (\(pass)): \(records.count) records in batches of \(batchSize): "
-                                + "\(Int(Double(records.count) / seconds)) records/s (\(String(format: "%.2f", seconds)) s)")
+            return try await withServices([sink]) {
+                let context = StageContext(logger: logger)
+                var lines = [
+                    "claims: \(claimed) rows by \(workers) workers in batches of \(claimBatch): "
+                        + "\(Int(Double(claimed) / claimSeconds)) rows/s (\(String(format: "%.2f", claimSeconds)) s)"
+                ]
+                for pass in ["insert", "re-upsert"] {
+                    let start = ContinuousClock.now
+                    for chunk in stride(from: 0, to: records.count, by: batchSize) {
+                        let receipt = try await sink.write(Array(records[chunk..<min(chunk + batchSize, records.count)]), context: context)
+                        precondition(receipt.rejected.isEmpty, "the benchmark's rows must all be stored")
                     }
-                    return lines.joined(separator: "\n")
+                    let seconds = (ContinuousClock.now - start).seconds
+                    lines.append(
+                        "upserts (\(pass)): \(records.count) records in batches of \(batchSize): "
+                            + "\(Int(Double(records.count) / seconds)) records/s (\(String(format: "%.2f", seconds)) s)")
                 }
-                defer { group.cancelAll() }
-                while let result = try await group.next() {
-                    if let result { return result }
-                }
-                return ""
+                return lines.joined(separator: "\n")
             }
         }
     }

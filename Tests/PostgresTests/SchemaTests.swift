@@ -113,77 +113,68 @@ struct DatabaseTests {
     }
 
     @Test func claimsAreDisjointOrderedAndComeBackWhenTheLeaseExpires() async throws {
-        try await TestDatabase.with { url in
-            try await withPostgresClient(url, logger: logger) { client in
-                try await Migrations.migrate(client, logger: logger)
-                let ids = try await Self.seed(client, count: 12, summarized: 2, logger: logger)
-                let now = Date(timeIntervalSince1970: 1_800_000_000)
+        try await TestDatabase.withMigrated { _, client in
+            let ids = try await Self.seed(client, count: 12, summarized: 2, logger: logger)
+            let now = Date(timeIntervalSince1970: 1_800_000_000)
 
-                let first = try await Self.claim(client, worker: "a", batch: 4, at: now, logger: logger)
-                let second = try await Self.claim(client, worker: "b", batch: 100, at: now, logger: logger)
-                #expect(first.count == 4)
-                #expect(second.count == 6)
-                #expect(Set(first).isDisjoint(with: second))
-                #expect(Set(first + second) == Set(ids[2...]))
-                // Newest first, rows without a date last (none skipped).
-                #expect(first == [ids[11], ids[10], ids[8], ids[7]])
-                #expect(second.suffix(3).allSatisfy { [ids[3], ids[6], ids[9]].contains($0) })
+            let first = try await Self.claim(client, worker: "a", batch: 4, at: now, logger: logger)
+            let second = try await Self.claim(client, worker: "b", batch: 100, at: now, logger: logger)
+            #expect(first.count == 4)
+            #expect(second.count == 6)
+            #expect(Set(first).isDisjoint(with: second))
+            #expect(Set(first + second) == Set(ids[2...]))
+            // Newest first, rows without a date last (none skipped).
+            #expect(first == [ids[11], ids[10], ids[8], ids[7]])
+            #expect(second.suffix(3).allSatisfy { [ids[3], ids[6], ids[9]].contains($0) })
 
-                #expect(try await Self.claim(client, worker: "c", batch: 10, at: now.addingTimeInterval(59), logger: logger).isEmpty)
-                let back = try await Self.claim(client, worker: "c", batch: 100, at: now.addingTimeInterval(61), logger: logger)
-                #expect(Set(back) == Set(ids[2...]))
-            }
+            #expect(try await Self.claim(client, worker: "c", batch: 10, at: now.addingTimeInterval(59), logger: logger).isEmpty)
+            let back = try await Self.claim(client, worker: "c", batch: 100, at: now.addingTimeInterval(61), logger: logger)
+            #expect(Set(back) == Set(ids[2...]))
         }
     }
 
     @Test func concurrentWorkersNeverClaimTheSameRow() async throws {
-        try await TestDatabase.with { url in
-            try await withPostgresClient(url, logger: logger) { client in
-                try await Migrations.migrate(client, logger: logger)
-                let ids = try await Self.seed(client, count: 60, summarized: 0, logger: logger)
-                let now = Date(timeIntervalSince1970: 1_800_000_000)
-                let claimed = try await withThrowingTaskGroup(of: [UUID].self) { group in
-                    for worker in 0..<6 {
-                        group.addTask {
-                            var mine: [UUID] = []
-                            while true {
-                                let batch = try await Self.claim(client, worker: "w\(worker)", batch: 3, at: now, logger: logger)
-                                if batch.isEmpty { return mine }
-                                mine += batch
-                            }
+        try await TestDatabase.withMigrated { _, client in
+            let ids = try await Self.seed(client, count: 60, summarized: 0, logger: logger)
+            let now = Date(timeIntervalSince1970: 1_800_000_000)
+            let claimed = try await withThrowingTaskGroup(of: [UUID].self) { group in
+                for worker in 0..<6 {
+                    group.addTask {
+                        var mine: [UUID] = []
+                        while true {
+                            let batch = try await Self.claim(client, worker: "w\(worker)", batch: 3, at: now, logger: logger)
+                            if batch.isEmpty { return mine }
+                            mine += batch
                         }
                     }
-                    var all: [UUID] = []
-                    for try await batch in group { all += batch }
-                    return all
                 }
-                #expect(claimed.count == ids.count)
-                #expect(Set(claimed) == Set(ids))
+                var all: [UUID] = []
+                for try await batch in group { all += batch }
+                return all
             }
+            #expect(claimed.count == ids.count)
+            #expect(Set(claimed) == Set(ids))
         }
     }
 
     @Test func failuresDelayTheNextAttemptAndAreGivenUpAfterTheLimit() async throws {
-        try await TestDatabase.with { url in
-            try await withPostgresClient(url, logger: logger) { client in
-                try await Migrations.migrate(client, logger: logger)
-                let ids = try await Self.seed(client, count: 1, summarized: 0, logger: logger)
-                var now = Date(timeIntervalSince1970: 1_800_000_000)
-                for attempt in 1...5 {
-                    #expect(try await Self.claim(client, worker: "a", batch: 1, at: now, logger: logger) == ids, "attempt \(attempt)")
-                    try await client.query(
-                        "select record_summarization_failure(\(ids[0]), 'transient', 'HTTP 503', \(now))", logger: logger)
-                    // Not due again right away: the delay grows with the attempts.
-                    #expect(try await Self.claim(client, worker: "a", batch: 1, at: now.addingTimeInterval(60), logger: logger).isEmpty)
-                    now = now.addingTimeInterval(Double(1 << (attempt + 1)) * 60 + 1)
-                }
-                // Five failures: given up, even long after.
-                #expect(try await Self.claim(client, worker: "a", batch: 1, at: now.addingTimeInterval(86_400 * 30), logger: logger).isEmpty)
-                let rows = try await client.query("select attempts, last_error_kind from summarization_attempts", logger: logger)
-                for try await (attempts, kind) in rows.decode((Int, String).self) {
-                    #expect(attempts == 5)
-                    #expect(kind == "transient")
-                }
+        try await TestDatabase.withMigrated { _, client in
+            let ids = try await Self.seed(client, count: 1, summarized: 0, logger: logger)
+            var now = Date(timeIntervalSince1970: 1_800_000_000)
+            for attempt in 1...5 {
+                #expect(try await Self.claim(client, worker: "a", batch: 1, at: now, logger: logger) == ids, "attempt \(attempt)")
+                try await client.query(
+                    "select record_summarization_failure(\(ids[0]), 'transient', 'HTTP 503', \(now))", logger: logger)
+                // Not due again right away: the delay grows with the attempts.
+                #expect(try await Self.claim(client, worker: "a", batch: 1, at: now.addingTimeInterval(60), logger: logger).isEmpty)
+                now = now.addingTimeInterval(Double(1 << (attempt + 1)) * 60 + 1)
+            }
+            // Five failures: given up, even long after.
+            #expect(try await Self.claim(client, worker: "a", batch: 1, at: now.addingTimeInterval(86_400 * 30), logger: logger).isEmpty)
+            let rows = try await client.query("select attempts, last_error_kind from summarization_attempts", logger: logger)
+            for try await (attempts, kind) in rows.decode((Int, String).self) {
+                #expect(attempts == 5)
+                #expect(kind == "transient")
             }
         }
     }

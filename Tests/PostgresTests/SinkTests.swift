@@ -34,31 +34,17 @@ struct PostgresSinkTests {
         _ body: @escaping @Sendable (PostgresSink, PostgresClient, [UUID]) async throws -> T
     ) async throws -> T {
         let logger = logger
-        return try await TestDatabase.with { url in
-            try await withPostgresClient(url, logger: logger) { client in
-                try await Migrations.migrate(client, logger: logger)
-                try await setUp(client)
-                var ids: [UUID] = []
-                for index in 0..<count {
-                    let id = UUID()
-                    ids.append(id)
-                    try await client.query("insert into news_urls (id, url) values (\(id), \("https://x.test/\(index)"))", logger: logger)
-                }
-                let sink = PostgresSink(url: url, table: table, columnNames: columns, logger: logger)
-                let frozen = ids
-                return try await withThrowingTaskGroup(of: T?.self) { group in
-                    group.addTask {
-                        await sink.run()
-                        return nil
-                    }
-                    group.addTask { try await body(sink, client, frozen) }
-                    defer { group.cancelAll() }
-                    while let result = try await group.next() {
-                        if let result { return result }
-                    }
-                    throw CancellationError()
-                }
+        return try await TestDatabase.withMigrated { url, client in
+            try await setUp(client)
+            var ids: [UUID] = []
+            for index in 0..<count {
+                let id = UUID()
+                ids.append(id)
+                try await client.query("insert into news_urls (id, url) values (\(id), \("https://x.test/\(index)"))", logger: logger)
             }
+            let sink = PostgresSink(url: url, table: table, columnNames: columns, logger: logger)
+            let frozen = ids
+            return try await withServices([sink]) { try await body(sink, client, frozen) }
         }
     }
 
@@ -165,32 +151,17 @@ struct UnreachableDatabaseTests {
         var settings = PostgresSource.Settings()
         settings.timeout = .milliseconds(500)
         let source = PostgresSource(url: url, settings: settings, logger: logger)
-        let (checked, read) = try await withThrowingTaskGroup(of: (PipelineError?, PipelineError?)?.self) { group in
-            group.addTask {
-                await sink.run()
-                return nil
+        let (checked, read) = try await withServices([sink, source]) { () -> (PipelineError?, PipelineError?) in
+            let context = StageContext(logger: logger)
+            var checked: PipelineError?
+            do { try await sink.prepare(context: context) } catch { checked = PipelineError.from(error) }
+            var read: PipelineError?
+            do {
+                for try await _ in source.items(ItemQuery(), context: context) {}
+            } catch {
+                read = PipelineError.from(error)
             }
-            group.addTask {
-                await source.run()
-                return nil
-            }
-            group.addTask {
-                let context = StageContext(logger: logger)
-                var checked: PipelineError?
-                do { try await sink.prepare(context: context) } catch { checked = PipelineError.from(error) }
-                var read: PipelineError?
-                do {
-                    for try await _ in source.items(ItemQuery(), context: context) {}
-                } catch {
-                    read = PipelineError.from(error)
-                }
-                return (checked, read)
-            }
-            defer { group.cancelAll() }
-            while let result = try await group.next() {
-                if let result { return result }
-            }
-            return (nil, nil)
+            return (checked, read)
         }
         #expect(checked?.kind == .misconfigured)
         #expect(checked?.message.contains("no answer within 0.5 s") == true)

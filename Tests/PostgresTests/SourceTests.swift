@@ -14,34 +14,12 @@ import WebFetch
 struct PostgresSourceTests {
     let logger = TestDatabase.logger
 
-    /// Runs `body` with a migrated database and a way to make running sources.
-    func withDatabase<T: Sendable>(_ body: @escaping @Sendable (DatabaseURL, PostgresClient) async throws -> T) async throws -> T {
-        let logger = logger
-        return try await TestDatabase.with { url in
-            try await withPostgresClient(url, logger: logger) { client in
-                try await Migrations.migrate(client, logger: logger)
-                return try await body(url, client)
-            }
-        }
-    }
-
     /// Drains `source` while its pool runs.
     static func drain(_ source: PostgresSource, _ query: ItemQuery = ItemQuery(), logger: Logger) async throws -> [SourceElement] {
-        try await withThrowingTaskGroup(of: [SourceElement]?.self) { group in
-            group.addTask {
-                await source.run()
-                return nil
-            }
-            group.addTask {
-                var elements: [SourceElement] = []
-                for try await element in source.items(query, context: StageContext(logger: logger)) { elements.append(element) }
-                return elements
-            }
-            defer { group.cancelAll() }
-            while let result = try await group.next() {
-                if let result { return result }
-            }
-            return []
+        try await withServices([source]) {
+            var elements: [SourceElement] = []
+            for try await element in source.items(query, context: StageContext(logger: logger)) { elements.append(element) }
+            return elements
         }
     }
 
@@ -78,7 +56,7 @@ struct PostgresSourceTests {
     }
 
     @Test func unsummarizedRowsArePagedInOrderOnceEachWithoutDecodingURLs() async throws {
-        try await withDatabase { url, client in
+        try await TestDatabase.withMigrated { url, client in
             let rows = try await Self.seed(client, count: 40, logger: logger)
             let summarized = Set(rows.prefix(6).map(\.id))
             for id in summarized {
@@ -110,7 +88,7 @@ struct PostgresSourceTests {
     }
 
     @Test func filtersNarrowTheRowsAndBadIdsAreRejected() async throws {
-        try await withDatabase { url, client in
+        try await TestDatabase.withMigrated { url, client in
             let rows = try await Self.seed(client, count: 20, logger: logger)
             // A client runs once: one source per read.
             func source() -> PostgresSource { PostgresSource(url: url, settings: PostgresSource.Settings(), logger: logger) }
@@ -125,7 +103,7 @@ struct PostgresSourceTests {
     }
 
     @Test func twoClaimingWorkersShareTheTableWithoutOverlap() async throws {
-        try await withDatabase { url, client in
+        try await TestDatabase.withMigrated { url, client in
             let rows = try await Self.seed(client, count: 50, logger: logger)
             func worker(_ name: String) -> PostgresSource {
                 var settings = PostgresSource.Settings()
@@ -149,7 +127,7 @@ struct PostgresSourceTests {
             .appendingPathComponent("Examples/pages")
         let names = ["week9-recap", "trade-deadline-soup", "preview-week10", "column-analysis"]
         let noArticle = pages.appendingPathComponent("section-index-no-article.html").absoluteString
-        try await withDatabase { url, client in
+        try await TestDatabase.withMigrated { url, client in
             for name in names {
                 let file = pages.appendingPathComponent("\(name).html").absoluteString
                 try await client.query("insert into news_urls (id, url) values (\(UUID()), \(file))", logger: logger)

@@ -35,6 +35,16 @@ enum TestDatabase {
         }
     }
 
+    /// A fresh database with the shipped schema applied, and a client on it.
+    static func withMigrated<T: Sendable>(_ body: @escaping @Sendable (DatabaseURL, PostgresClient) async throws -> T) async throws -> T {
+        try await with { url in
+            try await withPostgresClient(url, logger: logger) { client in
+                try await Migrations.migrate(client, logger: logger)
+                return try await body(url, client)
+            }
+        }
+    }
+
     static func drop(_ name: String, server: DatabaseURL) async throws {
         try await withPostgresClient(server, logger: logger) { client in
             _ = try await client.query(PostgresQuery(unsafeSQL: "drop database if exists \(name) with (force)"), logger: logger)

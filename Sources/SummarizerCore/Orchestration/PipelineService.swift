@@ -40,3 +40,27 @@ public final class ServiceCollector: Sendable {
     /// Every registered service.
     public var all: [any PipelineService] { state.withLock { $0.services } }
 }
+
+/// Runs `body` while `services` run beside it, then cancels them; returns the body's result.
+///
+/// For using stages outside an orchestrated run (tests, benchmarks, one-off commands): a client
+/// that needs its `run()` going gets it for exactly as long as the body lasts.
+public func withServices<T: Sendable>(
+    _ services: [any PipelineService],
+    _ body: @escaping @Sendable () async throws -> T
+) async throws -> T {
+    try await withThrowingTaskGroup(of: T?.self) { group in
+        for service in services {
+            group.addTask {
+                await service.run()
+                return nil
+            }
+        }
+        group.addTask { try await body() }
+        defer { group.cancelAll() }
+        while let result = try await group.next() {
+            if let result { return result }
+        }
+        throw CancellationError()
+    }
+}
