@@ -53,11 +53,22 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
+        // JSON over a pooled AsyncHTTPClient: the client of the LLM backends and of PostgREST.
+        .target(
+            name: "JSONHTTP",
+            dependencies: [
+                "SummarizerCore",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+            ]
+        ),
         // The LLM summarizers (Gemini, OpenAI-compatible): one HTTP client, schema and repair loop.
         .target(
             name: "LLMBackends",
             dependencies: [
                 "SummarizerCore",
+                "JSONHTTP",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
@@ -73,6 +84,17 @@ let package = Package(
             ],
             resources: [.copy("SQL")]
         ),
+        // Supabase over PostgREST: the same table semantics as the postgres stages, over HTTP.
+        .target(
+            name: "Supabase",
+            dependencies: [
+                "SummarizerCore",
+                "JSONHTTP",
+                "Postgres",
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
         .target(
             name: "Builtins",
             dependencies: ["SummarizerCore", .product(name: "Logging", package: "swift-log")]
@@ -85,6 +107,8 @@ let package = Package(
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
+                // The fake PostgREST runs its requests against a real PostgreSQL.
+                .product(name: "PostgresNIO", package: "postgres-nio"),
             ]
         ),
         .executableTarget(
@@ -96,6 +120,7 @@ let package = Package(
                 "WebFetch",
                 "LLMBackends",
                 "Postgres",
+                "Supabase",
                 "Builtins",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
@@ -109,6 +134,7 @@ let package = Package(
                 "Resilience",
                 "WebFetch",
                 "Postgres",
+                "Supabase",
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 "HTMLExtraction",
                 "SummarizerTesting",
@@ -144,14 +170,14 @@ let package = Package(
         .testTarget(
             name: "LLMBackendsTests",
             dependencies: [
-                "LLMBackends", "SummarizerCore", "SummarizerTesting", "Resilience", .product(name: "Logging", package: "swift-log"),
+                "LLMBackends", "JSONHTTP", "SummarizerCore", "SummarizerTesting", "Resilience", .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
             ]
         ),
         .testTarget(
             name: "PostgresTests",
             dependencies: [
-                "Postgres", "SummarizerCore", "SummarizerTesting", "Builtins", "WebFetch", "HTMLExtraction",
+                "Postgres", "Supabase", "SummarizerCore", "SummarizerTesting", "Builtins", "WebFetch", "HTMLExtraction", "Resilience",
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "Logging", package: "swift-log"),
             ]

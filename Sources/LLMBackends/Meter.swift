@@ -46,21 +46,6 @@ struct Meter: Sendable {
     }
 }
 
-/// A base URL from config: http(s), a host, no query or fragment (keys never go into URLs),
-/// without a trailing slash.
-func checkedBaseURL(_ text: String, config: PluginConfig, key: String = "baseURL") throws(ConfigError) -> String {
-    let trimmed = text.hasSuffix("/") ? String(text.dropLast()) : text
-    guard let components = URLComponents(string: trimmed), let scheme = components.scheme?.lowercased(),
-        scheme == "http" || scheme == "https", components.host?.isEmpty == false
-    else {
-        throw config.problem(key, "\"\(text)\" is not an http(s) URL with a host")
-    }
-    guard components.query == nil, components.fragment == nil else {
-        throw config.problem(key, "must not have a query or fragment (API keys go in headers, never in URLs)")
-    }
-    return trimmed
-}
-
 /// With `run.maxCostUSD` set, every call must have a price, or the budget could not hold.
 func checkBudget(_ budget: CostBudget?, prices: PriceTable, model: String, config: PluginConfig) throws(ConfigError) {
     guard budget != nil, prices.price(for: model) == nil else { return }

@@ -11,75 +11,19 @@ import SummarizerCore
 /// good row is stored. Connection and resource errors are thrown as `transient`, for the retry
 /// middleware. ``prepare(context:)`` checks the table before the run takes its first item.
 public final class PostgresSink: Sink, PipelineService {
-    /// One column the sink writes: the record field it comes from, its SQL type, its value.
-    struct Column: Sendable {
-        enum Value {
-            case text(String?)
-            case integer(Int)
-            case double(Double?)
-            case bool(Bool)
-            case date(Date)
-        }
-
-        var field: String
-        var sqlType: String
-        var value: @Sendable (SummaryRecord) -> Value
-    }
-
-    static func json(_ value: some Encodable) -> String {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        return String(decoding: (try? encoder.encode(value)) ?? Data("null".utf8), as: UTF8.self)
-    }
-
-    /// Every field the sink can write, under its default column name.
-    static let fields: [Column] = [
-        Column(field: "news_url_id", sqlType: "uuid") { .text($0.newsURLID) },
-        Column(field: "summary_text", sqlType: "text") { .text($0.summaryText) },
-        Column(field: "summary", sqlType: "text") { .text($0.summary.summary) },
-        Column(field: "key_points", sqlType: "jsonb") { .text(json($0.summary.keyPoints)) },
-        Column(field: "players_mentioned", sqlType: "jsonb") { .text(json($0.summary.playersMentioned)) },
-        Column(field: "teams_mentioned", sqlType: "jsonb") { .text(json($0.summary.teamsMentioned)) },
-        Column(field: "game_references", sqlType: "jsonb") { .text(json($0.summary.gameReferences)) },
-        Column(field: "injury_updates", sqlType: "text") { .text($0.summary.injuryUpdates) },
-        Column(field: "article_type", sqlType: "text") { .text($0.summary.articleType) },
-        Column(field: "sentiment", sqlType: "text") { .text($0.summary.sentiment) },
-        Column(field: "content_quality", sqlType: "text") { .text($0.summary.contentQuality) },
-        Column(field: "extra_fields", sqlType: "jsonb") { .text(json($0.summary.extraFields)) },
-        Column(field: "llm_model", sqlType: "text") { .text($0.llmModel) },
-        Column(field: "prompt_version", sqlType: "text") { .text($0.promptVersion) },
-        Column(field: "fallback_used", sqlType: "boolean") { .bool($0.fallbackUsed) },
-        Column(field: "content_hash", sqlType: "text") { .text($0.contentHash) },
-        Column(field: "extractor", sqlType: "text") { .text($0.extractor) },
-        Column(field: "fetch_method", sqlType: "text") { .text($0.fetchMethod) },
-        Column(field: "retrieval_status", sqlType: "text") { .text($0.retrievalStatus) },
-        Column(field: "input_truncated", sqlType: "boolean") { .bool($0.inputTruncated) },
-        Column(field: "prompt_tokens", sqlType: "integer") { .integer($0.tokens.prompt) },
-        Column(field: "output_tokens", sqlType: "integer") { .integer($0.tokens.output) },
-        Column(field: "tool_use_tokens", sqlType: "integer") { .integer($0.tokens.toolUse) },
-        Column(field: "thoughts_tokens", sqlType: "integer") { .integer($0.tokens.thoughts) },
-        Column(field: "cached_tokens", sqlType: "integer") { .integer($0.tokens.cached) },
-        Column(field: "total_tokens", sqlType: "integer") { .integer($0.tokens.total) },
-        Column(field: "cost_usd", sqlType: "double precision") { .double($0.costUSD) },
-        Column(field: "processing_time_seconds", sqlType: "double precision") { .double($0.processingTimeSeconds) },
-        Column(field: "generated_at", sqlType: "timestamptz") { .date($0.generatedAt) },
-    ]
-
     let url: DatabaseURL
     let table: String
-    /// The columns written, each with its (possibly renamed) column name.
-    let columns: [(name: String, column: Column)]
-    let keyColumn: String
+    let columns: SummaryColumns
     let client: PostgresClient
     let logger: Logger
     /// The longest one statement (or the start-up check) may take, connecting included.
     let timeout: Duration
 
-    /// - Parameter columnNames: record field → column name; a field mapped to `nil` is not written.
+    /// - Parameter columns: which record fields go into which columns of `table`.
     public init(
         url: DatabaseURL,
         table: String = "context_summaries",
-        columnNames: [String: String?] = [:],
+        columns: SummaryColumns = SummaryColumns(),
         timeout: Duration = .seconds(30),
         logger: Logger
     ) {
@@ -87,13 +31,7 @@ public final class PostgresSink: Sink, PipelineService {
         self.table = table
         self.logger = logger
         self.timeout = timeout
-        var columns: [(String, Column)] = []
-        for column in Self.fields {
-            let name: String? = columnNames[column.field] ?? column.field
-            if let name { columns.append((name, column)) }
-        }
         self.columns = columns
-        self.keyColumn = columns.first { $0.1.field == "news_url_id" }?.0 ?? "news_url_id"
         var configuration = url.clientConfiguration
         configuration.options.maximumConnections = 4
         self.client = PostgresClient(configuration: configuration, backgroundLogger: logger.forPool())
@@ -110,7 +48,7 @@ public final class PostgresSink: Sink, PipelineService {
 
     /// Checks that the table answers with the key column, before any item is processed.
     public func prepare(context: StageContext) async throws {
-        let sql = "select \(Self.quoted(keyColumn)) from \(Self.quoted(table)) limit 1"
+        let sql = "select \(Self.quoted(columns.keyColumn)) from \(Self.quoted(table)) limit 1"
         let client = client
         let logger = context.logger
         do {
@@ -127,14 +65,7 @@ public final class PostgresSink: Sink, PipelineService {
 
     public func write(_ batch: [SummaryRecord], context: StageContext) async throws -> WriteReceipt {
         var rejected: [String: PipelineError] = [:]
-        // PostgreSQL takes at most 65535 parameters per statement.
-        let rowsPerStatement = max(1, 60_000 / max(1, columns.count))
-        var start = batch.startIndex
-        while start < batch.endIndex {
-            let end = min(start + rowsPerStatement, batch.endIndex)
-            try await upsert(batch[start..<end], rejected: &rejected, context: context)
-            start = end
-        }
+        try await upsert(batch[...], rejected: &rejected, context: context)
         return WriteReceipt(rejected: rejected)
     }
 
@@ -162,31 +93,16 @@ public final class PostgresSink: Sink, PipelineService {
         }
     }
 
-    /// One `insert ... values (...), (...) on conflict (key) do update` for `rows`.
+    /// One `insert ... select ... from json_populate_recordset($1) on conflict (key) do update`:
+    /// the whole batch is one JSON parameter, so binding and parsing stay cheap at any batch size.
     func statement(for rows: ArraySlice<SummaryRecord>) -> PostgresQuery {
-        var binds = PostgresBindings(capacity: rows.count * columns.count)
-        var tuples: [String] = []
-        var index = 1
-        for row in rows {
-            var placeholders: [String] = []
-            for (_, column) in columns {
-                switch column.value(row) {
-                case .text(let text): binds.append(text)
-                case .integer(let number): binds.append(number)
-                case .double(let number): binds.append(number)
-                case .bool(let flag): binds.append(flag)
-                case .date(let date): binds.append(date)
-                }
-                placeholders.append("$\(index)::\(column.sqlType)")
-                index += 1
-            }
-            tuples.append("(" + placeholders.joined(separator: ", ") + ")")
-        }
-        let names = columns.map { Self.quoted($0.name) }
-        let updates = columns.filter { $0.column.field != "news_url_id" }.map { "\(Self.quoted($0.name)) = excluded.\(Self.quoted($0.name))" }
+        var binds = PostgresBindings(capacity: 1)
+        binds.append(columns.jsonArray(rows))
+        let names = columns.names.map(Self.quoted).joined(separator: ", ")
+        let updates = columns.names.filter { $0 != columns.keyColumn }.map { "\(Self.quoted($0)) = excluded.\(Self.quoted($0))" }
         let sql = """
-            insert into \(Self.quoted(table)) (\(names.joined(separator: ", "))) values \(tuples.joined(separator: ", ")) \
-            on conflict (\(Self.quoted(keyColumn))) do update set \(updates.joined(separator: ", "))
+            insert into \(Self.quoted(table)) (\(names)) select \(names) from json_populate_recordset(null::\(Self.quoted(table)), $1::json) \
+            on conflict (\(Self.quoted(columns.keyColumn))) do update set \(updates.joined(separator: ", "))
             """
         return PostgresQuery(unsafeSQL: sql, binds: binds)
     }
@@ -206,32 +122,13 @@ extension PostgresSink {
                 ConfigKey(
                     "timeoutSeconds", .number, default: .number(30), minimum: 1,
                     doc: "The longest one statement (or the start-up check) may take, connecting included; an unreachable database stops the run after it."),
-                ConfigKey(
-                    "columns", .object,
-                    doc: "Record field to column name, to fit an existing table: {\"summary_text\": \"text\", \"extra_fields\": null}; null leaves a field out."),
+                SummaryColumns.configKey,
             ]),
         .sink { config, environment in
             let url = try DatabaseURL(config: config)
-            var names: [String: String?] = [:]
-            let known = Set(fields.map(\.field))
-            for (field, value) in config["columns"]?.objectValue ?? [:] {
-                guard known.contains(field) else {
-                    let suggestion = Suggestion.closest(to: field, in: known).map { "; did you mean \"\($0)\"?" } ?? ""
-                    throw ConfigError(config.pointer.appending("columns").appending(field), "not a record field\(suggestion)")
-                }
-                switch value {
-                case .null where field != "news_url_id" && field != "summary_text":
-                    names[field] = .some(nil)
-                case .string(let name) where !name.isEmpty:
-                    names[field] = .some(name)
-                default:
-                    throw ConfigError(
-                        config.pointer.appending("columns").appending(field),
-                        "must be a column name\(field == "news_url_id" || field == "summary_text" ? "" : " or null")")
-                }
-            }
+            let columns = try SummaryColumns(config: config)
             let sink = PostgresSink(
-                url: url, table: config.string("table")!, columnNames: names,
+                url: url, table: config.string("table")!, columns: columns,
                 timeout: .milliseconds(Int64(config.double("timeoutSeconds")! * 1000)), logger: environment.logger)
             environment.services.add(sink)
             return sink

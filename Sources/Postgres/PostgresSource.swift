@@ -90,16 +90,9 @@ public final class PostgresSource: ItemSource, PipelineService {
         }
         var parsedIDs: [UUID]?
         if let wanted = query.ids {
-            parsedIDs = wanted.compactMap(UUID.init(uuidString:))
-            if first {
-                for text in wanted where UUID(uuidString: text) == nil {
-                    rejections.append(
-                        .rejected(
-                            SourceRejection(
-                                location: "--url-ids", entry: text,
-                                error: PipelineError(.invalidContent, "\"\(text)\" is not a news_urls id (a UUID)", reason: "bad-id"))))
-                }
-            }
+            let parsed = Self.parseIDs(wanted)
+            parsedIDs = parsed.ids
+            if first { rejections = parsed.rejections }
         }
 
         // Values the query closures capture (they may run on another task under the timeout).
@@ -162,6 +155,24 @@ public final class PostgresSource: ItemSource, PipelineService {
         return (rows, rejections)
     }
 
+    /// The `--url-ids` that are news_urls ids (UUIDs); the rest as rejections for the dead-letter sink.
+    public static func parseIDs(_ wanted: [String]) -> (ids: [UUID], rejections: [SourceElement]) {
+        var ids: [UUID] = []
+        var rejections: [SourceElement] = []
+        for text in wanted {
+            if let id = UUID(uuidString: text) {
+                ids.append(id)
+            } else {
+                rejections.append(
+                    .rejected(
+                        SourceRejection(
+                            location: "--url-ids", entry: text,
+                            error: PipelineError(.invalidContent, "\"\(text)\" is not a news_urls id (a UUID)", reason: "bad-id"))))
+            }
+        }
+        return (ids, rejections)
+    }
+
     /// Counts the failure in `summarization_attempts`: the row's next try is delayed and, after
     /// `maxItemAttempts` failures, it is not read again. A failure to record is logged, never fatal.
     public func recordFailure(_ failure: FailureRecord, context: StageContext) async {
@@ -213,47 +224,56 @@ extension PostgresSource {
         PluginSpec(
             type: "postgres", role: .source,
             summary: "news_urls from PostgreSQL: unsummarized rows (anti-join), leased claims for many workers, or all rows; keyset paging.",
-            keys: [
-                DatabaseURL.configKey,
-                ConfigKey(
-                    "mode", .string, default: .string("unsummarized"), allowed: Mode.allCases.map(\.rawValue),
-                    doc: "unsummarized: rows without a summary; claim: leased batches from claim_news_urls (many workers); all: every row."),
-                ConfigKey("publisher", .string, doc: "Only rows of this publisher (--publisher overrides)."),
-                ConfigKey("since", .string, doc: "Only rows published at or after this ISO 8601 time."),
-                ConfigKey("worker", .string, doc: "The worker name recorded on claims; default host-pid."),
-                ConfigKey("leaseSeconds", .integer, default: .number(900), minimum: 1, doc: "How long a claim is held before another worker may take the row."),
-                ConfigKey("claimBatchSize", .integer, default: .number(25), minimum: 1, doc: "Rows per claim."),
-                ConfigKey("pollSeconds", .number, minimum: 0, doc: "In claim mode: when a claim comes back empty, wait this long and claim again instead of ending."),
-                ConfigKey("maxItemAttempts", .integer, default: .number(5), minimum: 1, doc: "Rows that failed this often are not read again."),
-                ConfigKey(
-                    "timeoutSeconds", .number, default: .number(30), minimum: 1,
-                    doc: "The longest one page or claim may take, connecting included; then the source fails (exit 2)."),
-                ConfigKey(
-                    "skipUnchanged", .boolean, default: .bool(true),
-                    doc: "In all mode: skip, before the LLM call, items whose extracted text and prompt version equal the stored summary's."),
-            ],
+            keys: [DatabaseURL.configKey] + Settings.configKeys,
             runOptions: [.publisher, .urlIDs, .resummarize]),
         .source { config, environment in
             let url = try DatabaseURL(config: config)
-            var settings = Settings()
-            settings.mode = Mode(rawValue: config.string("mode")!) ?? .unsummarized
-            settings.publisher = config.string("publisher")
-            if let since = config.string("since") {
-                guard let date = ISO8601.date(from: since) else {
-                    throw config.problem("since", "\"\(since)\" is not an ISO 8601 time such as 2025-09-01T00:00:00Z")
-                }
-                settings.since = date
-            }
-            if let worker = config.string("worker") { settings.worker = worker }
-            settings.leaseSeconds = config.int("leaseSeconds")!
-            settings.claimBatchSize = config.int("claimBatchSize")!
-            settings.pollSeconds = config.double("pollSeconds")
-            settings.maxItemAttempts = config.int("maxItemAttempts")!
-            settings.skipUnchanged = config.bool("skipUnchanged")!
-            settings.timeout = .milliseconds(Int64(config.double("timeoutSeconds")! * 1000))
+            let settings = try Settings(config: config)
             let source = PostgresSource(url: url, settings: settings, logger: environment.logger)
             environment.services.add(source)
             return source
         }
     )
+}
+
+extension PostgresSource.Settings {
+    /// The keys of a news_urls source, shared by the `postgres` and `supabase` sources.
+    public static let configKeys: [ConfigKey] = [
+        ConfigKey(
+            "mode", .string, default: .string("unsummarized"), allowed: PostgresSource.Mode.allCases.map(\.rawValue),
+            doc: "unsummarized: rows without a summary; claim: leased batches from claim_news_urls (many workers); all: every row."),
+        ConfigKey("publisher", .string, doc: "Only rows of this publisher (--publisher overrides)."),
+        ConfigKey("since", .string, doc: "Only rows published at or after this ISO 8601 time."),
+        ConfigKey("worker", .string, doc: "The worker name recorded on claims; default host-pid."),
+        ConfigKey("leaseSeconds", .integer, default: .number(900), minimum: 1, doc: "How long a claim is held before another worker may take the row."),
+        ConfigKey("claimBatchSize", .integer, default: .number(25), minimum: 1, doc: "Rows per claim."),
+        ConfigKey("pollSeconds", .number, minimum: 0, doc: "In claim mode: when a claim comes back empty, wait this long and claim again instead of ending."),
+        ConfigKey("maxItemAttempts", .integer, default: .number(5), minimum: 1, doc: "Rows that failed this often are not read again."),
+        ConfigKey(
+            "timeoutSeconds", .number, default: .number(30), minimum: 1,
+            doc: "The longest one page or claim may take, connecting included; then the source fails (exit 2)."),
+        ConfigKey(
+            "skipUnchanged", .boolean, default: .bool(true),
+            doc: "In all mode: skip, before the LLM call, items whose extracted text and prompt version equal the stored summary's."),
+    ]
+
+    /// The settings in a source's config (keys as in ``configKeys``).
+    public init(config: PluginConfig) throws(ConfigError) {
+        self.init()
+        mode = PostgresSource.Mode(rawValue: config.string("mode")!) ?? .unsummarized
+        publisher = config.string("publisher")
+        if let text = config.string("since") {
+            guard let date = ISO8601.date(from: text) else {
+                throw config.problem("since", "\"\(text)\" is not an ISO 8601 time such as 2025-09-01T00:00:00Z")
+            }
+            since = date
+        }
+        if let name = config.string("worker") { worker = name }
+        leaseSeconds = config.int("leaseSeconds")!
+        claimBatchSize = config.int("claimBatchSize")!
+        pollSeconds = config.double("pollSeconds")
+        maxItemAttempts = config.int("maxItemAttempts")!
+        skipUnchanged = config.bool("skipUnchanged")!
+        timeout = .milliseconds(Int64(config.double("timeoutSeconds")! * 1000))
+    }
 }

@@ -3,6 +3,7 @@ import Builtins
 import HTMLExtraction
 import LLMBackends
 import Postgres
+import Supabase
 import Resilience
 import SummarizerCore
 import WebFetch
@@ -37,6 +38,7 @@ struct Summarize: AsyncParsableCommand {
         HTMLExtraction.register(in: &registry)
         LLMBackends.register(in: &registry)
         Postgres.register(in: &registry)
+        Supabase.register(in: &registry)
         Resilience.register(in: &registry)
         return registry
     }

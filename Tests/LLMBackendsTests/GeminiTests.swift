@@ -1,4 +1,5 @@
 import Foundation
+import JSONHTTP
 import Resilience
 import SummarizerCore
 import SummarizerTesting

@@ -1,4 +1,5 @@
 import Foundation
+import JSONHTTP
 import NIOHTTP1
 import Resilience
 import SummarizerCore

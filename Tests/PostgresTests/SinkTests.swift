@@ -42,7 +42,7 @@ struct PostgresSinkTests {
                 ids.append(id)
                 try await client.query("insert into news_urls (id, url) values (\(id), \("https://x.test/\(index)"))", logger: logger)
             }
-            let sink = PostgresSink(url: url, table: table, columnNames: columns, logger: logger)
+            let sink = PostgresSink(url: url, table: table, columns: SummaryColumns(renaming: columns), logger: logger)
             let frozen = ids
             return try await withServices([sink]) { try await body(sink, client, frozen) }
         }
@@ -123,7 +123,7 @@ struct PostgresSinkTests {
             columns: ["news_url_id": "url_id", "summary_text": "body", "extra_fields": nil, "llm_model": "model"],
             setUp: { client in
                 // A table with only some of the columns, under other names.
-                var columns = PostgresSink.fields.filter { !["news_url_id", "summary_text", "extra_fields", "llm_model"].contains($0.field) }
+                var columns = SummaryColumns.fields.filter { !["news_url_id", "summary_text", "extra_fields", "llm_model"].contains($0.field) }
                     .map { "\($0.field) \($0.sqlType)" }
                 columns += ["url_id uuid primary key", "body text not null", "model text"]
                 _ = try await client.query(

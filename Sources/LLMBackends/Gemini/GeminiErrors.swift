@@ -1,4 +1,5 @@
 import Foundation
+import JSONHTTP
 import SummarizerCore
 
 /// Maps Gemini's HTTP errors and refusals onto the pipeline's error kinds.

@@ -1,4 +1,5 @@
 import Foundation
+import JSONHTTP
 import SummarizerCore
 
 /// Summarizes with Google Gemini's `generateContent` (`gemini`).

@@ -5,25 +5,26 @@ import NIOHTTP1
 import SummarizerCore
 import Synchronization
 
-/// The LLM backends' HTTP client: JSON over AsyncHTTPClient, one pooled client per backend,
-/// made on first use and shut down with the run (it is a ``PipelineService``).
+/// The HTTP client of the services the pipeline talks JSON to (LLM backends, PostgREST): one
+/// pooled AsyncHTTPClient per stage, made on first use and shut down with the run (it is a
+/// ``PipelineService``).
 ///
 /// It never logs or echoes headers (they carry the API key), and it scrubs the key from any
 /// text a service sends back before that text can reach an error message.
-final class JSONHTTPClient: PipelineService {
-    struct Response: Sendable {
-        var status: Int
-        var headers: HTTPHeaders
-        var body: Data
+package final class JSONHTTPClient: PipelineService {
+    package struct Response: Sendable {
+        package var status: Int
+        package var headers: HTTPHeaders
+        package var body: Data
     }
 
-    let timeout: Duration
+    package let timeout: Duration
     let maxConnections: Int
     /// Replies larger than this are refused rather than buffered.
     let maxResponseBytes: Int
     private let clientState = Mutex<HTTPClient?>(nil)
 
-    init(timeout: Duration, maxConnections: Int, maxResponseBytes: Int = 8 << 20) {
+    package init(timeout: Duration, maxConnections: Int, maxResponseBytes: Int = 8 << 20) {
         self.timeout = timeout
         self.maxConnections = maxConnections
         self.maxResponseBytes = maxResponseBytes
@@ -48,14 +49,14 @@ final class JSONHTTPClient: PipelineService {
         clientState.withLock { $0 }?.shutdown { _ in }
     }
 
-    func run() async {
+    package func run() async {
         while !Task.isCancelled {
             try? await Task.sleep(for: .seconds(3600))
         }
         await shutdown()
     }
 
-    func shutdown() async {
+    package func shutdown() async {
         let client = clientState.withLock { state -> HTTPClient? in
             defer { state = nil }
             return state
@@ -64,15 +65,22 @@ final class JSONHTTPClient: PipelineService {
     }
 
     /// POSTs `body` as JSON. Transport failures (refused, reset, timed out) become `transient`
-    /// errors naming `service`; any HTTP status is returned for the backend to interpret.
-    func post(_ url: String, headers: [(String, String)], body: Data, service: String, context: StageContext) async throws -> Response {
+    /// errors naming `service`; any HTTP status is returned for the caller to interpret.
+    package func post(_ url: String, headers: [(String, String)], body: Data, service: String, context: StageContext) async throws -> Response {
+        try await send(.POST, url, headers: headers, body: body, service: service, context: context)
+    }
+
+    /// Sends one request with `body` (if any) as JSON; see ``post(_:headers:body:service:context:)``.
+    package func send(
+        _ method: HTTPMethod, _ url: String, headers: [(String, String)], body: Data? = nil, service: String, context: StageContext
+    ) async throws -> Response {
         var request = HTTPClientRequest(url: url)
-        request.method = .POST
-        request.headers.add(name: "Content-Type", value: "application/json")
+        request.method = method
+        if body != nil { request.headers.add(name: "Content-Type", value: "application/json") }
         request.headers.add(name: "Accept", value: "application/json")
         request.headers.add(name: "User-Agent", value: "summarize/0.1")
         for (name, value) in headers { request.headers.add(name: name, value: value) }
-        request.body = .bytes(ByteBuffer(bytes: body))
+        if let body { request.body = .bytes(ByteBuffer(bytes: body)) }
         do {
             let response = try await client.execute(request, timeout: .init(timeout), logger: context.logger)
             let length = response.headers.first(name: "content-length").flatMap(Int.init) ?? 0
@@ -97,13 +105,13 @@ final class JSONHTTPClient: PipelineService {
 }
 
 /// Removes `secret` from text a service sent back, in case it echoes what it was given.
-func scrub(_ text: String, secret: String?) -> String {
+package func scrub(_ text: String, secret: String?) -> String {
     guard let secret, secret.count >= 4 else { return text }
     return text.replacingOccurrences(of: secret, with: "<redacted>")
 }
 
 /// The `Retry-After` header: seconds (fractions allowed) or an HTTP date.
-func retryAfter(_ headers: HTTPHeaders, now: Date = Date()) -> Duration? {
+package func retryAfter(_ headers: HTTPHeaders, now: Date = Date()) -> Duration? {
     if let milliseconds = headers.first(name: "retry-after-ms").flatMap(Double.init), milliseconds >= 0 {
         return .milliseconds(Int64(milliseconds))
     }
@@ -117,4 +125,19 @@ func retryAfter(_ headers: HTTPHeaders, now: Date = Date()) -> Duration? {
     formatter.dateFormat = "EEE, dd MMM yyyy HH:mm:ss zzz"
     guard let date = formatter.date(from: value) else { return nil }
     return .milliseconds(Int64(max(0, date.timeIntervalSince(now)) * 1000))
+}
+
+/// A base URL from config: http(s), a host, no query or fragment (keys never go into URLs),
+/// without a trailing slash.
+package func checkedBaseURL(_ text: String, config: PluginConfig, key: String = "baseURL") throws(ConfigError) -> String {
+    let trimmed = text.hasSuffix("/") ? String(text.dropLast()) : text
+    guard let components = URLComponents(string: trimmed), let scheme = components.scheme?.lowercased(),
+        scheme == "http" || scheme == "https", components.host?.isEmpty == false
+    else {
+        throw config.problem(key, "\"\(text)\" is not an http(s) URL with a host")
+    }
+    guard components.query == nil, components.fragment == nil else {
+        throw config.problem(key, "must not have a query or fragment (API keys go in headers, never in URLs)")
+    }
+    return trimmed
 }

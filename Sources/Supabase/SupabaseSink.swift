@@ -1,0 +1,77 @@
+import Foundation
+import JSONHTTP
+import NIOHTTP1
+import Postgres
+import SummarizerCore
+
+/// Upserts records into a Supabase table over PostgREST (`supabase` sink): one
+/// `POST /{table}?on_conflict=news_url_id` per batch with
+/// `Prefer: resolution=merge-duplicates,return=minimal`, so a re-run never duplicates.
+///
+/// Every object of a batch has the same keys (PostgREST refuses mixed keys). A batch rejected
+/// for its data (a constraint violation, a bad value) is split in halves until the bad rows are
+/// alone; they are reported in the ``WriteReceipt`` with PostgREST's code, message and hint, and
+/// every good row is stored. 5xx, 429 and connection failures are thrown for the retry
+/// middleware. ``prepare(context:)`` checks key and table before the run takes its first item.
+public final class SupabaseSink: Sink, PipelineService {
+    let client: PostgRESTClient
+    let table: String
+    let columns: SummaryColumns
+
+    /// - Parameters:
+    ///   - projectURL: the project URL, e.g. `https://abcd.supabase.co` (no trailing slash).
+    ///   - apiKey: the service-role key; sent in headers only.
+    ///   - columns: which record fields go into which columns of `table`.
+    public init(projectURL: String, apiKey: String, table: String = "context_summaries", columns: SummaryColumns = SummaryColumns(), timeout: Duration = .seconds(30)) {
+        self.client = PostgRESTClient(projectURL: projectURL, apiKey: apiKey, timeout: timeout)
+        self.table = table
+        self.columns = columns
+    }
+
+    public func run() async {
+        await client.http.run()
+    }
+
+    /// `select={key}&limit=1`: a wrong URL, a bad key or a missing table fails here, with a
+    /// message saying which, before any item is fetched or summarized.
+    public func prepare(context: StageContext) async throws {
+        do {
+            _ = try await client.request(
+                .GET, table, query: [("select", columns.keyColumn), ("limit", "1")], action: "checking the table \(table)", context: context)
+        } catch let error as PipelineError {
+            var failure = error
+            if failure.kind == .transient || failure.kind == .invalidContent || failure.kind == .rateLimited {
+                failure.kind = .misconfigured
+            }
+            failure.isRetryable = false
+            throw failure
+        }
+    }
+
+    public func write(_ batch: [SummaryRecord], context: StageContext) async throws -> WriteReceipt {
+        var rejected: [String: PipelineError] = [:]
+        try await upsert(batch[...], rejected: &rejected, context: context)
+        return WriteReceipt(rejected: rejected)
+    }
+
+    /// Upserts `rows`; a data error splits them until each bad row is alone and rejected.
+    func upsert(_ rows: ArraySlice<SummaryRecord>, rejected: inout [String: PipelineError], context: StageContext) async throws {
+        guard !rows.isEmpty else { return }
+        do {
+            _ = try await client.request(
+                .POST, table, query: [("on_conflict", columns.keyColumn)],
+                headers: [("Prefer", "resolution=merge-duplicates,return=minimal")], body: Data(columns.jsonArray(rows).utf8),
+                action: "upserting into \(table)", context: context)
+        } catch let failure as PipelineError where failure.kind == .invalidContent {
+            if rows.count == 1, let row = rows.first {
+                rejected[row.newsURLID] = failure
+                return
+            }
+            let middle = rows.startIndex + rows.count / 2
+            try await upsert(rows[..<middle], rejected: &rejected, context: context)
+            try await upsert(rows[middle...], rejected: &rejected, context: context)
+        }
+    }
+
+    public func finish() async throws {}
+}

@@ -1,0 +1,226 @@
+import Foundation
+import JSONHTTP
+import Logging
+import NIOHTTP1
+import Postgres
+import SummarizerCore
+import Synchronization
+
+/// Reads `news_urls` from a Supabase project over PostgREST (`supabase` source), with the same
+/// modes and order as the `postgres` source.
+///
+/// - `unsummarized` (default): the database leaves out rows with a summary, and rows given up on
+///   or not due yet, with embedded left joins filtered to null
+///   (`context_summaries!left(id)&context_summaries=is.null`); no id is loaded into memory.
+/// - `claim`: batches from `POST /rpc/claim_news_urls`, each row leased to this worker.
+/// - `all`: every row, with the stored summary's content hash and prompt version embedded so
+///   unchanged items are skipped before the LLM call.
+///
+/// Pages of `pageSize` rows follow `publication_date.desc.nullslast,id.desc` and continue after
+/// the last row with a compound `or=(...)` predicate built from the date text exactly as the
+/// server sent it, so no row is skipped or read twice, whatever its date's precision.
+public final class SupabaseSource: ItemSource, PipelineService {
+    public typealias Settings = PostgresSource.Settings
+
+    let client: PostgRESTClient
+    let settings: Settings
+    /// `--url-ids` are read this many at a time, so a long list never makes an over-long URL.
+    static let idsPerRequest = 100
+
+    public init(projectURL: String, apiKey: String, settings: Settings) {
+        self.client = PostgRESTClient(projectURL: projectURL, apiKey: apiKey, timeout: settings.timeout, maxConnections: 2)
+        self.settings = settings
+    }
+
+    public func run() async {
+        await client.http.run()
+    }
+
+    /// Where a paged read has got to.
+    struct Cursor {
+        var buffer: [SourceElement] = []
+        /// The last row's date (as the server wrote it) and id.
+        var last: (date: String?, id: String)?
+        /// The `--url-ids` chunks still to read, the current one first.
+        var idChunks: [[UUID]] = []
+        var read = 0
+        var exhausted = false
+        var started = false
+    }
+
+    public func items(_ query: ItemQuery, context: StageContext) -> AsyncThrowingStream<SourceElement, any Error> {
+        let cursor = Mutex(Cursor())
+        return AsyncThrowingStream(unfolding: { [self] in
+            while true {
+                let next = cursor.withLock { state -> SourceElement? in
+                    state.buffer.isEmpty ? nil : state.buffer.removeFirst()
+                }
+                if let next { return next }
+                if cursor.withLock({ $0.exhausted }) { return nil }
+                let elements = try await self.page(query, cursor: cursor, context: context)
+                cursor.withLock { $0.buffer = elements }
+            }
+        })
+    }
+
+    /// Reads the next page (or claim) and moves the cursor.
+    func page(_ query: ItemQuery, cursor: borrowing Mutex<Cursor>, context: StageContext) async throws -> [SourceElement] {
+        var elements: [SourceElement] = []
+        let first = cursor.withLock { state -> Bool in
+            defer { state.started = true }
+            return !state.started
+        }
+        if first, let wanted = query.ids {
+            let parsed = PostgresSource.parseIDs(wanted)
+            elements = parsed.rejections
+            let chunks = stride(from: 0, to: parsed.ids.count, by: Self.idsPerRequest).map {
+                Array(parsed.ids[$0..<min($0 + Self.idsPerRequest, parsed.ids.count)])
+            }
+            cursor.withLock { $0.idChunks = chunks }
+            if chunks.isEmpty {
+                cursor.withLock { $0.exhausted = true }
+                return elements
+            }
+        }
+        let mode = query.resummarize ? PostgresSource.Mode.all : settings.mode
+        if mode == .claim {
+            if query.publisher != nil || query.ids != nil {
+                throw PipelineError(.misconfigured, "claim mode hands out rows in order; it cannot filter by --publisher or --url-ids")
+            }
+            return elements + (try await claim(cursor: cursor, context: context)).map(SourceElement.item)
+        }
+
+        let state = cursor.withLock { ($0.last, $0.idChunks.first, $0.read) }
+        var pageSize = settings.pageSize
+        if let limit = query.limit { pageSize = max(0, min(pageSize, limit - state.2)) }
+        if pageSize == 0 {
+            cursor.withLock { $0.exhausted = true }
+            return elements
+        }
+        let rows = try await read(
+            mode: mode, publisher: query.publisher ?? settings.publisher, ids: state.1, after: state.0, pageSize: pageSize, context: context)
+        cursor.withLock { cursor in
+            cursor.read += rows.count
+            if let final = rows.last { cursor.last = (final.dateText, final.item.id) }
+            if rows.count < pageSize {
+                // This chunk (or the whole table) is done; go on with the next chunk of ids.
+                cursor.last = nil
+                if !cursor.idChunks.isEmpty { cursor.idChunks.removeFirst() }
+                cursor.exhausted = cursor.idChunks.isEmpty || (query.limit.map { cursor.read >= $0 } ?? false)
+            }
+        }
+        return elements + rows.map { .item($0.item) }
+    }
+
+    /// One page of `news_urls` in the stable order, after `after`.
+    func read(
+        mode: PostgresSource.Mode, publisher: String?, ids: [UUID]?, after: (date: String?, id: String)?, pageSize: Int, context: StageContext
+    ) async throws -> [(item: WorkItem, dateText: String?)] {
+        var select = "id,url,title,publisher,publication_date"
+        var query: [(String, String)] = []
+        switch mode {
+        case .unsummarized:
+            // Anti-joins run by the database: no summary, and no attempts row that says the
+            // URL was given up on or is not due yet ('now' is PostgreSQL's current time).
+            select += ",context_summaries!left(id),blocked:summarization_attempts!left(news_url_id)"
+            query += [
+                ("context_summaries", "is.null"),
+                ("blocked", "is.null"),
+                ("blocked.or", "(attempts.gte.\(settings.maxItemAttempts),next_attempt_at.gt.now)"),
+            ]
+        case .all where settings.skipUnchanged:
+            select += ",context_summaries!left(content_hash,prompt_version)"
+        case .all, .claim:
+            break
+        }
+        query.insert(("select", select), at: 0)
+        if let publisher { query.append(("publisher", "eq.\(publisher)")) }
+        if let since = settings.since { query.append(("publication_date", "gte.\(ISO8601.string(from: since))")) }
+        if let ids { query.append(("id", "in.(\(ids.map { $0.uuidString.lowercased() }.joined(separator: ",")))")) }
+        if let after {
+            if let date = after.date {
+                query.append(("or", "(publication_date.lt.\"\(date)\",and(publication_date.eq.\"\(date)\",id.lt.\(after.id)),publication_date.is.null)"))
+            } else {
+                query.append(("and", "(publication_date.is.null,id.lt.\(after.id))"))
+            }
+        }
+        query += [("order", "publication_date.desc.nullslast,id.desc"), ("limit", String(pageSize))]
+        let body = try await client.request(.GET, "news_urls", query: query, action: "reading news_urls", context: context)
+        return try Self.rows(body)
+    }
+
+    /// Claims the next batch; with `pollSeconds`, an empty claim waits and claims again.
+    func claim(cursor: borrowing Mutex<Cursor>, context: StageContext) async throws -> [WorkItem] {
+        let arguments: JSONValue = [
+            "worker": .string(settings.worker),
+            "batch_size": .number(Double(settings.claimBatchSize)),
+            "lease_seconds": .number(Double(settings.leaseSeconds)),
+            "max_item_attempts": .number(Double(settings.maxItemAttempts)),
+        ]
+        while true {
+            let body = try await client.request(
+                .POST, "rpc/claim_news_urls", body: try JSONEncoder().encode(arguments), action: "claiming news_urls", context: context)
+            let rows = try Self.rows(body).map(\.item)
+            if !rows.isEmpty { return rows }
+            guard let poll = settings.pollSeconds else {
+                cursor.withLock { $0.exhausted = true }
+                return []
+            }
+            context.logger.debug("nothing to claim; waiting", metadata: ["seconds": "\(poll)"])
+            try await context.clock.sleep(for: .milliseconds(Int64(poll * 1000)))
+        }
+    }
+
+    /// Counts the failure in `summarization_attempts` through `/rpc/record_summarization_failure`;
+    /// a failure to record is logged, never fatal.
+    public func recordFailure(_ failure: FailureRecord, context: StageContext) async {
+        guard UUID(uuidString: failure.newsURLID) != nil else { return }
+        let arguments: JSONValue = [
+            "item": .string(failure.newsURLID), "error_kind": .string(failure.errorKind.name), "error_message": .string(failure.message),
+        ]
+        do {
+            _ = try await client.request(
+                .POST, "rpc/record_summarization_failure", body: try JSONEncoder().encode(arguments), action: "recording a failure",
+                context: context)
+        } catch {
+            context.logger.warning("could not record the failed attempt", metadata: ["item": "\(failure.newsURLID)", "error": "\(error)"])
+        }
+    }
+
+    /// Rows of a PostgREST answer as work items; the URL is used exactly as stored.
+    static func rows(_ body: Data) throws -> [(item: WorkItem, dateText: String?)] {
+        guard let rows = (try? JSONDecoder().decode(JSONValue.self, from: body))?.arrayValue else {
+            throw PipelineError(
+                .transient, "Supabase sent rows that are not a JSON array: \(String(decoding: body.prefix(200), as: UTF8.self))",
+                reason: "bad-rows")
+        }
+        return try rows.map { row in
+            guard let object = row.objectValue, let id = object["id"]?.stringValue, let url = object["url"]?.stringValue else {
+                throw PipelineError(.invalidContent, "a news_urls row without id or url: \(row)", reason: "bad-row")
+            }
+            let dateText = object["publication_date"]?.stringValue
+            var metadata: [String: String] = [:]
+            // A to-one embedding is an object; older PostgREST versions send a one-element array.
+            let stored = object["context_summaries"].flatMap { $0.objectValue ?? $0.arrayValue?.first?.objectValue }
+            if let hash = stored?["content_hash"]?.stringValue, let version = stored?["prompt_version"]?.stringValue {
+                metadata[Orchestrator.storedContentHashKey] = hash
+                metadata[Orchestrator.storedPromptVersionKey] = version
+            }
+            let item = WorkItem(
+                id: id.lowercased(), url: url, title: object["title"]?.stringValue, publisher: object["publisher"]?.stringValue,
+                publishedAt: dateText.flatMap(Self.date), metadata: metadata)
+            return (item, dateText)
+        }
+    }
+
+    /// A PostgreSQL timestamp as PostgREST writes it: `2025-09-01T12:00:00.123456+00:00`.
+    static func date(_ text: String) -> Date? {
+        if let date = ISO8601.date(from: text) { return date }
+        // Microseconds are more than the ISO 8601 parser takes; keep milliseconds.
+        guard let dot = text.firstIndex(of: "."), let zone = text[dot...].firstIndex(where: { $0 == "+" || $0 == "-" || $0 == "Z" }) else {
+            return nil
+        }
+        let fraction = text[text.index(after: dot)..<zone].prefix(3)
+        return ISO8601.date(from: text[..<dot] + "." + fraction + text[zone...])
+    }
+}
