@@ -3,7 +3,7 @@ import Logging
 import PostgresNIO
 import SummarizerCore
 
-/// Upserts records into PostgreSQL (`postgres` sink): one multi-row statement per batch, keyed on
+/// Upserts records into PostgreSQL (`postgres` sink): multi-row statements keyed on
 /// `news_url_id`, so a re-run after a crash never duplicates.
 ///
 /// A batch the database rejects for its data (a bad row) is split in halves until the bad rows
@@ -63,9 +63,31 @@ public final class PostgresSink: Sink, PipelineService {
         }
     }
 
+    /// Connections one batch is spread over, and the fewest rows worth a statement of their own.
+    static let parallelStatements = 4
+    static let rowsPerStatement = 250
+
+    /// Upserts `batch`; a large batch goes out as up to four statements at once, on the pool's
+    /// connections, so the server works on it with more than one core.
     public func write(_ batch: [SummaryRecord], context: StageContext) async throws -> WriteReceipt {
-        var rejected: [String: PipelineError] = [:]
-        try await upsert(batch[...], rejected: &rejected, context: context)
+        let parts = max(1, min(Self.parallelStatements, batch.count / Self.rowsPerStatement))
+        guard parts > 1 else {
+            var rejected: [String: PipelineError] = [:]
+            try await upsert(batch[...], rejected: &rejected, context: context)
+            return WriteReceipt(rejected: rejected)
+        }
+        let size = (batch.count + parts - 1) / parts
+        let rejected = try await withThrowingTaskGroup(of: [String: PipelineError].self) { group in
+            for start in stride(from: 0, to: batch.count, by: size) {
+                let part = batch[start..<min(start + size, batch.count)]
+                group.addTask {
+                    var rejected: [String: PipelineError] = [:]
+                    try await self.upsert(part, rejected: &rejected, context: context)
+                    return rejected
+                }
+            }
+            return try await group.reduce(into: [:]) { $0.merge($1) { first, _ in first } }
+        }
         return WriteReceipt(rejected: rejected)
     }
 
@@ -93,15 +115,20 @@ public final class PostgresSink: Sink, PipelineService {
         }
     }
 
-    /// One `insert ... select ... from json_populate_recordset($1) on conflict (key) do update`:
-    /// the whole batch is one JSON parameter, so binding and parsing stay cheap at any batch size.
+    /// One `insert ... select ... from unnest($1::text[], ...) on conflict (key) do update`: one
+    /// array parameter per column, cast to the column's type in SQL, so binding and parsing stay
+    /// cheap at any batch size (and far below PostgreSQL's 65,535-parameter limit).
     func statement(for rows: ArraySlice<SummaryRecord>) -> PostgresQuery {
-        var binds = PostgresBindings(capacity: 1)
-        binds.append(columns.jsonArray(rows))
-        let names = columns.names.map(Self.quoted).joined(separator: ", ")
+        let arrays = columns.textColumns(rows)
+        var binds = PostgresBindings(capacity: arrays.count)
+        for array in arrays { binds.append(TextArray(array)) }
+        let names = columns.names.map(Self.quoted)
+        let values = zip(columns.columns.indices, columns.columns).map { index, column in "v\(index)::\(column.column.sqlType)" }
         let updates = columns.names.filter { $0 != columns.keyColumn }.map { "\(Self.quoted($0)) = excluded.\(Self.quoted($0))" }
         let sql = """
-            insert into \(Self.quoted(table)) (\(names)) select \(names) from json_populate_recordset(null::\(Self.quoted(table)), $1::json) \
+            insert into \(Self.quoted(table)) (\(names.joined(separator: ", "))) \
+            select \(values.joined(separator: ", ")) \
+            from unnest(\(arrays.indices.map { "$\($0 + 1)::text[]" }.joined(separator: ", "))) as u(\(arrays.indices.map { "v\($0)" }.joined(separator: ", "))) \
             on conflict (\(Self.quoted(columns.keyColumn))) do update set \(updates.joined(separator: ", "))
             """
         return PostgresQuery(unsafeSQL: sql, binds: binds)
@@ -140,4 +167,35 @@ extension PostgresSink {
 public func register(in registry: inout PluginRegistry) {
     registry.register(PostgresSink.plugin)
     registry.register(PostgresSource.plugin)
+}
+
+/// A `text[]` parameter whose elements may be null; PostgresNIO's own arrays take no nulls.
+struct TextArray: PostgresNonThrowingEncodable {
+    var elements: [String?]
+
+    init(_ elements: [String?]) { self.elements = elements }
+
+    static var psqlType: PostgresDataType { .textArray }
+    static var psqlFormat: PostgresFormat { .binary }
+
+    /// The binary array format: dimensions, null flag, element type, then per dimension its
+    /// length and lower bound, then each element as a length (-1 for null) and its bytes.
+    func encode<JSONEncoder: PostgresJSONEncoder>(into buffer: inout ByteBuffer, context: PostgresEncodingContext<JSONEncoder>) {
+        buffer.writeInteger(elements.isEmpty ? 0 : 1, as: Int32.self)
+        buffer.writeInteger(elements.contains(nil) ? 1 : 0, as: Int32.self)
+        buffer.writeInteger(PostgresDataType.text.rawValue)
+        guard !elements.isEmpty else { return }
+        buffer.writeInteger(Int32(elements.count))
+        buffer.writeInteger(1, as: Int32.self)
+        for element in elements {
+            if let element {
+                let lengthIndex = buffer.writerIndex
+                buffer.writeInteger(0, as: Int32.self)
+                let written = buffer.writeString(element)
+                buffer.setInteger(Int32(written), at: lengthIndex)
+            } else {
+                buffer.writeInteger(-1, as: Int32.self)
+            }
+        }
+    }
 }

@@ -5,9 +5,9 @@ import SummarizerCore
 /// `columns` mapping gives them; shared by the `postgres` and `supabase` sinks so both write the
 /// same row for the same record.
 ///
-/// Rows are written as one JSON array per batch: PostgREST takes it as the request body, and
-/// the `postgres` sink hands it to `json_populate_recordset` as a single parameter, which keeps
-/// a 1,000-row statement cheap to bind and parse.
+/// PostgREST takes a batch as one JSON array (``jsonArray(_:)``); the `postgres` sink binds it
+/// as one `text[]` per column (``textColumns(_:)``), so a 1,000-row statement is cheap to bind
+/// and parse.
 public struct SummaryColumns: Sendable {
     /// A value as it goes into the JSON row.
     enum Value {
@@ -110,69 +110,108 @@ public struct SummaryColumns: Sendable {
         self.init(renaming: names)
     }
 
-    /// `records` as a JSON array of objects with the same keys (PostgREST refuses mixed keys),
-    /// written by hand: this runs for every stored row and is much cheaper than an encoder.
-    public func jsonArray(_ records: some Sequence<SummaryRecord>) -> String {
-        var out = "["
-        var firstRow = true
+    /// `records` column by column as text (`nil` for SQL null): the `postgres` sink binds each
+    /// column as one `text[]` and casts it in SQL, so a batch is a fixed number of parameters.
+    func textColumns(_ records: some Collection<SummaryRecord>) -> [[String?]] {
+        var arrays = [[String?]](repeating: [], count: columns.count)
+        for index in arrays.indices { arrays[index].reserveCapacity(records.count) }
         for record in records {
-            if !firstRow { out += "," }
-            firstRow = false
-            out += "{"
-            for (index, (name, column)) in columns.enumerated() {
-                if index > 0 { out += "," }
-                Self.appendString(name, to: &out)
-                out += ":"
-                switch column.value(record) {
-                case .text(let text?): Self.appendString(text, to: &out)
-                case .text(nil), .double(nil): out += "null"
-                case .strings(let list):
-                    out += "["
-                    for (position, item) in list.enumerated() {
-                        if position > 0 { out += "," }
-                        Self.appendString(item, to: &out)
+            for index in columns.indices {
+                let text: String? =
+                    switch columns[index].column.value(record) {
+                    case .text(let text): text
+                    case .strings(let list): String(decoding: Self.jsonList(list), as: UTF8.self)
+                    case .json(let raw): raw
+                    case .integer(let number): String(number)
+                    case .double(let number): number.flatMap { $0.isFinite ? String($0) : nil }
+                    case .bool(let flag): flag ? "true" : "false"
+                    case .date(let date): Self.timestamp(date)
                     }
-                    out += "]"
-                case .json(let raw): out += raw
-                case .integer(let number): out += String(number)
-                case .double(let number?): out += number.isFinite ? "\(number)" : "null"
-                case .bool(let flag): out += flag ? "true" : "false"
-                case .date(let date): Self.appendString(ISO8601.string(from: date), to: &out)
-                }
+                arrays[index].append(text)
             }
-            out += "}"
         }
-        out += "]"
+        return arrays
+    }
+
+    /// `date` in UTC as `2026-11-29T16:30:00.123Z`, without a formatter: it runs once per stored
+    /// row and Foundation's ISO 8601 style costs more than the rest of the row's encoding.
+    static func timestamp(_ date: Date) -> String {
+        // Whole seconds, then the fraction truncated to milliseconds, as Foundation's style does.
+        let interval = date.timeIntervalSince1970
+        let whole = interval.rounded(.down)
+        var seconds = time_t(whole)
+        let milliseconds = Int32(min(999, ((interval - whole) * 1000).rounded(.down)))
+        var parts = tm()
+        gmtime_r(&seconds, &parts)
+        func pad(_ value: Int32, _ width: Int) -> String {
+            let digits = String(value)
+            return String(repeating: "0", count: max(0, width - digits.count)) + digits
+        }
+        return "\(pad(parts.tm_year + 1900, 4))-\(pad(parts.tm_mon + 1, 2))-\(pad(parts.tm_mday, 2))T"
+            + "\(pad(parts.tm_hour, 2)):\(pad(parts.tm_min, 2)):\(pad(parts.tm_sec, 2)).\(pad(milliseconds, 3))Z"
+    }
+
+    static func jsonList(_ list: [String]) -> [UInt8] {
+        var out: [UInt8] = [UInt8(ascii: "[")]
+        for (position, item) in list.enumerated() {
+            if position > 0 { out.append(UInt8(ascii: ",")) }
+            appendString(item, to: &out)
+        }
+        out.append(UInt8(ascii: "]"))
         return out
     }
 
-    /// Appends `text` as a JSON string literal.
-    static func appendString(_ text: String, to out: inout String) {
-        out += "\""
-        var pending = text.unicodeScalars.startIndex
-        let scalars = text.unicodeScalars
-        var index = scalars.startIndex
-        while index < scalars.endIndex {
-            let scalar = scalars[index]
-            let escape: String? =
-                switch scalar {
-                case "\"": "\\\""
-                case "\\": "\\\\"
-                case "\n": "\\n"
-                case "\r": "\\r"
-                case "\t": "\\t"
-                case _ where scalar.value < 0x20: "\\u" + String(repeating: "0", count: 4 - String(scalar.value, radix: 16).count) + String(scalar.value, radix: 16)
-                default: nil
+    /// `records` as a JSON array of objects with the same keys (PostgREST refuses mixed keys),
+    /// written byte by byte: this runs for every stored row and is much cheaper than an encoder.
+    public func jsonArray(_ records: some Sequence<SummaryRecord>) -> String {
+        var out: [UInt8] = []
+        out.reserveCapacity(4096)
+        out.append(UInt8(ascii: "["))
+        var firstRow = true
+        for record in records {
+            if !firstRow { out.append(UInt8(ascii: ",")) }
+            firstRow = false
+            out.append(UInt8(ascii: "{"))
+            for (index, (name, column)) in columns.enumerated() {
+                if index > 0 { out.append(UInt8(ascii: ",")) }
+                Self.appendString(name, to: &out)
+                out.append(UInt8(ascii: ":"))
+                switch column.value(record) {
+                case .text(let text?): Self.appendString(text, to: &out)
+                case .text(nil), .double(nil): out += "null".utf8
+                case .strings(let list): out += Self.jsonList(list)
+                case .json(let raw): out += raw.utf8
+                case .integer(let number): out += String(number).utf8
+                case .double(let number?): out += (number.isFinite ? "\(number)" : "null").utf8
+                case .bool(let flag): out += (flag ? "true" : "false").utf8
+                case .date(let date): Self.appendString(Self.timestamp(date), to: &out)
                 }
-            if let escape {
-                out.unicodeScalars.append(contentsOf: scalars[pending..<index])
-                out += escape
-                pending = scalars.index(after: index)
             }
-            index = scalars.index(after: index)
+            out.append(UInt8(ascii: "}"))
         }
-        out.unicodeScalars.append(contentsOf: scalars[pending..<scalars.endIndex])
-        out += "\""
+        out.append(UInt8(ascii: "]"))
+        return String(decoding: out, as: UTF8.self)
+    }
+
+    private static let hexDigits = Array("0123456789abcdef".utf8)
+
+    /// Appends `text` as a JSON string literal. Bytes of multi-byte characters are all 0x80 or
+    /// above, so they pass through; only quotes, backslashes and control characters are escaped.
+    static func appendString(_ text: String, to out: inout [UInt8]) {
+        out.append(UInt8(ascii: "\""))
+        for byte in text.utf8 {
+            switch byte {
+            case UInt8(ascii: "\""): out += [UInt8(ascii: "\\"), UInt8(ascii: "\"")]
+            case UInt8(ascii: "\\"): out += [UInt8(ascii: "\\"), UInt8(ascii: "\\")]
+            case UInt8(ascii: "\n"): out += [UInt8(ascii: "\\"), UInt8(ascii: "n")]
+            case UInt8(ascii: "\r"): out += [UInt8(ascii: "\\"), UInt8(ascii: "r")]
+            case UInt8(ascii: "\t"): out += [UInt8(ascii: "\\"), UInt8(ascii: "t")]
+            case 0..<0x20:
+                out += [UInt8(ascii: "\\"), UInt8(ascii: "u"), UInt8(ascii: "0"), UInt8(ascii: "0"), hexDigits[Int(byte >> 4)], hexDigits[Int(byte & 0xF)]]
+            default: out.append(byte)
+            }
+        }
+        out.append(UInt8(ascii: "\""))
     }
 
     static func encodeJSON(_ value: some Encodable) -> String {

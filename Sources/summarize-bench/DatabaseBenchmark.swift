@@ -26,30 +26,8 @@ struct DatabaseBenchmark: AsyncParsableCommand {
     var claimBatch = 25
 
     func run() async throws {
-        guard let text = ProcessInfo.processInfo.environment["DATABASE_URL"] else {
-            throw ValidationError("set DATABASE_URL to a PostgreSQL the benchmark may create a scratch database in")
-        }
-        let server = try DatabaseURL(text)
         let logger = Logger(label: "bench") { _ in SwiftLogNoOpLogHandler() }
-        let name = "summarize_bench_\(ProcessInfo.processInfo.processIdentifier)"
-        try await withPostgresClient(server, logger: logger) { client in
-            _ = try await client.query(PostgresQuery(unsafeSQL: "drop database if exists \(name)"), logger: logger)
-            _ = try await client.query(PostgresQuery(unsafeSQL: "create database \(name)"), logger: logger)
-        }
-        var url = server
-        url.database = name
-        func drop() async {
-            _ = try? await withPostgresClient(server, logger: logger) { client in
-                _ = try await client.query(PostgresQuery(unsafeSQL: "drop database if exists \(name) with (force)"), logger: logger)
-            }
-        }
-        do {
-            print(try await measure(url, logger: logger))
-        } catch {
-            await drop()
-            throw error
-        }
-        await drop()
+        print(try await withScratchDatabase(logger: logger) { url in try await measure(url, logger: logger) })
     }
 
     func measure(_ url: DatabaseURL, logger: Logger) async throws -> String {
@@ -123,5 +101,33 @@ struct DatabaseBenchmark: AsyncParsableCommand {
             llmModel: "gemini-2.5-flash", promptVersion: "0123456789ab", fallbackUsed: false,
             tokens: TokenUsage(prompt: 1200, output: 300, thoughts: 40), processingTimeSeconds: 2.5, generatedAt: Date(),
             extractor: "readability", contentHash: String(repeating: "a", count: 64), fetchMethod: "direct", inputTruncated: false)
+    }
+}
+
+/// Runs `body` with a fresh database beside the one DATABASE_URL names, dropped afterwards.
+func withScratchDatabase<T: Sendable>(logger: Logger, _ body: (DatabaseURL) async throws -> T) async throws -> T {
+    guard let text = ProcessInfo.processInfo.environment["DATABASE_URL"] else {
+        throw ValidationError("set DATABASE_URL to a PostgreSQL the benchmark may create a scratch database in (Scripts/with-postgres.sh starts one)")
+    }
+    let server = try DatabaseURL(text)
+    let name = "summarize_bench_\(ProcessInfo.processInfo.processIdentifier)"
+    try await withPostgresClient(server, logger: logger) { client in
+        _ = try await client.query(PostgresQuery(unsafeSQL: "drop database if exists \(name)"), logger: logger)
+        _ = try await client.query(PostgresQuery(unsafeSQL: "create database \(name)"), logger: logger)
+    }
+    var url = server
+    url.database = name
+    func drop() async {
+        _ = try? await withPostgresClient(server, logger: logger) { client in
+            _ = try await client.query(PostgresQuery(unsafeSQL: "drop database if exists \(name) with (force)"), logger: logger)
+        }
+    }
+    do {
+        let result = try await body(url)
+        await drop()
+        return result
+    } catch {
+        await drop()
+        throw error
     }
 }

@@ -54,11 +54,13 @@ struct DatabaseTests {
     @Test func migratingTwiceAppliesOnceAndTimestampsBehave() async throws {
         try await TestDatabase.with { url in
             try await withPostgresClient(url, logger: logger) { client in
-                #expect(try await Migrations.migrate(client, logger: logger) == ["001_schema"])
+                #expect(try await Migrations.migrate(client, logger: logger) == ["001_schema", "002_fast_writes"])
                 #expect(try await Migrations.migrate(client, logger: logger).isEmpty)
                 // The SQL itself is safe to run twice too (e.g. pasted into Supabase's editor).
-                for statement in Migrations.statements(in: try Migrations.all()[0].sql) {
-                    try await client.query(PostgresQuery(unsafeSQL: statement), logger: logger)
+                for migration in try Migrations.all() {
+                    for statement in Migrations.statements(in: migration.sql) {
+                        try await client.query(PostgresQuery(unsafeSQL: statement), logger: logger)
+                    }
                 }
 
                 let id = UUID()
@@ -177,5 +179,36 @@ struct DatabaseTests {
                 #expect(kind == "transient")
             }
         }
+    }
+}
+
+@Suite("Row encoding shared by the database sinks")
+struct SummaryColumnsTests {
+    @Test func timestampsMatchTheISO8601FormatterWithoutIt() {
+        for seconds in [0, 1_800_000_000.5, 1_764_432_000.123, -86_400.25, 951_782_400.999] {
+            let date = Date(timeIntervalSince1970: seconds)
+            #expect(SummaryColumns.timestamp(date) == ISO8601.string(from: date), "\(seconds)")
+        }
+    }
+
+    @Test func textColumnsAndJSONRowsEscapeAndKeepNulls() throws {
+        var record = PostgresSinkTests.record(UUID(), text: "Line \"one\"\n\\ two\u{1} é")
+        record.summary.injuryUpdates = nil
+        let columns = SummaryColumns(renaming: ["extra_fields": nil, "llm_model": "model"])
+        let text = columns.textColumns([record])
+        let names = columns.names
+        #expect(!names.contains("extra_fields") && names.contains("model"))
+        #expect(text[names.firstIndex(of: "injury_updates")!] == [nil])
+        #expect(text[names.firstIndex(of: "key_points")!] == [#"["a","b"]"#])
+        #expect(text[names.firstIndex(of: "summary")!] == [record.summary.summary])
+
+        let json = columns.jsonArray([record, record])
+        let rows = try #require(try JSONSerialization.jsonObject(with: Data(json.utf8)) as? [[String: Any]])
+        #expect(rows.count == 2)
+        #expect(rows[0]["summary"] as? String == record.summary.summary)
+        #expect(rows[0]["injury_updates"] is NSNull)
+        #expect(rows[0]["key_points"] as? [String] == ["a", "b"])
+        #expect(rows[0]["model"] as? String == "gemini-2.5-flash")
+        #expect(Set(rows[0].keys) == Set(rows[1].keys) && Set(rows[0].keys) == Set(names))
     }
 }
