@@ -107,7 +107,8 @@ let package = Package(
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
-                // The fake PostgREST runs its requests against a real PostgreSQL.
+                // The fake PostgREST and the per-test databases run against a real PostgreSQL.
+                "Postgres",
                 .product(name: "PostgresNIO", package: "postgres-nio"),
             ]
         ),
@@ -188,7 +189,10 @@ let package = Package(
         ),
         .testTarget(
             name: "summarizeTests",
-            dependencies: ["summarize", "SummarizerCore", "SummarizerTesting"]
+            dependencies: [
+                "summarize", "SummarizerCore", "SummarizerTesting", "Postgres",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+            ]
         ),
     ]
 )

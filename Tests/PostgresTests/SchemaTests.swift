@@ -2,6 +2,7 @@ import Foundation
 import Logging
 import PostgresNIO
 import SummarizerCore
+import SummarizerTesting
 import Testing
 
 @testable import Postgres
