@@ -30,7 +30,7 @@ public final class FakePostgREST: Sendable {
 
     struct State {
         var requests: [String] = []
-        var failures: [(status: Int, body: String)] = []
+        var failures: [(status: Int, body: String, matching: String)] = []
         var foreignKeys: [String: String] = [:]
     }
 
@@ -66,10 +66,15 @@ public final class FakePostgREST: Sendable {
         try await server.shutdown()
     }
 
-    /// The next `count` requests answer `status` with a PostgREST error body, before touching the database.
-    public func failNext(_ count: Int, status: Int = 503, code: String = "PGRST000", message: String = "Database client error. Retrying the connection.") {
+    /// The next `count` requests whose request line starts with `matching` (e.g.
+    /// `POST /rest/v1/context_summaries`) answer `status` with a PostgREST error body, before
+    /// touching the database.
+    public func failNext(
+        _ count: Int, status: Int = 503, code: String = "PGRST000", message: String = "Database client error. Retrying the connection.",
+        matching: String = ""
+    ) {
         let body = Self.errorJSON(code: code, message: message, details: nil, hint: nil)
-        state.withLock { $0.failures += Array(repeating: (status, body), count: count) }
+        state.withLock { $0.failures += Array(repeating: (status, body, matching), count: count) }
     }
 
     // MARK: - Requests
@@ -83,9 +88,12 @@ public final class FakePostgREST: Sendable {
     }
 
     func handle(_ request: LocalHTTPServer.Request, client: PostgresClient, logger: Logger) async -> LocalHTTPServer.Response {
+        let line = "\(request.method) \(request.uri)"
         let injected = state.withLock { state -> (Int, String)? in
-            state.requests.append("\(request.method) \(request.uri)")
-            return state.failures.isEmpty ? nil : state.failures.removeFirst()
+            state.requests.append(line)
+            guard let index = state.failures.firstIndex(where: { line.hasPrefix($0.matching) }) else { return nil }
+            let failure = state.failures.remove(at: index)
+            return (failure.status, failure.body)
         }
         if let (status, body) = injected { return .json(status, body) }
         guard request.headers["apikey"] == apiKey, request.headers["authorization"] == "Bearer \(apiKey)" else {

@@ -250,23 +250,4 @@ struct HTTPFetcherCLITests {
         #expect(result.stdout.contains("at /properties/summary/type: unsupported type"))
     }
 
-
-    @Test(.enabled(if: ProcessInfo.processInfo.environment["DATABASE_URL"] != nil || ProcessInfo.processInfo.environment["CI"] == "true"))
-    func dbSchemaPrintsAndDbMigrateAppliesOnce() async throws {
-        let database = try #require(ProcessInfo.processInfo.environment["DATABASE_URL"], "DATABASE_URL is not set; run Scripts/test.sh")
-        let schema = try await CLIRunner.run(["db", "schema"], in: CLIRunner.repositoryRoot)
-        #expect(schema.status == 0)
-        #expect(schema.stdout.contains("create or replace function claim_news_urls"))
-
-        let first = try await CLIRunner.run(["db", "migrate"], in: CLIRunner.repositoryRoot, environment: ["DATABASE_URL": database])
-        #expect(first.status == 0, "\(first.stderr)")
-        #expect(first.stdout.contains("applied 001_schema") || first.stdout.contains("up to date"))
-        let second = try await CLIRunner.run(["db", "migrate"], in: CLIRunner.repositoryRoot, environment: ["DATABASE_URL": database])
-        #expect(second.stdout.contains("up to date"))
-
-        let missing = try await CLIRunner.run(["db", "migrate"], in: CLIRunner.repositoryRoot, environment: ["DATABASE_URL": ""])
-        #expect(missing.status == 64)
-        #expect(missing.stderr.contains("set DATABASE_URL"))
-    }
-
 }

@@ -69,6 +69,8 @@ public struct RunReport: Sendable {
                 + (unfinished > 0 ? ", \(unfinished) left for the next run." : "."))
         if let stopReason {
             lines.append("Stopped: \(stopReason)")
+        } else if itemsRead == 0 {
+            lines.append("Nothing to do: the source had no items (everything is summarized, or nothing matched the filters).")
         }
         if !failuresByStageAndKind.isEmpty {
             lines.append("Failures by stage/kind:")
