@@ -21,6 +21,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-nio-extras", from: "1.24.0"),
         // PostgreSQL: the shipped schema, `summarize db`, the postgres source and sink.
         .package(url: "https://github.com/vapor/postgres-nio", from: "1.21.0"),
+        // TLS settings of database connections (sslmode, sslrootcert, sslcert, sslkey).
+        .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.27.0"),
     ],
     targets: [
         // The core knows no provider: domain model, stage protocols, registry, config, orchestrator.
@@ -80,6 +82,7 @@ let package = Package(
             dependencies: [
                 "SummarizerCore",
                 .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "Logging", package: "swift-log"),
             ],
             resources: [.copy("SQL")]

@@ -4,6 +4,8 @@
 #   Scripts/with-postgres.sh swift run -c release summarize-bench db
 # PG_FSYNC=off trades durability for speed (the test suite uses it); the default keeps fsync on,
 # as benchmarks should. Needs PostgreSQL's server binaries (Scripts/test.sh installs them).
+# With openssl present the server also speaks TLS with a throwaway certificate for 127.0.0.1
+# and localhost, whose path is exported as DATABASE_TLS_ROOT_CERT for the TLS tests.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -40,8 +42,19 @@ port=$(free_port)
 log "starting PostgreSQL ($pg_bin) on 127.0.0.1:$port (fsync ${PG_FSYNC:-on})"
 as_pg "$pg_bin/initdb" -D "$pg_dir/data" -A trust -U postgres --no-sync -E UTF8 >"$pg_dir/initdb.log" 2>&1 \
   || { cat "$pg_dir/initdb.log" >&2; exit 1; }
+tls_options=""
+if command -v openssl >/dev/null 2>&1; then
+  # A self-signed certificate that is its own root, valid for the addresses clients use.
+  openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj "/CN=localhost" \
+    -addext "subjectAltName=IP:127.0.0.1,DNS:localhost" \
+    -keyout "$pg_dir/server.key" -out "$pg_dir/server.crt" >/dev/null 2>&1
+  chmod 600 "$pg_dir/server.key"
+  [ "$(id -u)" -eq 0 ] && chown postgres "$pg_dir/server.key" "$pg_dir/server.crt"
+  tls_options="-c ssl=on -c ssl_cert_file=$pg_dir/server.crt -c ssl_key_file=$pg_dir/server.key"
+  export DATABASE_TLS_ROOT_CERT="$pg_dir/server.crt"
+fi
 as_pg "$pg_bin/pg_ctl" -D "$pg_dir/data" -l "$pg_dir/server.log" -w \
-  -o "-p $port -k $pg_dir -c listen_addresses=127.0.0.1 -c fsync=${PG_FSYNC:-on}" start >/dev/null \
+  -o "-p $port -k $pg_dir -c listen_addresses=127.0.0.1 -c fsync=${PG_FSYNC:-on} $tls_options" start >/dev/null \
   || { cat "$pg_dir/server.log" >&2; exit 1; }
 export DATABASE_URL="postgres://postgres@127.0.0.1:$port/postgres"
 

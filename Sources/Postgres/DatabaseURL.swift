@@ -1,18 +1,32 @@
 import Foundation
+import NIOSSL
 import PostgresNIO
 import SummarizerCore
 
-/// A PostgreSQL connection URL: `postgres://user:password@host:port/database?sslmode=...`.
+/// A PostgreSQL connection URL:
+/// `postgres://user:password@host:port/database?sslmode=verify-full&sslrootcert=/path/ca.crt`.
+///
+/// The TLS parameters follow libpq's: `sslmode` (`disable`, `allow`/`prefer`, `require`,
+/// `verify-ca`, `verify-full`), `sslrootcert` (a PEM file of trusted roots, or `system`),
+/// `sslcert` and `sslkey` (a client certificate and its key, both PEM). Any other parameter is
+/// refused rather than silently ignored. Certificate files are read when the URL is parsed, so
+/// a wrong path is a configuration error before the run starts.
 ///
 /// Its ``description`` never shows the password, so it is safe to log and to put into errors.
 public struct DatabaseURL: Sendable, CustomStringConvertible {
     public enum TLSMode: String, Sendable {
         /// `sslmode=disable`: plain TCP.
         case disable
-        /// `sslmode=prefer` (the default, as libpq's): TLS when the server offers it.
+        /// `sslmode=prefer` (the default, as libpq's) or `allow`: TLS when the server offers it,
+        /// without verifying its certificate (as libpq does).
         case prefer
-        /// `sslmode=require`, `verify-ca`, `verify-full`: TLS with certificate verification.
+        /// `sslmode=require`: TLS or nothing; the certificate is verified only when
+        /// `sslrootcert` is given (then as `verify-ca`), as libpq does.
         case require
+        /// `sslmode=verify-ca`: TLS with a certificate signed by a trusted root.
+        case verifyCA = "verify-ca"
+        /// `sslmode=verify-full`: as `verify-ca`, and the certificate must name the host.
+        case verifyFull = "verify-full"
     }
 
     public var host: String
@@ -21,6 +35,12 @@ public struct DatabaseURL: Sendable, CustomStringConvertible {
     var password: String?
     public var database: String?
     public var tls: TLSMode
+    /// Trusted roots (`sslrootcert`); `nil` means the system's.
+    private(set) var rootCertificates: [NIOSSLCertificate]?
+    /// The client certificate chain and key (`sslcert`, `sslkey`).
+    private var clientCertificate: (chain: [NIOSSLCertificate], key: NIOSSLPrivateKey)?
+
+    static let parameters: Set = ["sslmode", "sslrootcert", "sslcert", "sslkey"]
 
     /// Parses `text`; the error names what is wrong without repeating the URL (it may hold a password).
     public init(_ text: String) throws(PipelineError) {
@@ -41,12 +61,51 @@ public struct DatabaseURL: Sendable, CustomStringConvertible {
         self.password = components.password.map { $0.removingPercentEncoding ?? $0 }
         let path = components.path.hasPrefix("/") ? String(components.path.dropFirst()) : components.path
         self.database = path.isEmpty ? nil : path
-        switch components.queryItems?.first(where: { $0.name == "sslmode" })?.value ?? "prefer" {
+
+        var query: [String: String] = [:]
+        for item in components.queryItems ?? [] {
+            guard Self.parameters.contains(item.name) else {
+                throw PipelineError(
+                    .misconfigured, "the database URL parameter \"\(item.name)\" is not supported (supported: \(Self.parameters.sorted().joined(separator: ", ")))",
+                    reason: "bad-database-url")
+            }
+            query[item.name] = item.value ?? ""
+        }
+        switch query["sslmode"] ?? "prefer" {
         case "disable": tls = .disable
         case "allow", "prefer": tls = .prefer
-        case "require", "verify-ca", "verify-full": tls = .require
+        case "require": tls = .require
+        case "verify-ca": tls = .verifyCA
+        case "verify-full": tls = .verifyFull
         case let other:
             throw PipelineError(.misconfigured, "sslmode \"\(other)\" is not one of disable, prefer, require, verify-ca, verify-full", reason: "bad-database-url")
+        }
+        if let root = query["sslrootcert"], root != "system" {
+            rootCertificates = try Self.load("sslrootcert", root) { try NIOSSLCertificate.fromPEMFile($0) }
+        }
+        switch (query["sslcert"], query["sslkey"]) {
+        case (nil, nil):
+            break
+        case (let certificate?, let key?):
+            clientCertificate = (
+                try Self.load("sslcert", certificate) { try NIOSSLCertificate.fromPEMFile($0) },
+                try Self.load("sslkey", key) { try NIOSSLPrivateKey(file: $0, format: .pem) }
+            )
+        default:
+            throw PipelineError(.misconfigured, "sslcert and sslkey go together: give both or neither", reason: "bad-database-url")
+        }
+        if tls == .disable, query["sslrootcert"] != nil || clientCertificate != nil {
+            throw PipelineError(.misconfigured, "sslmode=disable cannot use sslrootcert, sslcert or sslkey", reason: "bad-database-url")
+        }
+    }
+
+    /// Reads a PEM file named by a URL parameter; a failure names the parameter and the path.
+    private static func load<T>(_ parameter: String, _ path: String, _ read: (String) throws -> T) throws(PipelineError) -> T {
+        do {
+            return try read(path)
+        } catch {
+            let reason = FileManager.default.fileExists(atPath: path) ? "is not a PEM file NIOSSL can read (\(error))" : "does not exist"
+            throw PipelineError(.misconfigured, "the database URL's \(parameter) \(path) \(reason)", reason: "bad-database-url")
         }
     }
 
@@ -54,13 +113,34 @@ public struct DatabaseURL: Sendable, CustomStringConvertible {
         "postgres://\(username)\(password == nil ? "" : ":<redacted>")@\(host):\(port)/\(database ?? "")"
     }
 
+    /// The TLS settings `sslmode` and the certificate parameters call for.
+    var tlsConfiguration: TLSConfiguration {
+        var configuration = TLSConfiguration.makeClientConfiguration()
+        switch tls {
+        case .disable, .prefer:
+            configuration.certificateVerification = .none
+        case .require:
+            configuration.certificateVerification = rootCertificates == nil ? .none : .noHostnameVerification
+        case .verifyCA:
+            configuration.certificateVerification = .noHostnameVerification
+        case .verifyFull:
+            configuration.certificateVerification = .fullVerification
+        }
+        if let rootCertificates { configuration.trustRoots = .certificates(rootCertificates) }
+        if let clientCertificate {
+            configuration.certificateChain = clientCertificate.chain.map { .certificate($0) }
+            configuration.privateKey = .privateKey(clientCertificate.key)
+        }
+        return configuration
+    }
+
     /// The client configuration for this URL.
     var clientConfiguration: PostgresClient.Configuration {
         let tlsSetting: PostgresClient.Configuration.TLS =
             switch tls {
             case .disable: .disable
-            case .prefer: .prefer(.makeClientConfiguration())
-            case .require: .require(.makeClientConfiguration())
+            case .prefer: .prefer(tlsConfiguration)
+            case .require, .verifyCA, .verifyFull: .require(tlsConfiguration)
             }
         return PostgresClient.Configuration(host: host, port: port, username: username, password: password, database: database, tls: tlsSetting)
     }
@@ -70,7 +150,7 @@ extension DatabaseURL {
     /// The `databaseURL` key the postgres source and sink share.
     static let configKey = ConfigKey(
         "databaseURL", .string, required: true, secret: true, environment: ["DATABASE_URL"],
-        doc: "postgres://user:password@host:5432/database?sslmode=...; DATABASE_URL when not given. Never printed unredacted.")
+        doc: "postgres://user:password@host:5432/database?sslmode=verify-full&sslrootcert=ca.pem (also sslcert, sslkey); DATABASE_URL when not given. Never printed unredacted.")
 
     /// The URL in a plugin's `databaseURL` key; a problem there points at the key, never repeats the value.
     init(config: PluginConfig) throws(ConfigError) {
