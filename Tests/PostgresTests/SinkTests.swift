@@ -101,6 +101,22 @@ struct PostgresSinkTests {
         }
     }
 
+    @Test(arguments: [100, 1_000])
+    func aLargeBatchWithBadRowsStoresEveryGoodRow(size: Int) async throws {
+        // 1,000 rows go out as four statements at once; a bad row in two of them is isolated in each.
+        try await withSink(count: size - 2) { sink, client, ids in
+            var batch = ids.map { Self.record($0) }
+            let orphans = [Self.record(UUID()), Self.record(UUID())]
+            batch.insert(orphans[0], at: size / 8)
+            batch.insert(orphans[1], at: size - size / 8)
+            let receipt = try await sink.write(batch, context: context)
+            #expect(Set(receipt.rejected.keys) == Set(orphans.map(\.newsURLID)))
+            #expect(receipt.rejected.values.allSatisfy { $0.code == "23503" })
+            let rows = try await client.query("select count(*) from context_summaries", logger: logger)
+            for try await count in rows.decode(Int.self) { #expect(count == size - 2) }
+        }
+    }
+
     @Test func aMissingTableFailsTheStartUpCheckWithTheMigrateHint() async throws {
         try await withSink(count: 0, table: "no_such_table") { sink, _, _ in
             do {
