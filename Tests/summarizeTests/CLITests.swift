@@ -251,3 +251,52 @@ struct HTTPFetcherCLITests {
     }
 
 }
+
+/// Whether the trafilatura example can run here (it needs `pip install trafilatura`).
+let trafilaturaInstalled: Bool = {
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+    process.arguments = ["python3", "-c", "import trafilatura"]
+    process.standardOutput = FileHandle.nullDevice
+    process.standardError = FileHandle.nullDevice
+    guard (try? process.run()) != nil else { return false }
+    process.waitUntilExit()
+    return process.terminationStatus == 0
+}()
+
+@Suite("summarize with the exec extractor")
+struct ExecExtractorCLITests {
+    @Test(.enabled(if: trafilaturaInstalled, "trafilatura is not installed (pip install trafilatura)"))
+    func theTrafilaturaExampleRunsEndToEnd() async throws {
+        let folder = try CLIRunner.sandbox()
+        let root = CLIRunner.repositoryRoot.path
+        let config = """
+            {
+              "source": {"type": "urlFile", "path": "\(root)/Examples/urls.txt"},
+              "fetcher": {"type": "file"},
+              "extractor": {"type": "exec", "command": "python3", "args": ["\(root)/Examples/exec/trafilatura_worker.py"], "name": "trafilatura"},
+              "summarizer": {"type": "mock", "middleware": []},
+              "sinks": [{"type": "jsonl", "path": "out/summaries.jsonl"}],
+              "deadLetter": {"type": "jsonl", "path": "out/failed.jsonl"}
+            }
+            """
+        try config.write(to: folder.appendingPathComponent("trafilatura.json"), atomically: true, encoding: .utf8)
+        let result = try await CLIRunner.run(["run", "--config", "trafilatura.json"], in: folder)
+        let records = (try? String(contentsOf: folder.appendingPathComponent("out/summaries.jsonl"), encoding: .utf8))?.split(separator: "\n") ?? []
+        #expect(records.count >= 5, "\(result.stderr)")
+        #expect(records.allSatisfy { $0.contains("\"extractor\":\"trafilatura\"") })
+        #expect(records.contains { $0.contains("Pioneers") })
+    }
+
+    @Test func anExecConfigValidatesAndABadArgumentIsAConfigError() async throws {
+        let folder = try CLIRunner.sandbox()
+        try """
+            {"source": {"type": "stdin"}, "fetcher": {"type": "file"},
+             "extractor": {"type": "exec", "command": "python3", "args": ["worker.py", 3]},
+             "summarizer": {"type": "mock"}, "sinks": [{"type": "stdout"}]}
+            """.write(to: folder.appendingPathComponent("bad.json"), atomically: true, encoding: .utf8)
+        let result = try await CLIRunner.run(["validate", "--config", "bad.json"], in: folder)
+        #expect(result.status == 78)
+        #expect(result.stdout.contains("/extractor/args"), "\(result.stdout)")
+    }
+}
