@@ -11,6 +11,7 @@ let package = Package(
         .library(name: "SummarizerCore", targets: ["SummarizerCore"]),
         .library(name: "SummarizerTesting", targets: ["SummarizerTesting"]),
         .plugin(name: "ValidateConfig", targets: ["ValidateConfig"]),
+        .plugin(name: "NewPlugin", targets: ["NewPlugin"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -98,6 +99,11 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
+        // Plugins written with `swift package new-plugin`; the CLI registers them all.
+        .target(
+            name: "LocalPlugins",
+            dependencies: ["SummarizerCore", .product(name: "Logging", package: "swift-log")]
+        ),
         .target(
             name: "Builtins",
             dependencies: ["SummarizerCore", .product(name: "Logging", package: "swift-log")]
@@ -126,6 +132,7 @@ let package = Package(
                 "Postgres",
                 "Supabase",
                 "Builtins",
+                "LocalPlugins",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]
@@ -153,6 +160,15 @@ let package = Package(
             ),
             dependencies: ["summarize"],
             path: "Plugins/ValidateConfig"
+        ),
+        .plugin(
+            name: "NewPlugin",
+            capability: .command(
+                intent: .custom(verb: "new-plugin", description: "Write a new plugin with its test: --role ROLE --name Name."),
+                permissions: [.writeToPackageDirectory(reason: "new-plugin writes the plugin, its test and fixture, and lists it in LocalPlugins.swift")]
+            ),
+            dependencies: ["summarize"],
+            path: "Plugins/NewPlugin"
         ),
         .testTarget(
             name: "SummarizerCoreTests",
@@ -185,6 +201,11 @@ let package = Package(
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "Logging", package: "swift-log"),
             ]
+        ),
+        .testTarget(
+            name: "LocalPluginsTests",
+            dependencies: ["LocalPlugins", "SummarizerCore", .product(name: "Logging", package: "swift-log")],
+            resources: [.copy("Fixtures")]
         ),
         .testTarget(
             name: "BuiltinsTests",

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Builtins
 import HTMLExtraction
+import LocalPlugins
 import LLMBackends
 import Postgres
 import Supabase
@@ -25,7 +26,7 @@ struct Summarize: AsyncParsableCommand {
         version: "0.1.0",
         subcommands: [
             RunCommand.self, ValidateCommand.self, ExplainCommand.self, ExtractCommand.self, PluginsCommand.self, SchemaCommand.self,
-            DatabaseCommand.self,
+            DatabaseCommand.self, NewPluginCommand.self,
         ],
         defaultSubcommand: RunCommand.self
     )
@@ -39,6 +40,7 @@ struct Summarize: AsyncParsableCommand {
         LLMBackends.register(in: &registry)
         Postgres.register(in: &registry)
         Supabase.register(in: &registry)
+        LocalPlugins.register(in: &registry)
         Resilience.register(in: &registry)
         return registry
     }

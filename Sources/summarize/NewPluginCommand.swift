@@ -1,0 +1,108 @@
+import ArgumentParser
+import Foundation
+
+/// `summarize new-plugin`: writes a plugin skeleton into `Sources/LocalPlugins`, lists it in
+/// `LocalPlugins.plugins`, and adds its test and fixture. `swift package new-plugin` runs it.
+struct NewPluginCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "new-plugin",
+        abstract: "Write a new plugin (source, fetcher, extractor, summarizer or sink) with its test, ready to build.",
+        discussion: """
+            Writes Sources/LocalPlugins/<Name><Role>.swift, lists it in Sources/LocalPlugins/LocalPlugins.swift, and adds \
+            Tests/LocalPluginsTests/<Name><Role>Tests.swift with a fixture. Nothing is overwritten: if a file exists, \
+            nothing is written. Usually run as:
+              swift package --allow-writing-to-package-directory new-plugin --role extractor --name Headline
+            """
+    )
+
+    static let roles = ["source", "fetcher", "extractor", "summarizer", "sink"]
+
+    @Option(help: "The stage the plugin fills: \(roles.joined(separator: ", ")).")
+    var role: String
+
+    @Option(help: "The plugin's name in UpperCamelCase, e.g. Headline; the config type is its lowerCamelCase form (headline).")
+    var name: String
+
+    @Option(help: "The package's root folder.")
+    var packageDir = "."
+
+    /// The Swift type: the name with the role appended (unless it already ends with it).
+    static func typeName(name: String, role: String) -> String {
+        let suffix = role.prefix(1).uppercased() + role.dropFirst()
+        return name.hasSuffix(suffix) && name != suffix ? name : name + suffix
+    }
+
+    /// The config `type`: the name with its leading capitals lowercased (`CSVFile` → `csvFile`).
+    static func pluginType(name: String) -> String {
+        let capitals = name.prefix { $0.isUppercase }
+        let lowered = capitals.count > 1 && capitals.count < name.count ? capitals.dropLast().lowercased() + name.dropFirst(capitals.count - 1)
+            : capitals.lowercased() + name.dropFirst(capitals.count)
+        return String(lowered)
+    }
+
+    func validate() throws {
+        guard Self.roles.contains(role) else {
+            throw ValidationError("--role \"\(role)\" is not one of \(Self.roles.joined(separator: ", "))")
+        }
+        let scalars = name.unicodeScalars
+        guard let first = scalars.first, ("A"..."Z").contains(first),
+            scalars.allSatisfy({ ("A"..."Z").contains($0) || ("a"..."z").contains($0) || ("0"..."9").contains($0) })
+        else {
+            throw ValidationError("--name \"\(name)\" must be UpperCamelCase ASCII letters and digits, starting with a capital, e.g. Headline")
+        }
+    }
+
+    func run() throws {
+        let root = URL(fileURLWithPath: packageDir)
+        let registryFile = root.appendingPathComponent("Sources/LocalPlugins/LocalPlugins.swift")
+        guard let registry = try? String(contentsOf: registryFile, encoding: .utf8) else {
+            throw ValidationError("\(registryFile.path) is missing: run this in the news-summarizer package (or pass --package-dir)")
+        }
+        let marker = "        // new-plugin: new plugins are listed above this line."
+        guard registry.contains(marker) else {
+            throw ValidationError("\(registryFile.path) has lost its marker line (\(marker.trimmingCharacters(in: .whitespaces))); put it back in `plugins`")
+        }
+        let type = Self.typeName(name: name, role: role)
+        let plugin = Self.pluginType(name: name)
+        guard let templates = NewPluginTemplates.files(for: role) else { throw ValidationError("no template for \(role)") }
+        func fill(_ text: String) -> String {
+            text.replacingOccurrences(of: "__TYPE__", with: type).replacingOccurrences(of: "__PLUGIN__", with: plugin)
+        }
+        let files: [(path: String, content: String)] = [
+            ("Sources/LocalPlugins/\(type).swift", fill(templates.source)),
+            ("Tests/LocalPluginsTests/\(type)Tests.swift", fill(templates.test)),
+            ("Tests/LocalPluginsTests/Fixtures/\(type).\(templates.fixtureExtension)", templates.fixture),
+        ]
+        // Check everything before writing anything, so a refusal leaves the package untouched.
+        let existing = files.filter { FileManager.default.fileExists(atPath: root.appendingPathComponent($0.path).path) }
+        guard existing.isEmpty else {
+            throw ValidationError("not overwriting \(existing.map(\.path).joined(separator: ", ")); choose another --name or remove the files")
+        }
+        guard !registry.contains("\(type).plugin,") else {
+            throw ValidationError("\(type).plugin is already listed in \(registryFile.path)")
+        }
+        for file in files {
+            let url = root.appendingPathComponent(file.path)
+            try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
+            try file.content.write(to: url, atomically: true, encoding: .utf8)
+        }
+        try registry.replacingOccurrences(of: marker, with: "        \(type).plugin,\n" + marker)
+            .write(to: registryFile, atomically: true, encoding: .utf8)
+
+        let usage = role == "sink" ? "\"sinks\": [{\"type\": \"\(plugin)\", \"path\": \"out/\(plugin).tsv\"}]" : "\"\(role)\": {\"type\": \"\(plugin)\"}"
+        print(
+            """
+            Wrote the \(role) plugin "\(plugin)":
+              Sources/LocalPlugins/\(type).swift                 the plugin: its spec (config keys) and a working skeleton
+              Tests/LocalPluginsTests/\(type)Tests.swift         its test, run by Scripts/test.sh
+              Tests/LocalPluginsTests/Fixtures/\(type).\(templates.fixtureExtension)   the test's fixture
+            and listed \(type).plugin in Sources/LocalPlugins/LocalPlugins.swift.
+
+            Next:
+              swift build && swift run summarize plugins describe \(plugin)
+              swift test --filter LocalPluginsTests
+              use it in config.json: \(usage)
+            then replace the skeleton in \(type).swift with your logic (README: "Writing a plugin").
+            """)
+    }
+}
