@@ -140,9 +140,9 @@ enum NewPluginTemplates {
                 }
 
                 public func items(_ query: ItemQuery, context: StageContext) -> AsyncThrowingStream<SourceElement, any Error> {
-                    let urls = query.limit.map { Array(urls.prefix($0)) } ?? urls
+                    let wanted = query.limit.map { Array(urls.prefix($0)) } ?? urls
                     return AsyncThrowingStream { continuation in
-                        for (index, url) in urls.enumerated() {
+                        for (index, url) in wanted.enumerated() {
                             if URL(string: url)?.scheme == nil {
                                 let error = PipelineError(.invalidContent, "\\"\\(url)\\" is not an absolute URL", reason: "bad-url")
                                 continuation.yield(.rejected(SourceRejection(location: "urls[\\(index)]", entry: url, error: error)))
@@ -288,10 +288,20 @@ enum NewPluginTemplates {
                     guard let text = request.article?.text, !text.isEmpty else {
                         throw PipelineError(.invalidContent, "no article text to summarize", reason: "no-article")
                     }
+                    // A sentence ends at ".", "!" or "?" followed by whitespace or the end.
                     var picked: [String] = []
-                    text.enumerateSubstrings(in: text.startIndex..., options: .bySentences) { sentence, _, _, stop in
-                        if let sentence = sentence?.trimmingCharacters(in: .whitespacesAndNewlines), !sentence.isEmpty { picked.append(sentence) }
-                        if picked.count >= sentences { stop = true }
+                    var current = ""
+                    var previous: Character = " "
+                    for character in text + " " {
+                        if character.isWhitespace, ".!?".contains(previous) {
+                            let sentence = current.trimmingCharacters(in: .whitespacesAndNewlines)
+                            if !sentence.isEmpty { picked.append(sentence) }
+                            current = ""
+                            if picked.count >= sentences { break }
+                        } else {
+                            current.append(character)
+                        }
+                        previous = character
                     }
                     return SummaryResult(
                         summary: Summary(summary: picked.joined(separator: " "), keyPoints: picked), model: "__PLUGIN__",

@@ -300,3 +300,61 @@ struct ExecExtractorCLITests {
         #expect(result.stdout.contains("/extractor/args"), "\(result.stdout)")
     }
 }
+
+@Suite("summarize new-plugin")
+struct NewPluginCLITests {
+    /// A folder shaped like the package: just the LocalPlugins registry, copied from the repository.
+    static func package() throws -> URL {
+        let folder = try CLIRunner.sandbox()
+        let registry = folder.appendingPathComponent("Sources/LocalPlugins/LocalPlugins.swift")
+        try FileManager.default.createDirectory(at: registry.deletingLastPathComponent(), withIntermediateDirectories: true)
+        try FileManager.default.copyItem(
+            at: CLIRunner.repositoryRoot.appendingPathComponent("Sources/LocalPlugins/LocalPlugins.swift"), to: registry)
+        return folder
+    }
+
+    @Test func writesThePluginItsTestAndFixtureAndListsIt() async throws {
+        let folder = try Self.package()
+        let result = try await CLIRunner.run(["new-plugin", "--role", "extractor", "--name", "Headline"], in: folder)
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(result.stdout.contains("Wrote the extractor plugin \"headline\""))
+        #expect(result.stdout.contains("swift test --filter LocalPluginsTests"))
+        for path in [
+            "Sources/LocalPlugins/HeadlineExtractor.swift", "Tests/LocalPluginsTests/HeadlineExtractorTests.swift",
+            "Tests/LocalPluginsTests/Fixtures/HeadlineExtractor.html",
+        ] {
+            #expect(FileManager.default.fileExists(atPath: folder.appendingPathComponent(path).path), "\(path)")
+        }
+        let source = try String(contentsOf: folder.appendingPathComponent("Sources/LocalPlugins/HeadlineExtractor.swift"), encoding: .utf8)
+        #expect(source.contains("public struct HeadlineExtractor: ContentExtractor"))
+        #expect(source.contains("type: \"headline\", role: .extractor"))
+        let registry = try String(contentsOf: folder.appendingPathComponent("Sources/LocalPlugins/LocalPlugins.swift"), encoding: .utf8)
+        #expect(registry.contains("        HeadlineExtractor.plugin,\n        // new-plugin:"))
+
+        // A second plugin goes in beside it; the same one again is refused and nothing changes.
+        #expect(try await CLIRunner.run(["new-plugin", "--role", "sink", "--name", "CSVFile"], in: folder).status == 0)
+        #expect(FileManager.default.fileExists(atPath: folder.appendingPathComponent("Sources/LocalPlugins/CSVFileSink.swift").path))
+        let sink = try String(contentsOf: folder.appendingPathComponent("Sources/LocalPlugins/CSVFileSink.swift"), encoding: .utf8)
+        #expect(sink.contains("type: \"csvFile\", role: .sink"))
+        let again = try await CLIRunner.run(["new-plugin", "--role", "extractor", "--name", "Headline"], in: folder)
+        #expect(again.status != 0)
+        #expect(again.stderr.contains("not overwriting Sources/LocalPlugins/HeadlineExtractor.swift"))
+        let unchanged = try String(contentsOf: folder.appendingPathComponent("Sources/LocalPlugins/LocalPlugins.swift"), encoding: .utf8)
+        #expect(unchanged.components(separatedBy: "HeadlineExtractor.plugin,").count == 2)
+    }
+
+    @Test func aBadRoleOrNameOrFolderIsAClearError() async throws {
+        let folder = try Self.package()
+        let role = try await CLIRunner.run(["new-plugin", "--role", "parser", "--name", "Headline"], in: folder)
+        #expect(role.status == 64)
+        #expect(role.stderr.contains("--role \"parser\" is not one of source, fetcher, extractor, summarizer, sink"))
+        for name in ["headline", "Head-line", "Héadline", ""] {
+            let result = try await CLIRunner.run(["new-plugin", "--role", "sink", "--name", name], in: folder)
+            #expect(result.status == 64, "\(name)")
+            #expect(result.stderr.contains("must be UpperCamelCase"), "\(name): \(result.stderr)")
+        }
+        let elsewhere = try await CLIRunner.run(["new-plugin", "--role", "sink", "--name", "Csv"], in: try CLIRunner.sandbox())
+        #expect(elsewhere.status != 0)
+        #expect(elsewhere.stderr.contains("LocalPlugins.swift is missing"))
+    }
+}
