@@ -71,28 +71,36 @@ public final class ExecExtractor: ContentExtractor, PipelineService {
         var error: Failure?
     }
 
-    public func extract(_ page: FetchedPage, item: WorkItem, context: StageContext) async throws -> Article {
-        var line = try JSONEncoder().encode(Request(id: item.id, url: page.finalURL, html: page.text))
-        line.append(UInt8(ascii: "\n"))
-        let worker = try await pool.acquire()
-        let reply: Data
-        do {
-            reply = try await worker.send(line, timeout: configuration.timeout)
-            await pool.release(worker)
-        } catch {
-            worker.terminate()
-            await pool.release(worker)
-            throw error
-        }
+    /// The answer in `reply`, which must be the protocol's JSON for `item`'s request.
+    func decode(_ reply: Data, for item: WorkItem) throws -> Answer {
         guard let answer = try? JSONDecoder().decode(Answer.self, from: reply) else {
             throw PipelineError(
                 .transient, "the exec worker \(configuration.command) answered with something that is not the protocol's JSON: "
                     + String(decoding: reply.prefix(200), as: UTF8.self), reason: "worker-protocol")
         }
         guard answer.id == item.id else {
-            worker.terminate()
             throw PipelineError(
-                .transient, "the exec worker \(configuration.command) answered request \(answer.id ?? "?") while \(item.id) was asked", reason: "worker-protocol")
+                .transient, "the exec worker \(configuration.command) answered request \(answer.id ?? "?") while \(item.id) was asked",
+                reason: "worker-protocol")
+        }
+        return answer
+    }
+
+    public func extract(_ page: FetchedPage, item: WorkItem, context: StageContext) async throws -> Article {
+        var line = try JSONEncoder().encode(Request(id: item.id, url: page.finalURL, html: page.text))
+        line.append(UInt8(ascii: "\n"))
+        let worker = try await pool.acquire()
+        let answer: Answer
+        do {
+            let reply = try await worker.send(line, timeout: configuration.timeout)
+            answer = try decode(reply, for: item)
+            await pool.release(worker)
+        } catch {
+            // A worker that failed, or broke the protocol, is out of step: it is replaced before
+            // it goes back to the pool, so no other request meets it.
+            worker.terminate()
+            await pool.release(worker)
+            throw error
         }
         if let failure = answer.error {
             let kind = failure.kind.flatMap(PipelineError.Kind.init(name:)) ?? .invalidContent
@@ -139,7 +147,7 @@ actor ExecWorkerPool {
             started += 1
             do {
                 let worker = try ExecWorker.start(configuration, logger: logger)
-                everyWorker.withLock { $0.append(worker) }
+                track(worker)
                 return worker
             } catch {
                 started -= 1
@@ -161,13 +169,21 @@ actor ExecWorkerPool {
                 return
             }
             if let fresh = try? ExecWorker.start(configuration, logger: logger) {
-                everyWorker.withLock { $0.append(fresh) }
+                track(fresh)
                 waiter.resume(returning: fresh)
                 return
             }
             waiters.insert(waiter, at: 0)
         }
         if worker.isAlive { idle.append(worker) } else { started -= 1 }
+    }
+
+    /// Keeps `worker` for shutdown, forgetting workers that have gone.
+    private func track(_ worker: ExecWorker) {
+        everyWorker.withLock { workers in
+            workers.removeAll { !$0.isAlive }
+            workers.append(worker)
+        }
     }
 
     /// Stops every worker: input closed, then killed after a second if still running.
