@@ -58,7 +58,6 @@ public final class PostgresSource: ItemSource, PipelineService {
 
     /// Where a paged read has got to.
     struct Cursor {
-        var buffer: [SourceElement] = []
         var last: (date: Date?, id: UUID)?
         var exhausted = false
         var started = false
@@ -66,19 +65,11 @@ public final class PostgresSource: ItemSource, PipelineService {
 
     public func items(_ query: ItemQuery, context: StageContext) -> AsyncThrowingStream<SourceElement, any Error> {
         let cursor = Mutex(Cursor())
-        return AsyncThrowingStream(unfolding: { [self] in
-            while true {
-                let next = cursor.withLock { state -> SourceElement? in
-                    state.buffer.isEmpty ? nil : state.buffer.removeFirst()
-                }
-                if let next { return next }
-                if cursor.withLock({ $0.exhausted }) { return nil }
-                let (page, rejections) = try await self.page(query, cursor: cursor, context: context)
-                cursor.withLock { state in
-                    state.buffer = rejections + page.map(SourceElement.item)
-                }
-            }
-        })
+        return .pages { [self] in
+            if cursor.withLock({ $0.exhausted }) { return nil }
+            let (page, rejections) = try await self.page(query, cursor: cursor, context: context)
+            return rejections + page.map(SourceElement.item)
+        }
     }
 
     /// Reads the next page (or claim) and moves the cursor.

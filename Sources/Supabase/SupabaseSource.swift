@@ -38,7 +38,6 @@ public final class SupabaseSource: ItemSource, PipelineService {
 
     /// Where a paged read has got to.
     struct Cursor {
-        var buffer: [SourceElement] = []
         /// The last row's date (as the server wrote it) and id.
         var last: (date: String?, id: String)?
         /// The `--url-ids` chunks still to read, the current one first.
@@ -50,17 +49,10 @@ public final class SupabaseSource: ItemSource, PipelineService {
 
     public func items(_ query: ItemQuery, context: StageContext) -> AsyncThrowingStream<SourceElement, any Error> {
         let cursor = Mutex(Cursor())
-        return AsyncThrowingStream(unfolding: { [self] in
-            while true {
-                let next = cursor.withLock { state -> SourceElement? in
-                    state.buffer.isEmpty ? nil : state.buffer.removeFirst()
-                }
-                if let next { return next }
-                if cursor.withLock({ $0.exhausted }) { return nil }
-                let elements = try await self.page(query, cursor: cursor, context: context)
-                cursor.withLock { $0.buffer = elements }
-            }
-        })
+        return .pages { [self] in
+            if cursor.withLock({ $0.exhausted }) { return nil }
+            return try await self.page(query, cursor: cursor, context: context)
+        }
     }
 
     /// Reads the next page (or claim) and moves the cursor.
