@@ -102,7 +102,7 @@ let package = Package(
         // Plugins written with `swift package new-plugin`; the CLI registers them all.
         .target(
             name: "LocalPlugins",
-            dependencies: ["SummarizerCore", .product(name: "Logging", package: "swift-log")]
+            dependencies: ["SummarizerCore", "HTMLExtraction", .product(name: "Logging", package: "swift-log")]
         ),
         .target(
             name: "Builtins",

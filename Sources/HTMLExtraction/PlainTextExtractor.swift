@@ -88,7 +88,7 @@ public struct PlainTextExtractor: ContentExtractor {
 
 /// The extractor plugins of this module.
 public enum HTMLExtraction {
-    public static let plugins: [Plugin] = [ReadabilityExtractor.plugin, PlainTextExtractor.plugin, MetadataExtractor.plugin]
+    public static let plugins: [Plugin] = [ReadabilityExtractor.plugin, PlainTextExtractor.plugin]
 
     public static func register(in registry: inout PluginRegistry) {
         for plugin in plugins { registry.register(plugin) }

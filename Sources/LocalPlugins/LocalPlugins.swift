@@ -5,6 +5,7 @@ import SummarizerCore
 public enum LocalPlugins {
     /// Every plugin of this module.
     public static let plugins: [Plugin] = [
+        MetadataExtractor.plugin,
         // new-plugin: new plugins are listed above this line.
     ]
 

@@ -302,11 +302,9 @@ final class ExecWorker: Sendable {
                     continuation.resume(throwing: failure)
                     return
                 }
-                do {
-                    try input.write(contentsOf: line)
-                } catch {
-                    fail(PipelineError(.transient, "could not write to the exec worker \(command): \(error)", reason: "worker-exited"))
-                }
+                // A write fails when the worker has already exited (a missing command, a crash at
+                // start); its exit, with the status, or the timer then fails the request.
+                try? input.write(contentsOf: line)
             }
         } onCancel: {
             fail(CancellationError())

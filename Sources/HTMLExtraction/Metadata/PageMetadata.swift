@@ -15,6 +15,12 @@ public struct PageMetadata: Sendable, Hashable, Codable {
 
     public init() {}
 
+    /// What the page `html` (fetched from `url`) says about itself, or `nil` when it does not
+    /// parse as HTML: for extractors that build on metadata.
+    public static func read(html: String, url: String) -> PageMetadata? {
+        HTMLDocument(text: html, url: url).map(read)
+    }
+
     /// Reads the metadata of a parsed page (before any cleanup).
     static func read(_ document: HTMLDocument) -> PageMetadata {
         guard let root = document.root else { return PageMetadata() }

@@ -3,7 +3,7 @@ import Logging
 import SummarizerCore
 import Testing
 
-@testable import HTMLExtraction
+@testable import LocalPlugins
 
 @Suite("Metadata extractor")
 struct MetadataExtractorTests {
@@ -63,9 +63,8 @@ struct MetadataExtractorTests {
         }
     }
 
-    @Test func theExamplePageWithStructuredDataGivesItsHeadline() async throws {
-        let url = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-            .appendingPathComponent("Examples/pages/injury-update-jsonld.html")
+    @Test func theFixturePageWithStructuredDataGivesItsHeadline() async throws {
+        let url = try #require(Bundle.module.url(forResource: "Fixtures/MetadataExtractor", withExtension: "html"))
         let article = try await extract(try String(contentsOf: url, encoding: .utf8))
         #expect(article.title == "Harbormen quarterback Eli Navarro day-to-day with ankle sprain")
         #expect(article.wordCount > 0)
