@@ -101,7 +101,10 @@ struct SinkBenchmark: AsyncParsableCommand {
         var results: [Result] = []
         for kind in kinds {
             for batch in batches {
+                // Every measurement starts from the same state: an empty table and no WAL of the
+                // previous one left to checkpoint in the middle of it (needs a superuser; skipped otherwise).
                 _ = try await client.query("truncate context_summaries", logger: logger)
+                _ = try? await client.query("checkpoint", logger: logger)
                 let sink: any Sink & PipelineService =
                     kind == "postgres"
                     ? PostgresSink(url: url, logger: logger)
