@@ -199,6 +199,7 @@ let package = Package(
             dependencies: [
                 "Postgres", "Supabase", "SummarizerCore", "SummarizerTesting", "Builtins", "WebFetch", "HTMLExtraction", "Resilience",
                 .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),

@@ -37,6 +37,8 @@ public struct DatabaseURL: Sendable, CustomStringConvertible {
     public var tls: TLSMode
     /// Trusted roots (`sslrootcert`); `nil` means the system's.
     private(set) var rootCertificates: [NIOSSLCertificate]?
+    /// Whether `sslrootcert` was given (a file or `system`): `require` then verifies the chain.
+    private var rootCertificateGiven = false
     /// The client certificate chain and key (`sslcert`, `sslkey`).
     private var clientCertificate: (chain: [NIOSSLCertificate], key: NIOSSLPrivateKey)?
 
@@ -80,6 +82,7 @@ public struct DatabaseURL: Sendable, CustomStringConvertible {
         case let other:
             throw PipelineError(.misconfigured, "sslmode \"\(other)\" is not one of disable, prefer, require, verify-ca, verify-full", reason: "bad-database-url")
         }
+        rootCertificateGiven = query["sslrootcert"] != nil
         if let root = query["sslrootcert"], root != "system" {
             rootCertificates = try Self.load("sslrootcert", root) { try NIOSSLCertificate.fromPEMFile($0) }
         }
@@ -120,7 +123,7 @@ public struct DatabaseURL: Sendable, CustomStringConvertible {
         case .disable, .prefer:
             configuration.certificateVerification = .none
         case .require:
-            configuration.certificateVerification = rootCertificates == nil ? .none : .noHostnameVerification
+            configuration.certificateVerification = rootCertificateGiven ? .noHostnameVerification : .none
         case .verifyCA:
             configuration.certificateVerification = .noHostnameVerification
         case .verifyFull:

@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import NIOSSL
 import PostgresNIO
 import SummarizerCore
 import SummarizerTesting
@@ -29,6 +30,17 @@ struct DatabaseURLTLSTests {
         #expect(Self.message("postgres://a:pw@h/d?sslmode=disable&sslrootcert=system")?.contains("sslmode=disable") == true)
         #expect(Self.message("postgres://a:pw@h/d?application_name=x")?.contains("pw") == false)
     }
+
+    @Test func verificationFollowsLibpq() throws {
+        func verification(_ query: String) throws -> String {
+            "\(try DatabaseURL("postgres://a@h/d?\(query)").tlsConfiguration.certificateVerification)"
+        }
+        #expect(try verification("sslmode=prefer").hasPrefix("none"))
+        #expect(try verification("sslmode=require").hasPrefix("none"))
+        #expect(try verification("sslmode=require&sslrootcert=system") == "noHostnameVerification")
+        #expect(try verification("sslmode=verify-ca") == "noHostnameVerification")
+        #expect(try verification("sslmode=verify-full") == "fullVerification")
+    }
 }
 
 /// TLS against the test cluster, which Scripts/with-postgres.sh starts with a throwaway
@@ -46,12 +58,14 @@ struct PostgresTLSTests {
     }
 
     /// Whether the session is encrypted, or the error connecting.
-    func encrypted(_ url: DatabaseURL) async -> Result<Bool, PipelineError> {
+    /// `timeout` is generous for connections meant to succeed (TLS handshakes on a busy machine);
+    /// the one meant to fail waits less, since the pool retries a refused handshake until then.
+    func encrypted(_ url: DatabaseURL, timeout: Duration = .seconds(30)) async -> Result<Bool, PipelineError> {
         let logger = logger
         do {
             return .success(
                 try await withPostgresClient(url, logger: logger) { client in
-                    try await withTimeout(.seconds(3), "connecting") {
+                    try await withTimeout(timeout, "connecting") {
                         for try await flag in try await client.query("select ssl from pg_stat_ssl where pid = pg_backend_pid()", logger: logger)
                             .decode(Bool.self)
                         {
@@ -69,12 +83,13 @@ struct PostgresTLSTests {
         let root = try #require(ProcessInfo.processInfo.environment["DATABASE_TLS_ROOT_CERT"], "Scripts/with-postgres.sh exports it when openssl is installed")
         #expect(try await encrypted(Self.url("sslmode=verify-full&sslrootcert=\(root)")).get())
         #expect(try await encrypted(Self.url("sslmode=verify-ca&sslrootcert=\(root)")).get())
-        // No verification without a root, as libpq's require.
+        // require with a root verifies against it (as verify-ca); without one it does not verify, as libpq's.
+        #expect(try await encrypted(Self.url("sslmode=require&sslrootcert=\(root)")).get())
         #expect(try await encrypted(Self.url("sslmode=require")).get())
         #expect(try await encrypted(Self.url("sslmode=prefer")).get())
         #expect(try await !encrypted(Self.url("sslmode=disable")).get())
         // The system's roots do not include the throwaway certificate: no connection.
-        guard case .failure(let error) = await encrypted(try Self.url("sslmode=verify-full")) else {
+        guard case .failure(let error) = await encrypted(try Self.url("sslmode=verify-full"), timeout: .seconds(3)) else {
             Issue.record("verify-full trusted a self-signed certificate")
             return
         }
