@@ -24,6 +24,8 @@ let package = Package(
         .package(url: "https://github.com/vapor/postgres-nio", from: "1.21.0"),
         // TLS settings of database connections (sslmode, sslrootcert, sslcert, sslkey).
         .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.27.0"),
+        // Graceful shutdown of `summarize run` on SIGINT and SIGTERM.
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.6.0"),
     ],
     targets: [
         // The core knows no provider: domain model, stage protocols, registry, config, orchestrator.
@@ -135,6 +137,8 @@ let package = Package(
                 "LocalPlugins",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
             ]
         ),
         // Benchmark programs: they print figures; performance is never asserted in tests.

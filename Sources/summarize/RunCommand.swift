@@ -96,7 +96,7 @@ struct RunCommand: AsyncParsableCommand {
                 "summarizer": "\(pipeline.summarizer.type)", "sinks": "\(pipeline.sinks.map(\.type).joined(separator: ","))",
                 "concurrency": "\(config.run.concurrency)", "dryRun": "\(dryRun)",
             ])
-        let report = await orchestrator.run()
+        let report = try await orchestrator.runUntilSignalled(logger: logger)
         StandardError.print(report.render())
         if report.exitCode != 0 {
             throw ExitCode(report.exitCode)

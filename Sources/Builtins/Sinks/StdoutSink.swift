@@ -40,7 +40,7 @@ public struct StdoutSink: Sink {
                 output += Self.render(record) + "\n\n"
             }
         }
-        write(Array(output.utf8))
+        OutputGate.write { write(Array(output.utf8)) }
         return .allStored
     }
 

@@ -105,12 +105,25 @@ final class LineReader: Sendable {
 
     /// Reads the next line on a thread outside Swift's cooperative pool, because a read of
     /// standard input can block for as long as the producer takes.
+    ///
+    /// Cancellation (a stop) ends the wait at once with `CancellationError`; the blocked read
+    /// is abandoned, and the reader must not be used again.
     func nextAsync() async throws -> Line? {
-        try await withCheckedThrowingContinuation { continuation in
-            DispatchQueue.global().async {
-                continuation.resume(with: Result { try self.next() })
+        let waiter = Mutex<CheckedContinuation<Line?, any Error>?>(nil)
+        return try await withTaskCancellationHandler {
+            try await withCheckedThrowingContinuation { continuation in
+                waiter.withLock { $0 = continuation }
+                if Task.isCancelled {
+                    waiter.withLock { $0.take() }?.resume(throwing: CancellationError())
+                    return
+                }
+                DispatchQueue.global().async {
+                    let result = Result { try self.next() }
+                    waiter.withLock { $0.take() }?.resume(with: result)
+                }
             }
+        } onCancel: {
+            waiter.withLock { $0.take() }?.resume(throwing: CancellationError())
         }
     }
 }
-

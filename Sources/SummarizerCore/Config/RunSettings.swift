@@ -15,6 +15,11 @@ public struct RunSettings: Sendable, Hashable {
     public var flushInterval: Duration = .seconds(5)
     /// The most the run may spend on LLM calls, in USD; `nil` means no limit.
     public var maxCostUSD: Double?
+    /// After a stop (a signal, the deadline), how long in-flight items may take to finish
+    /// before they are cancelled and left for the next run.
+    public var shutdownGrace: Duration = .seconds(30)
+    /// The longest a run may take; it then stops as on SIGTERM (exit 2). `nil`: no limit.
+    public var maxDuration: Duration?
 
     public init(
         concurrency: Int = 8,
@@ -22,7 +27,9 @@ public struct RunSettings: Sendable, Hashable {
         continueOnError: Bool = true,
         logLevel: Logger.Level = .info,
         flushInterval: Duration = .seconds(5),
-        maxCostUSD: Double? = nil
+        maxCostUSD: Double? = nil,
+        shutdownGrace: Duration = .seconds(30),
+        maxDuration: Duration? = nil
     ) {
         self.concurrency = concurrency
         self.batchSize = batchSize
@@ -30,6 +37,8 @@ public struct RunSettings: Sendable, Hashable {
         self.logLevel = logLevel
         self.flushInterval = flushInterval
         self.maxCostUSD = maxCostUSD
+        self.shutdownGrace = shutdownGrace
+        self.maxDuration = maxDuration
     }
 
     /// The keys of the `run` section.
@@ -52,6 +61,12 @@ public struct RunSettings: Sendable, Hashable {
                 "maxCostUSD", .number, minimum: 0,
                 doc: "Stop the run (exit 2) before its LLM calls could cost more than this many USD; each call reserves its worst case before it is sent. Unset: no limit."),
             ConfigKey(
+                "shutdownGraceSeconds", .number, default: .number(30), minimum: 0,
+                doc: "On SIGINT, SIGTERM or the deadline: how long in-flight items may take to finish before they are cancelled (left for the next run, not failed)."),
+            ConfigKey(
+                "maxDurationSeconds", .number, minimum: 0,
+                doc: "End the run gracefully after this many seconds, as SIGTERM would (exit 2); what is unfinished is left for the next run. Unset: no limit."),
+            ConfigKey(
                 "logLevel", .string, default: .string("info"),
                 allowed: ["trace", "debug", "info", "notice", "warning", "error", "critical"],
                 environment: ["LOG_LEVEL"], doc: "Log level of standard error; --verbose means debug."),
@@ -65,5 +80,14 @@ public struct RunSettings: Sendable, Hashable {
         logLevel = Logger.Level(rawValue: config.string("logLevel")?.lowercased() ?? "info") ?? .info
         flushInterval = .milliseconds(Int64((config.double("flushIntervalSeconds") ?? 5) * 1000))
         maxCostUSD = config.double("maxCostUSD")
+        shutdownGrace = .seconds(fromSeconds: config.double("shutdownGraceSeconds") ?? 30)
+        maxDuration = config.double("maxDurationSeconds").map { .seconds(fromSeconds: $0) }
+    }
+}
+
+extension Duration {
+    /// A duration of `seconds`, to the millisecond.
+    static func seconds(fromSeconds seconds: Double) -> Duration {
+        .milliseconds(Int64((seconds * 1000).rounded()))
     }
 }

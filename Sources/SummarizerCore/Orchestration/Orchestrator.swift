@@ -16,6 +16,11 @@ public struct Orchestrator: Sendable {
     public var metrics: RunMetrics
     /// Where a dry run shows its records instead of writing them.
     public var preview: (any Sink)?
+    /// Records made earlier, by item id: such an item goes straight to the sinks, without a
+    /// fetch or an LLM call (`summarize replay` of failures at the sink stage).
+    public var prepared: [String: SummaryRecord] = [:]
+    /// Where the outcome of every item is recorded, when a caller needs them one by one.
+    public var outcomes: OutcomeLog?
 
     public init(
         pipeline: Pipeline,
@@ -41,6 +46,8 @@ public struct Orchestrator: Sendable {
         case failed(FailureRecord)
         /// Not summarized again: the stored summary was made from the same text and prompt.
         case unchanged(WorkItem)
+        /// Cancelled by a stop before it finished: not done, not failed.
+        case unfinished(WorkItem, PipelineError)
     }
 
     /// Item metadata keys a source sets when it knows the stored summary's content hash and
@@ -55,15 +62,18 @@ public struct Orchestrator: Sendable {
         var pendingRecords: [SummaryRecord] = []
         var pendingFailures: [FailureRecord] = []
         var seen: Set<String> = []
+        /// Ids every resumable sink already holds (a run started again after a crash).
+        var alreadyHeld: Set<String> = []
         var stopOnError = false
         /// Started when the first record of the pending batch arrived.
         var pendingSince: Stopwatch?
         var stopping: Bool { report.stopReason != nil }
     }
 
-    /// Runs the pipeline to the end of its source, a limit, or a reason to stop.
-    public func run() async -> RunReport {
-        guard !pipeline.services.isEmpty else { return await runItems() }
+    /// Runs the pipeline to the end of its source, a limit, or a reason to stop; `control`
+    /// asks it to stop gracefully from outside (signals, a service group shutting down).
+    public func run(control: RunControl = RunControl()) async -> RunReport {
+        guard !pipeline.services.isEmpty else { return await runItems(control: control) }
         return await withTaskGroup(of: RunReport?.self) { group in
             for service in pipeline.services {
                 group.addTask {
@@ -71,7 +81,7 @@ public struct Orchestrator: Sendable {
                     return nil
                 }
             }
-            group.addTask { await runItems() }
+            group.addTask { await runItems(control: control) }
             var report = RunReport()
             while let result = await group.next() {
                 if let result {
@@ -84,73 +94,40 @@ public struct Orchestrator: Sendable {
         }
     }
 
-    func runItems() async -> RunReport {
+    /// What the tasks of the item group report.
+    enum Event: Sendable {
+        case result(ItemResult)
+        /// A stop was requested (or the watcher was cancelled at the end of the run).
+        case stopRequested
+        /// `run.shutdownGraceSeconds` passed after a stop: in-flight items are cancelled.
+        case graceExpired
+    }
+
+    func runItems(control: RunControl) async -> RunReport {
         let stopwatch = Stopwatch(clock)
         var progress = Progress()
         progress.report.dryRun = options.dryRun
-        let concurrency = max(1, settings.concurrency)
         progress.stopOnError = options.stopOnError || !settings.continueOnError
 
         if !options.dryRun {
-            for sink in pipeline.sinks {
-                do {
-                    try await sink.component.prepare(context: context(logger: logger))
-                } catch {
-                    let failure = PipelineError.from(error)
-                    logger.error("a sink failed its start-up check", metadata: ["sink": "\(sink.type)", "error": "\(failure)"])
-                    progress.report.stopReason = .sinkUnavailable(sink: sink.type, failure)
-                    break
-                }
-            }
+            await prepareSinks(&progress)
         }
 
-        await withTaskGroup(of: ItemResult.self) { group in
+        let feed = SourceFeed()
+        await withTaskGroup(of: Void.self) { helpers in
+            let source = pipeline.source.component
+            let query = options.query
             let sourceContext = context(logger: logger)
-            var iterator = pipeline.source.component.items(options.query, context: sourceContext).makeAsyncIterator()
-            var inFlight = 0
-
-            while !progress.stopping {
-                if inFlight >= concurrency, let result = await group.next() {
-                    inFlight -= 1
-                    await handle(result, &progress)
-                    continue
-                }
-                if let limit = options.limit, progress.report.itemsRead >= limit { break }
-
-                let element: SourceElement?
-                do {
-                    element = try await iterator.next()
-                } catch {
-                    let failure = PipelineError.from(error)
-                    logger.error("the source failed", metadata: ["error": "\(failure)"])
-                    progress.report.stopReason = .sourceFailed(failure)
-                    break
-                }
-                guard let element else { break }
-
-                switch element {
-                case .rejected(let rejection):
-                    logger.warning(
-                        "skipping a source entry", metadata: ["at": "\(rejection.location)", "reason": "\(rejection.error.message)"])
-                    let item = WorkItem(url: rejection.entry)
-                    let failure = FailureRecord(item: item, stage: .source, error: rejection.error, failedAt: Date())
-                    await handle(.failed(failure), &progress)
-                case .item(let item):
-                    guard progress.seen.insert(item.id).inserted else {
-                        logger.info("skipping a duplicate", metadata: ["item": "\(item.id)", "url": "\(item.url)"])
-                        progress.report.skipped += 1
-                        continue
-                    }
-                    progress.report.itemsRead += 1
-                    inFlight += 1
-                    group.addTask { await process(item) }
+            helpers.addTask { await feed.run(source.items(query, context: sourceContext)) }
+            if let maxDuration = settings.maxDuration {
+                helpers.addTask { [clock] in
+                    guard (try? await clock.sleep(for: maxDuration)) != nil else { return }
+                    control.requestStop(.deadline(seconds: Double(maxDuration.components.seconds)))
                 }
             }
-
-            // Items already started finish even when the run stops: their work is paid for.
-            while let result = await group.next() {
-                await handle(result, &progress)
-            }
+            await runItemGroup(feed: feed, control: control, &progress)
+            // The reader waits for a request that will not come; the deadline is moot.
+            helpers.cancelAll()
         }
 
         await flushRecords(&progress)
@@ -176,9 +153,133 @@ public struct Orchestrator: Sendable {
         return progress.report
     }
 
+    /// Checks every sink and reads which ids every resumable sink already holds.
+    func prepareSinks(_ progress: inout Progress) async {
+        var held: Set<String>?
+        for sink in pipeline.sinks {
+            do {
+                let context = context(logger: logger)
+                try await sink.component.prepare(context: context)
+                if let ids = try await sink.component.storedIDs(context: context) {
+                    held = held.map { $0.intersection(ids) } ?? ids
+                }
+            } catch {
+                let failure = PipelineError.from(error)
+                logger.error("a sink failed its start-up check", metadata: ["sink": "\(sink.type)", "error": "\(failure)"])
+                progress.report.stopReason = .sinkUnavailable(sink: sink.type, failure)
+                return
+            }
+        }
+        if let held, !held.isEmpty {
+            logger.info("resuming: items every resumable sink already holds are skipped", metadata: ["held": "\(held.count)"])
+        }
+        progress.alreadyHeld = held ?? []
+    }
+
+    /// Takes items from the feed, runs at most `concurrency` at once, and handles their results
+    /// until the source ends or the run stops; then lets the started items finish, within the
+    /// shutdown grace after a requested stop.
+    func runItemGroup(feed: SourceFeed, control: RunControl, _ progress: inout Progress) async {
+        let concurrency = max(1, settings.concurrency)
+        await withTaskGroup(of: Event.self) { group in
+            group.addTask {
+                if await control.waitForStop() != nil { feed.stop() }
+                return .stopRequested
+            }
+            var inFlight = 0
+            var graceStarted = false
+
+            func on(_ event: Event, _ progress: inout Progress) async {
+                switch event {
+                case .result(let result):
+                    inFlight -= 1
+                    await handle(result, &progress)
+                case .stopRequested:
+                    guard let request = control.request, !graceStarted else { return }
+                    graceStarted = true
+                    if progress.report.stopReason == nil { progress.report.stopReason = .requested(request) }
+                    logger.notice(
+                        "stopping: no new items; those started may finish",
+                        metadata: ["reason": "\(request)", "inFlight": "\(inFlight)", "grace": "\(settings.shutdownGrace)"])
+                    let grace = settings.shutdownGrace
+                    group.addTask { [clock] in
+                        try? await clock.sleep(for: grace)
+                        return .graceExpired
+                    }
+                case .graceExpired:
+                    if inFlight > 0 {
+                        logger.warning("the shutdown grace is over: cancelling the items still running", metadata: ["inFlight": "\(inFlight)"])
+                        group.cancelAll()
+                    }
+                }
+            }
+
+            while !progress.stopping {
+                if inFlight >= concurrency {
+                    if let event = await group.next() { await on(event, &progress) }
+                    continue
+                }
+                if let limit = options.limit, progress.report.itemsRead >= limit { break }
+
+                switch await feed.next() {
+                case .stopped, .end:
+                    break
+                case .failed(let error):
+                    let failure = PipelineError.from(error)
+                    logger.error("the source failed", metadata: ["error": "\(failure)"])
+                    progress.report.stopReason = .sourceFailed(failure)
+                case .element(.rejected(let rejection)):
+                    logger.warning(
+                        "skipping a source entry", metadata: ["at": "\(rejection.location)", "reason": "\(rejection.error.message)"])
+                    let item = WorkItem(url: rejection.entry)
+                    let failure = FailureRecord(item: item, stage: .source, error: rejection.error, failedAt: Date())
+                    await handle(.failed(failure), &progress)
+                    continue
+                case .element(.item(let item)):
+                    if progress.alreadyHeld.contains(item.id) {
+                        logger.debug("already in every resumable sink; skipped", metadata: ["item": "\(item.id)", "url": "\(item.url)"])
+                        progress.report.skipped += 1
+                        outcomes?.record(item.id, .skipped)
+                        continue
+                    }
+                    guard progress.seen.insert(item.id).inserted else {
+                        logger.info("skipping a duplicate", metadata: ["item": "\(item.id)", "url": "\(item.url)"])
+                        progress.report.skipped += 1
+                        continue
+                    }
+                    progress.report.itemsRead += 1
+                    inFlight += 1
+                    group.addTask { .result(await process(item)) }
+                    continue
+                }
+                break
+            }
+
+            // Items already started finish even when the run stops: their work is paid for.
+            while inFlight > 0, let event = await group.next() {
+                await on(event, &progress)
+            }
+            // Ends the stop watcher and a grace timer still sleeping.
+            group.cancelAll()
+            while let event = await group.next() {
+                if case .result(let result) = event { await handle(result, &progress) }
+            }
+        }
+    }
+
     // MARK: - One item
 
     func process(_ item: WorkItem) async -> ItemResult {
+        if let record = prepared[item.id] { return .summarized(record) }
+        let result = await summarize(item)
+        // A stage that failed because a stop cancelled it did not fail the item.
+        if case .failed(let failure) = result, Task.isCancelled, failure.stage != .sink {
+            return .unfinished(item, PipelineError(.cancelled, "cancelled by the stop at the \(failure.stage) stage"))
+        }
+        return result
+    }
+
+    func summarize(_ item: WorkItem) async -> ItemResult {
         let stopwatch = Stopwatch(clock)
         var itemLogger = logger
         itemLogger[metadataKey: "item"] = "\(item.id)"
@@ -306,24 +407,32 @@ public struct Orchestrator: Sendable {
             }
         case .failed(let failure):
             await fail(failure, &progress)
-        case .unchanged:
+        case .unchanged(let item):
             progress.report.skipped += 1
+            outcomes?.record(item.id, .skipped)
+        case .unfinished(let item, let error):
+            leave(id: item.id, url: item.url, reason: error.message, &progress)
         }
+    }
+
+    /// Counts an item that is neither done nor failed: the next run takes it again.
+    func leave(id: String, url: String, reason: String, _ progress: inout Progress) {
+        progress.report.unfinished += 1
+        outcomes?.record(id, .unfinished)
+        logger.warning("item left for the next run", metadata: ["item": "\(id)", "url": "\(url)", "reason": "\(reason)"])
     }
 
     func fail(_ failure: FailureRecord, _ progress: inout Progress) async {
         if failure.errorKind == .cancelled || failure.reason == CostBudget.refusalReason {
             // Not a failure of the item: it was never (fully) tried, and the next run takes it.
-            progress.report.unfinished += 1
-            logger.warning(
-                "item left for the next run",
-                metadata: ["item": "\(failure.newsURLID)", "url": "\(failure.url)", "reason": "\(failure.message)"])
+            leave(id: failure.newsURLID, url: failure.url, reason: failure.message, &progress)
             if failure.reason == CostBudget.refusalReason, progress.report.stopReason == nil {
                 progress.report.stopReason = .budgetReached(failure.message)
             }
             return
         }
         progress.report.failed += 1
+        outcomes?.record(failure.newsURLID, .failed(failure))
         progress.report.failuresByStageAndKind["\(failure.stage)/\(failure.errorKind)", default: 0] += 1
         metrics.recordItem(
             succeeded: false, fallback: failure.record?.fallbackUsed ?? false, tokens: failure.tokens?.total ?? 0,
@@ -400,6 +509,7 @@ public struct Orchestrator: Sendable {
 
     func succeed(_ record: SummaryRecord, _ progress: inout Progress) {
         progress.report.written += 1
+        outcomes?.record(record.newsURLID, .written)
         metrics.recordItem(
             succeeded: true, fallback: record.fallbackUsed, tokens: record.tokens.total, seconds: record.processingTimeSeconds)
         logger.info("summarized", metadata: ["item": "\(record.newsURLID)", "url": "\(record.url)"])

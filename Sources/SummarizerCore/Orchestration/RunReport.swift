@@ -16,6 +16,8 @@ public struct RunReport: Sendable {
         case budgetReached(String)
         /// A sink's start-up check failed; no item was taken.
         case sinkUnavailable(sink: String, PipelineError)
+        /// A signal or the deadline asked the run to stop (``RunControl``).
+        case requested(StopRequest)
 
         public var description: String {
             switch self {
@@ -32,6 +34,8 @@ public struct RunReport: Sendable {
                 "stopped early: \(message); the items not done are left for the next run"
             case .sinkUnavailable(let sink, let error):
                 "stopped before the first item: the \(sink) sink cannot store records: \(error)"
+            case .requested(let request):
+                "stopped early: \(request); the items not done are left for the next run"
             }
         }
     }
@@ -53,8 +57,10 @@ public struct RunReport: Sendable {
 
     public init() {}
 
-    /// 0 when nothing failed (an empty run included), 1 when some items failed, 2 when the run stopped early.
+    /// 0 when nothing failed (an empty run included), 1 when some items failed, 2 when the run
+    /// stopped early, 130 after SIGINT and 143 after SIGTERM.
     public var exitCode: Int32 {
+        if case .requested(.signal(_, let code)) = stopReason { return code }
         if stopReason != nil { return 2 }
         return failed > 0 ? 1 : 0
     }

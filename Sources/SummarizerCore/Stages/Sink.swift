@@ -23,6 +23,10 @@ public protocol Sink: Sendable {
     /// Checks, before the run takes its first item, that the sink can store records (the table
     /// exists, the key is accepted); a thrown error stops the run before anything is paid for.
     func prepare(context: StageContext) async throws
+    /// The ids of the records the sink already holds, read after ``prepare(context:)``, so a run
+    /// started again after a crash skips them; `nil` (the default) when the sink cannot tell
+    /// cheaply. A database sink returns `nil`: its upsert absorbs a record written twice.
+    func storedIDs(context: StageContext) async throws -> Set<String>?
     /// Stores a batch; throws when none of it could be stored.
     func write(_ batch: [SummaryRecord], context: StageContext) async throws -> WriteReceipt
     /// Flushes and releases resources at the end of a run.
@@ -31,6 +35,7 @@ public protocol Sink: Sendable {
 
 extension Sink {
     public func prepare(context: StageContext) async throws {}
+    public func storedIDs(context: StageContext) async throws -> Set<String>? { nil }
 }
 
 /// Stores failed items, so nothing is lost and a later run can replay them.
