@@ -14,10 +14,17 @@ public final class InMemorySink: Sink {
     public let rejecting: [String: PipelineError]
     /// When set, every batch fails with this error.
     public let failing: PipelineError?
+    /// When set, the sink is resumable and says it already holds these ids.
+    public let held: Set<String>?
 
-    public init(rejecting: [String: PipelineError] = [:], failing: PipelineError? = nil) {
+    public init(rejecting: [String: PipelineError] = [:], failing: PipelineError? = nil, held: Set<String>? = nil) {
         self.rejecting = rejecting
         self.failing = failing
+        self.held = held
+    }
+
+    public func storedIDs(context: StageContext) async throws -> Set<String>? {
+        held
     }
 
     public func write(_ batch: [SummaryRecord], context: StageContext) async throws -> WriteReceipt {

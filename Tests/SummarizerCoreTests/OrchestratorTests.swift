@@ -18,6 +18,9 @@ struct Harness {
     var clock: any Clock<Duration> = ContinuousClock()
     var preview: (any Sink)?
     var fetcherChain = MiddlewareChain()
+    var control = RunControl()
+    var prepared: [String: SummaryRecord] = [:]
+    let outcomes = OutcomeLog()
     let logs = RecordingLogHandlerStore()
 
     var firstSink: InMemorySink { sinks[0] as! InMemorySink }
@@ -30,9 +33,11 @@ struct Harness {
             summarizer: PipelineStage(type: "test", component: summarizer),
             sinks: sinks.map { PipelineStage(type: "memory", component: $0) },
             deadLetter: PipelineStage(type: "memory", component: deadLetter))
-        return await Orchestrator(
-            pipeline: pipeline, settings: settings, options: options, logger: logs.logger(), clock: clock, preview: preview
-        ).run()
+        var orchestrator = Orchestrator(
+            pipeline: pipeline, settings: settings, options: options, logger: logs.logger(), clock: clock, preview: preview)
+        orchestrator.prepared = prepared
+        orchestrator.outcomes = outcomes
+        return await orchestrator.run(control: control)
     }
 }
 

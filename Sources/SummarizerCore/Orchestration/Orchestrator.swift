@@ -97,6 +97,8 @@ public struct Orchestrator: Sendable {
     /// What the tasks of the item group report.
     enum Event: Sendable {
         case result(ItemResult)
+        /// What the source gave next.
+        case element(SourceFeed.Received)
         /// A stop was requested (or the watcher was cancelled at the end of the run).
         case stopRequested
         /// `run.shutdownGraceSeconds` passed after a stop: in-flight items are cancelled.
@@ -179,6 +181,9 @@ public struct Orchestrator: Sendable {
     /// Takes items from the feed, runs at most `concurrency` at once, and handles their results
     /// until the source ends or the run stops; then lets the started items finish, within the
     /// shutdown grace after a requested stop.
+    ///
+    /// Everything arrives as an event of one task group (the next source element included), so
+    /// a result is handled, and its batch flushed, while the source is still waiting for input.
     func runItemGroup(feed: SourceFeed, control: RunControl, _ progress: inout Progress) async {
         let concurrency = max(1, settings.concurrency)
         await withTaskGroup(of: Event.self) { group in
@@ -187,79 +192,87 @@ public struct Orchestrator: Sendable {
                 return .stopRequested
             }
             var inFlight = 0
+            var reading = false
+            var sourceDone = false
             var graceStarted = false
 
-            func on(_ event: Event, _ progress: inout Progress) async {
-                switch event {
-                case .result(let result):
-                    inFlight -= 1
-                    await handle(result, &progress)
-                case .stopRequested:
-                    guard let request = control.request, !graceStarted else { return }
-                    graceStarted = true
-                    if progress.report.stopReason == nil { progress.report.stopReason = .requested(request) }
-                    logger.notice(
-                        "stopping: no new items; those started may finish",
-                        metadata: ["reason": "\(request)", "inFlight": "\(inFlight)", "grace": "\(settings.shutdownGrace)"])
-                    let grace = settings.shutdownGrace
-                    group.addTask { [clock] in
-                        try? await clock.sleep(for: grace)
-                        return .graceExpired
-                    }
-                case .graceExpired:
-                    if inFlight > 0 {
-                        logger.warning("the shutdown grace is over: cancelling the items still running", metadata: ["inFlight": "\(inFlight)"])
-                        group.cancelAll()
-                    }
+            func startGrace(_ request: StopRequest, _ progress: inout Progress) {
+                guard !graceStarted else { return }
+                graceStarted = true
+                if progress.report.stopReason == nil { progress.report.stopReason = .requested(request) }
+                logger.notice(
+                    "stopping: no new items; those started may finish",
+                    metadata: ["reason": "\(request)", "inFlight": "\(inFlight)", "grace": "\(settings.shutdownGrace)"])
+                let grace = settings.shutdownGrace
+                group.addTask { [clock] in
+                    try? await clock.sleep(for: grace)
+                    return .graceExpired
                 }
             }
 
-            while !progress.stopping {
-                if inFlight >= concurrency {
-                    if let event = await group.next() { await on(event, &progress) }
-                    continue
-                }
-                if let limit = options.limit, progress.report.itemsRead >= limit { break }
-
-                switch await feed.next() {
+            func take(_ received: SourceFeed.Received, _ progress: inout Progress) async {
+                switch received {
                 case .stopped, .end:
-                    break
+                    sourceDone = true
                 case .failed(let error):
+                    sourceDone = true
                     let failure = PipelineError.from(error)
                     logger.error("the source failed", metadata: ["error": "\(failure)"])
-                    progress.report.stopReason = .sourceFailed(failure)
+                    if progress.report.stopReason == nil { progress.report.stopReason = .sourceFailed(failure) }
                 case .element(.rejected(let rejection)):
                     logger.warning(
                         "skipping a source entry", metadata: ["at": "\(rejection.location)", "reason": "\(rejection.error.message)"])
                     let item = WorkItem(url: rejection.entry)
                     let failure = FailureRecord(item: item, stage: .source, error: rejection.error, failedAt: Date())
                     await handle(.failed(failure), &progress)
-                    continue
                 case .element(.item(let item)):
                     if progress.alreadyHeld.contains(item.id) {
                         logger.debug("already in every resumable sink; skipped", metadata: ["item": "\(item.id)", "url": "\(item.url)"])
                         progress.report.skipped += 1
                         outcomes?.record(item.id, .skipped)
-                        continue
-                    }
-                    guard progress.seen.insert(item.id).inserted else {
+                    } else if !progress.seen.insert(item.id).inserted {
                         logger.info("skipping a duplicate", metadata: ["item": "\(item.id)", "url": "\(item.url)"])
                         progress.report.skipped += 1
-                        continue
+                    } else if progress.stopping {
+                        // Read just as the run stopped: not started, so the next run takes it.
+                        logger.debug("read after the stop; left for the next run", metadata: ["item": "\(item.id)"])
+                    } else {
+                        progress.report.itemsRead += 1
+                        inFlight += 1
+                        group.addTask { .result(await process(item)) }
                     }
-                    progress.report.itemsRead += 1
-                    inFlight += 1
-                    group.addTask { .result(await process(item)) }
-                    continue
                 }
-                break
             }
 
-            // Items already started finish even when the run stops: their work is paid for.
-            while inFlight > 0, let event = await group.next() {
-                await on(event, &progress)
+            while true {
+                let limited = options.limit.map { progress.report.itemsRead >= $0 } ?? false
+                if !reading, !sourceDone, !progress.stopping, !limited, inFlight < concurrency {
+                    reading = true
+                    group.addTask { .element(await feed.next()) }
+                }
+                // Done once nothing runs and nothing more will be read.
+                if !reading, inFlight == 0, sourceDone || progress.stopping || limited { break }
+                guard let event = await group.next() else { break }
+                switch event {
+                case .element(let received):
+                    reading = false
+                    await take(received, &progress)
+                case .result(let result):
+                    inFlight -= 1
+                    await handle(result, &progress)
+                case .stopRequested:
+                    if let request = control.request { startGrace(request, &progress) }
+                case .graceExpired:
+                    if inFlight > 0 {
+                        logger.warning("the shutdown grace is over: cancelling the items still running", metadata: ["inFlight": "\(inFlight)"])
+                        group.cancelAll()
+                    }
+                }
+                // A stop of the run's own (a failure, the budget) also ends the wait for the source.
+                if progress.stopping, reading { feed.stop() }
             }
             // Ends the stop watcher and a grace timer still sleeping.
+            feed.stop()
             group.cancelAll()
             while let event = await group.next() {
                 if case .result(let result) = event { await handle(result, &progress) }
