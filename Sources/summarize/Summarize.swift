@@ -26,7 +26,7 @@ struct Summarize: AsyncParsableCommand {
         version: "0.1.0",
         subcommands: [
             RunCommand.self, ValidateCommand.self, ExplainCommand.self, ExtractCommand.self, PluginsCommand.self, SchemaCommand.self,
-            DatabaseCommand.self, NewPluginCommand.self,
+            DatabaseCommand.self, NewPluginCommand.self, ReplayCommand.self,
         ],
         defaultSubcommand: RunCommand.self
     )

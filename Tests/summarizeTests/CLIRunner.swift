@@ -26,6 +26,65 @@ struct CLIRunner {
         return repositoryRoot.appendingPathComponent(".build/debug/summarize")
     }()
 
+    /// A `summarize` started in the background, for tests that signal or kill it.
+    final class Running: @unchecked Sendable {
+        // The Process is touched only by the test's task; the output files outlive it.
+        let process: Process
+        let outURL: URL
+        let errURL: URL
+
+        init(process: Process, outURL: URL, errURL: URL) {
+            self.process = process
+            self.outURL = outURL
+            self.errURL = errURL
+        }
+
+        var isRunning: Bool { process.isRunning }
+
+        /// Sends `signal` to the process itself (not its group: as a supervisor would).
+        func send(_ signal: Int32) {
+            kill(process.processIdentifier, signal)
+        }
+
+        /// Waits for the exit, polling, so no thread is blocked meanwhile.
+        func wait(timeout: Duration = .seconds(120)) async throws -> Result {
+            let start = ContinuousClock.now
+            while process.isRunning {
+                if ContinuousClock.now - start > timeout {
+                    kill(process.processIdentifier, SIGKILL)
+                    throw CancellationError()
+                }
+                try await Task.sleep(for: .milliseconds(10))
+            }
+            defer {
+                try? FileManager.default.removeItem(at: outURL)
+                try? FileManager.default.removeItem(at: errURL)
+            }
+            return Result(
+                status: process.terminationStatus,
+                stdout: try String(contentsOf: outURL, encoding: .utf8),
+                stderr: try String(contentsOf: errURL, encoding: .utf8))
+        }
+    }
+
+    /// Starts `summarize` in the background with standard input empty.
+    static func start(_ arguments: [String], in directory: URL, environment: [String: String] = [:]) throws -> Running {
+        let process = Process()
+        process.executableURL = executable
+        process.arguments = arguments
+        process.currentDirectoryURL = directory
+        process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
+        let outURL = directory.appendingPathComponent(".stdout-\(UUID().uuidString)")
+        let errURL = directory.appendingPathComponent(".stderr-\(UUID().uuidString)")
+        _ = FileManager.default.createFile(atPath: outURL.path, contents: nil)
+        _ = FileManager.default.createFile(atPath: errURL.path, contents: nil)
+        process.standardOutput = try FileHandle(forWritingTo: outURL)
+        process.standardError = try FileHandle(forWritingTo: errURL)
+        process.standardInput = FileHandle.nullDevice
+        try process.run()
+        return Running(process: process, outURL: outURL, errURL: errURL)
+    }
+
     static func run(
         _ arguments: [String],
         in directory: URL,

@@ -1,0 +1,218 @@
+import Foundation
+import SummarizerTesting
+import Testing
+
+/// A run of `summarize` against pages served on 127.0.0.1, for the tests that stop or kill it.
+struct PageRun {
+    let folder: URL
+    let server: LocalPageServer
+    let urls: [String]
+
+    /// `count` distinct pages, a config with the http fetcher, the mock summarizer held to
+    /// `perSecond` calls a second (so a run lasts long enough to be interrupted), jsonl sinks.
+    static func start(count: Int, perSecond: Int, concurrency: Int = 8, batchSize: Int = 5, graceSeconds: Double = 30) async throws
+        -> PageRun
+    {
+        let page = try String(contentsOf: CLIRunner.repositoryRoot.appendingPathComponent("Examples/pages/week9-recap.html"), encoding: .utf8)
+        var routes: [String: LocalPageServer.Behaviour] = [:]
+        for index in 1...count { routes["/news/\(index).html"] = .page(page) }
+        let server = try await LocalPageServer.start(routes: routes)
+        let folder = try CLIRunner.sandbox()
+        let urls = (1...count).map { server.url("/news/\($0).html") }
+        try (urls.joined(separator: "\n") + "\n").write(to: folder.appendingPathComponent("urls.txt"), atomically: true, encoding: .utf8)
+        let config = """
+            {
+              "source": {"type": "urlFile", "path": "urls.txt"},
+              "fetcher": {"type": "http", "allowAddresses": ["127.0.0.1/32"], "middleware": []},
+              "extractor": {"type": "readability"},
+              "summarizer": {"type": "mock", "middleware": ["pace"]},
+              "sinks": [{"type": "jsonl", "path": "out/summaries.jsonl"}],
+              "deadLetter": {"type": "jsonl", "path": "out/failed.jsonl"},
+              "middleware": {"pace": {"type": "rateLimit", "requestsPerMinute": \(perSecond * 60), "burst": 1}},
+              "run": {"concurrency": \(concurrency), "batchSize": \(batchSize), "flushIntervalSeconds": 0.2, "shutdownGraceSeconds": \(graceSeconds)}
+            }
+            """
+        try config.write(to: folder.appendingPathComponent("run.json"), atomically: true, encoding: .utf8)
+        return PageRun(folder: folder, server: server, urls: urls)
+    }
+
+    var output: URL { folder.appendingPathComponent("out/summaries.jsonl") }
+
+    /// The ids of the output's lines; fails the test on a line that is not a JSON object.
+    func outputIDs() throws -> [String] {
+        guard let data = FileManager.default.contents(atPath: output.path) else { return [] }
+        let text = String(decoding: data, as: UTF8.self)
+        if !text.isEmpty { #expect(text.hasSuffix("\n"), "the output ends in the middle of a line") }
+        return try text.split(separator: "\n").map { line in
+            let object = try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any]
+            return try #require(object?["news_url_id"] as? String)
+        }
+    }
+
+    func start() throws -> CLIRunner.Running {
+        try CLIRunner.start(["run", "--config", "run.json"], in: folder)
+    }
+
+    /// Waits until the output holds at least `lines` records.
+    func waitForOutput(_ lines: Int, timeout: Duration = .seconds(60)) async throws {
+        let start = ContinuousClock.now
+        while (try? outputIDs().count) ?? 0 < lines {
+            guard ContinuousClock.now - start < timeout else { throw CancellationError() }
+            try await Task.sleep(for: .milliseconds(10))
+        }
+    }
+
+    func stop() async throws {
+        try await server.shutdown()
+        try? FileManager.default.removeItem(at: folder)
+    }
+}
+
+@Suite("summarize under signals and kill -9")
+struct ReliabilityCLITests {
+    @Test(arguments: [(SIGINT, Int32(130), "SIGINT"), (SIGTERM, Int32(143), "SIGTERM")])
+    func aSignalStopsGracefullyAndTheNextRunFinishesTheRest(signal: Int32, code: Int32, name: String) async throws {
+        let run = try await PageRun.start(count: 120, perSecond: 40)
+        defer { Task { try? await run.stop() } }
+        let first = try run.start()
+        try await run.waitForOutput(10)
+        first.send(signal)
+        let stopped = try await first.wait()
+        #expect(stopped.status == code, "stderr: \(stopped.stderr)")
+        #expect(stopped.stderr.contains("Stopped: stopped early: \(name) received; the items not done are left for the next run"))
+        let written = try run.outputIDs()
+        #expect(written.count < 120)
+        // The report counts exactly what the file holds: nothing acknowledged was lost.
+        #expect(stopped.stderr.contains("\(written.count) written, 0 failed"))
+
+        let second = try await CLIRunner.run(["run", "--config", "run.json"], in: run.folder)
+        #expect(second.status == 0, "stderr: \(second.stderr)")
+        #expect(second.stderr.contains("\(120 - written.count) written, 0 failed, \(written.count) skipped"))
+        let all = try run.outputIDs()
+        #expect(all.count == 120 && Set(all).count == 120)
+    }
+
+    @Test func aSecondSIGINTExitsAtOnceAndLeavesWholeLines() async throws {
+        // Slow enough that the in-flight items would take seconds to finish after the first signal.
+        let run = try await PageRun.start(count: 60, perSecond: 2, concurrency: 8, batchSize: 1)
+        defer { Task { try? await run.stop() } }
+        let process = try run.start()
+        try await run.waitForOutput(2)
+        process.send(SIGINT)
+        try await Task.sleep(for: .milliseconds(200))
+        let second = ContinuousClock.now
+        process.send(SIGINT)
+        let result = try await process.wait()
+        #expect(ContinuousClock.now - second < .seconds(2))
+        #expect(result.status == 130)
+        #expect(result.stderr.contains("a second signal, exiting at once"))
+        let written = try run.outputIDs()
+        #expect(written.count >= 2 && Set(written).count == written.count)
+    }
+
+    @Test func killedTwentyTimesAtRandomTheRunStillFinishesWithEveryItemOnce() async throws {
+        let count = 500
+        let run = try await PageRun.start(count: count, perSecond: 80)
+        defer { Task { try? await run.stop() } }
+        var generator = SystemRandomNumberGenerator()
+        var killedWhileRunning = 0
+        var progress: [Int] = []
+        for _ in 0..<20 {
+            let process = try run.start()
+            try await Task.sleep(for: .milliseconds(Int.random(in: 20...400, using: &generator)))
+            if process.isRunning {
+                process.send(SIGKILL)
+                killedWhileRunning += 1
+            }
+            _ = try await process.wait()
+            progress.append(try run.outputIDs().count)
+        }
+        #expect(killedWhileRunning == 20, "records after each kill: \(progress)")
+        #expect(progress.last ?? 0 < count, "every item was done before the last kill: \(progress)")
+
+        let final = try await CLIRunner.run(["run", "--config", "run.json"], in: run.folder)
+        #expect(final.status == 0, "stderr: \(final.stderr)")
+        let ids = try run.outputIDs()
+        #expect(ids.count == count, "records after each kill: \(progress)")
+        #expect(Set(ids).count == count)
+        #expect(!FileManager.default.fileExists(atPath: run.folder.appendingPathComponent("out/failed.jsonl").path))
+    }
+}
+
+@Suite("summarize replay")
+struct ReplayCLITests {
+    func lines(_ url: URL) throws -> [[String: Any]] {
+        try String(contentsOf: url, encoding: .utf8).split(separator: "\n").map {
+            try #require(try JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any])
+        }
+    }
+
+    @Test func replayWritesWhatNowSucceedsUsesStoredRecordsAndKeepsTheRestWithTheirHistory() async throws {
+        let page = try String(contentsOf: CLIRunner.repositoryRoot.appendingPathComponent("Examples/pages/week9-recap.html"), encoding: .utf8)
+        let server = try await LocalPageServer.start(routes: ["/a.html": .page(page), "/b.html": .status(503), "/c.html": .status(404)])
+        let folder = try CLIRunner.sandbox()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        try "\(server.url("/a.html"))\n\(server.url("/b.html"))\nftp://files.example/x\n\(server.url("/c.html"))\n"
+            .write(to: folder.appendingPathComponent("urls.txt"), atomically: true, encoding: .utf8)
+        try """
+            {
+              "source": {"type": "urlFile", "path": "urls.txt"},
+              "fetcher": {"type": "http", "allowAddresses": ["127.0.0.1/32"], "middleware": []},
+              "extractor": {"type": "readability"},
+              "summarizer": {"type": "mock", "middleware": []},
+              "sinks": [{"type": "jsonl", "path": "out/summaries.jsonl"}],
+              "deadLetter": {"type": "jsonl", "path": "out/failed.jsonl"}
+            }
+            """.write(to: folder.appendingPathComponent("run.json"), atomically: true, encoding: .utf8)
+        let first = try await CLIRunner.run(["run", "--config", "run.json"], in: folder)
+        #expect(first.status == 1, "stderr: \(first.stderr)")
+        let output = folder.appendingPathComponent("out/summaries.jsonl")
+        let failed = folder.appendingPathComponent("out/failed.jsonl")
+        #expect(try lines(failed).count == 3)
+
+        // Make a's record a failure at the sink stage, as a sink outage would have left it.
+        let recordLine = try String(contentsOf: output, encoding: .utf8).trimmingCharacters(in: .newlines)
+        var record = try #require(try JSONSerialization.jsonObject(with: Data(recordLine.utf8)) as? [String: Any])
+        record["llm_model"] = "stored-before-the-outage"
+        let sinkFailure: [String: Any] = [
+            "news_url_id": record["news_url_id"]!, "url": record["url"]!, "stage": "sink", "error_kind": "transient",
+            "message": "the postgres sink did not store the record: connection refused", "attempts": 3,
+            "history": [], "failed_at": "2026-11-30T00:00:00Z", "record": record,
+        ]
+        let sinkLine = String(decoding: try JSONSerialization.data(withJSONObject: sinkFailure, options: [.sortedKeys]), as: UTF8.self)
+        try "".write(to: output, atomically: true, encoding: .utf8)
+        let handle = try FileHandle(forWritingTo: failed)
+        try handle.seekToEnd()
+        try handle.write(contentsOf: Data((sinkLine + "\nnot json at all\n").utf8))
+        try handle.close()
+
+        server.route("/b.html", .page(page))
+        let hitsBefore = server.hits("/a.html")
+        let replay = try await CLIRunner.run(["replay", "--config", "run.json"], in: folder)
+        #expect(replay.status == 1, "stderr: \(replay.stderr)")
+        #expect(replay.stderr.contains("3 items, 2 succeeded and left the file, 1 failed again (history grown), 0 not finished; 1 rejected source entries kept"))
+        // a came from its stored record: no fetch, no LLM call; only b was summarized.
+        #expect(server.hits("/a.html") == hitsBefore)
+        #expect(replay.stderr.contains("LLM: 1 calls"))
+
+        let written = try lines(output)
+        #expect(written.count == 2)
+        #expect(written.contains { $0["llm_model"] as? String == "stored-before-the-outage" })
+        #expect(written.contains { $0["url"] as? String == server.url("/b.html") })
+
+        let remaining = try String(contentsOf: failed, encoding: .utf8).split(separator: "\n")
+        #expect(remaining.count == 3)
+        #expect(remaining.contains("not json at all"))
+        let objects = remaining.compactMap { try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any] }
+        let c = try #require(objects.first { $0["url"] as? String == server.url("/c.html") })
+        #expect(c["attempts"] as? Int == 2)
+        #expect((c["history"] as? [Any])?.count == 2)
+        #expect(objects.contains { $0["stage"] as? String == "source" && $0["url"] as? String == "ftp://files.example/x" })
+
+        // Nothing left that could succeed: a second replay changes nothing but c's history.
+        let again = try await CLIRunner.run(["replay", "--config", "run.json"], in: folder)
+        #expect(again.status == 1)
+        #expect(again.stderr.contains("1 items, 0 succeeded and left the file, 1 failed again"))
+        try await server.shutdown()
+    }
+}
