@@ -216,6 +216,14 @@ let package = Package(
             name: "BuiltinsTests",
             dependencies: ["Builtins", "SummarizerCore", "SummarizerTesting", .product(name: "Logging", package: "swift-log")]
         ),
+        // The README's fault matrix: one test per fault, counting written, failed, retried, lost.
+        .testTarget(
+            name: "FaultMatrixTests",
+            dependencies: [
+                "SummarizerCore", "SummarizerTesting", "Resilience", "WebFetch", "HTMLExtraction", "LLMBackends", "Postgres", "Supabase",
+                "Builtins", .product(name: "PostgresNIO", package: "postgres-nio"), .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
         .testTarget(
             name: "summarizeTests",
             dependencies: [
