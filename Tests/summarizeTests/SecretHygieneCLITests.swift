@@ -1,0 +1,89 @@
+import Foundation
+import SummarizerTesting
+import Testing
+
+/// A recognizable fake key goes through a failure at every stage, with --verbose; it must show up
+/// in no output, log line, dead-letter record, report or error.
+@Suite("secret hygiene")
+struct SecretHygieneCLITests {
+    static let key = "AIzaFAKE-hygiene-secret-7331"
+    static let password = "pw-FAKE-hygiene-9917"
+
+    /// Every file under `folder` and both output streams, checked for every secret.
+    func expectNoSecret(_ results: [CLIRunner.Result], in folder: URL) throws {
+        var texts = results.flatMap { [$0.stdout, $0.stderr] }
+        let files = FileManager.default.enumerator(at: folder, includingPropertiesForKeys: nil)
+        while let url = files?.nextObject() as? URL {
+            guard url.pathExtension == "jsonl", let data = FileManager.default.contents(atPath: url.path) else { continue }
+            texts.append(String(decoding: data, as: UTF8.self))
+        }
+        for secret in [Self.key, Self.password] {
+            for text in texts {
+                #expect(!text.contains(secret), "a secret leaked: \(text.prefix(2000))")
+            }
+        }
+    }
+
+    @Test func theKeyAppearsNowhereThroughAFailureAtEveryStage() async throws {
+        let page = try String(contentsOf: CLIRunner.repositoryRoot.appendingPathComponent("Examples/pages/week9-recap.html"), encoding: .utf8)
+        let index = try String(
+            contentsOf: CLIRunner.repositoryRoot.appendingPathComponent("Examples/pages/section-index-no-article.html"), encoding: .utf8)
+        let server = try await LocalPageServer.start(routes: ["/good.html": .page(page), "/index.html": .page(index)])
+        let fake = try await FakeGeminiServer.start(apiKey: Self.key)
+        // The summarizer fails every call (500, retried), so the summarize stage fails too.
+        fake.script(whenPromptContains: "Pioneers", [.status(500)])
+        let folder = try CLIRunner.sandbox()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        try "ftp://files.example/junk\n\(server.url("/missing.html"))\n\(server.url("/index.html"))\n\(server.url("/good.html"))\n"
+            .write(to: folder.appendingPathComponent("urls.txt"), atomically: true, encoding: .utf8)
+        func config(sinks: String = #"[{"type": "jsonl", "path": "out/summaries.jsonl"}]"#) -> String {
+            """
+            {
+              "source": {"type": "urlFile", "path": "urls.txt"},
+              "fetcher": {"type": "http", "allowAddresses": ["127.0.0.1/32"], "middleware": []},
+              "extractor": {"type": "readability"},
+              "summarizer": {"type": "gemini", "apiKey": "${GEMINI_API_KEY}", "baseURL": "\(fake.baseURL)", "middleware": ["retry"]},
+              "sinks": \(sinks),
+              "deadLetter": {"type": "jsonl", "path": "out/failed.jsonl"},
+              "middleware": {"retry": {"type": "retry", "maxAttempts": 2, "baseDelaySeconds": 0.01}},
+              "run": {"concurrency": 1}
+            }
+            """
+        }
+        try config().write(to: folder.appendingPathComponent("run.json"), atomically: true, encoding: .utf8)
+        let environment = ["GEMINI_API_KEY": Self.key]
+
+        let stages = try await CLIRunner.run(["run", "--config", "run.json", "--verbose"], in: folder, environment: environment)
+        #expect(stages.status == 1, "stderr: \(stages.stderr)")
+        let failures = try String(contentsOf: folder.appendingPathComponent("out/failed.jsonl"), encoding: .utf8)
+        for stage in ["source", "fetch", "extract", "summarize"] {
+            #expect(failures.contains("\"stage\":\"\(stage)\""), "no failure at the \(stage) stage")
+        }
+
+        // A key the service refuses: the run stops at the summarize stage.
+        let refused = try await CLIRunner.run(
+            ["run", "--config", "run.json", "--verbose"], in: folder, environment: ["GEMINI_API_KEY": Self.key + "-wrong"])
+        #expect(refused.status == 2)
+        #expect(!refused.stdout.contains(Self.key) && !refused.stderr.contains(Self.key))
+
+        // A sink that cannot be reached, with a password in its URL.
+        try config(sinks: #"[{"type": "postgres", "databaseURL": "postgres://summarizer:\#(Self.password)@127.0.0.1:1/news?sslmode=disable", "timeoutSeconds": 1}]"#)
+            .write(to: folder.appendingPathComponent("sink.json"), atomically: true, encoding: .utf8)
+        let sink = try await CLIRunner.run(["run", "--config", "sink.json", "--verbose"], in: folder, environment: environment)
+        #expect(sink.status == 2, "stderr: \(sink.stderr)")
+        #expect(sink.stderr.contains("postgres://summarizer:<redacted>@127.0.0.1:1/news"))
+
+        // validate and explain, with the key written into the config itself.
+        try config().replacingOccurrences(of: "${GEMINI_API_KEY}", with: Self.key)
+            .write(to: folder.appendingPathComponent("literal.json"), atomically: true, encoding: .utf8)
+        let validate = try await CLIRunner.run(["validate", "--config", "literal.json"], in: folder)
+        let explain = try await CLIRunner.run(["explain", "--config", "literal.json"], in: folder)
+        let explainSink = try await CLIRunner.run(["explain", "--config", "sink.json"], in: folder, environment: environment)
+        #expect(validate.status == 0 && explain.status == 0 && explainSink.status == 0)
+        #expect(explain.stdout.contains("<redacted>") && explainSink.stdout.contains("<redacted>"))
+
+        try await fake.shutdown()
+        try await server.shutdown()
+        try expectNoSecret([stages, refused, sink, validate, explain, explainSink], in: folder)
+    }
+}
