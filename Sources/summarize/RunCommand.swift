@@ -12,7 +12,10 @@ struct RunCommand: AsyncParsableCommand {
         discussion: """
             Reads items from the source, then fetches, extracts and summarizes at most run.concurrency at once, \
             and writes records to every sink in batches of run.batchSize. Failed items go to the dead-letter sink \
-            (default out/failed.jsonl) with their stage and error kind. The report is printed on standard error.
+            (default out/failed.jsonl) with their stage and error kind. The report is printed on standard error. \
+            SIGINT or SIGTERM (or run.maxDurationSeconds) stops the run gracefully: no new items, those started \
+            finish within run.shutdownGraceSeconds, sinks are flushed (exit 130, 143, or 2); a second signal exits \
+            at once. Run the same command again to finish: a jsonl sink skips the records it already holds.
             """
     )
 

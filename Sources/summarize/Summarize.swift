@@ -20,8 +20,8 @@ struct Summarize: AsyncParsableCommand {
             an extractor, a summarizer and one or more sinks. Records go to standard output only when a \
             stdout sink is configured; logs and the run report go to standard error.
 
-            Exit codes: 0 nothing failed; 1 some items failed; 2 the run stopped early; 64 usage error; \
-            78 configuration error.
+            Exit codes: 0 nothing failed; 1 some items failed; 2 the run stopped early (a deadline included); \
+            64 usage error; 78 configuration error; 130 or 143 stopped by SIGINT or SIGTERM.
             """,
         version: "0.1.0",
         subcommands: [

@@ -27,7 +27,8 @@ func withServer(
 ) async throws {
     let server = try await LocalPageServer.start(routes: routes)
     var configuration = HTTPFetcher.Configuration()
-    configuration.timeout = .seconds(5)
+    // Generous: the suite runs many tests at once on two cores; timeout tests set their own.
+    configuration.timeout = .seconds(30)
     configure(&configuration)
     let fetcher = HTTPFetcher(configuration: configuration, policy: AddressPolicy(allowed: [CIDR("127.0.0.1/32")!]))
     do {

@@ -67,9 +67,10 @@ struct SecretHygieneCLITests {
         #expect(!refused.stdout.contains(Self.key) && !refused.stderr.contains(Self.key))
 
         // A sink that cannot be reached, with a password in its URL.
-        try config(sinks: #"[{"type": "postgres", "databaseURL": "postgres://summarizer:\#(Self.password)@127.0.0.1:1/news?sslmode=disable", "timeoutSeconds": 1}]"#)
+        try config(sinks: #"[{"type": "postgres", "timeoutSeconds": 1}]"#)
             .write(to: folder.appendingPathComponent("sink.json"), atomically: true, encoding: .utf8)
-        let sink = try await CLIRunner.run(["run", "--config", "sink.json", "--verbose"], in: folder, environment: environment)
+        let sinkEnvironment = environment.merging(["DATABASE_URL": "postgres://summarizer:\(Self.password)@127.0.0.1:1/news?sslmode=disable"]) { $1 }
+        let sink = try await CLIRunner.run(["run", "--config", "sink.json", "--verbose"], in: folder, environment: sinkEnvironment)
         #expect(sink.status == 2, "stderr: \(sink.stderr)")
         #expect(sink.stderr.contains("postgres://summarizer:<redacted>@127.0.0.1:1/news"))
 
@@ -78,7 +79,7 @@ struct SecretHygieneCLITests {
             .write(to: folder.appendingPathComponent("literal.json"), atomically: true, encoding: .utf8)
         let validate = try await CLIRunner.run(["validate", "--config", "literal.json"], in: folder)
         let explain = try await CLIRunner.run(["explain", "--config", "literal.json"], in: folder)
-        let explainSink = try await CLIRunner.run(["explain", "--config", "sink.json"], in: folder, environment: environment)
+        let explainSink = try await CLIRunner.run(["explain", "--config", "sink.json"], in: folder, environment: sinkEnvironment)
         #expect(validate.status == 0 && explain.status == 0 && explainSink.status == 0)
         #expect(explain.stdout.contains("<redacted>") && explainSink.stdout.contains("<redacted>"))
 
