@@ -124,7 +124,8 @@ public struct Orchestrator: Sendable {
             if let maxDuration = settings.maxDuration {
                 helpers.addTask { [clock] in
                     guard (try? await clock.sleep(for: maxDuration)) != nil else { return }
-                    control.requestStop(.deadline(seconds: Double(maxDuration.components.seconds)))
+                    let (seconds, attoseconds) = maxDuration.components
+                    control.requestStop(.deadline(seconds: Double(seconds) + Double(attoseconds) / 1e18))
                 }
             }
             await runItemGroup(feed: feed, control: control, &progress)
