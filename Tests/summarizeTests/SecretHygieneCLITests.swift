@@ -1,4 +1,6 @@
 import Foundation
+import PostgresNIO
+import SummarizerCore
 import SummarizerTesting
 import Testing
 
@@ -86,5 +88,45 @@ struct SecretHygieneCLITests {
         try await fake.shutdown()
         try await server.shutdown()
         try expectNoSecret([stages, refused, sink, validate, explain, explainSink], in: folder)
+    }
+
+    @Test(.enabled(if: TestDatabase.available))
+    func theSinkKeyAppearsNowhereWhenRowsAreRejectedAndBatchesRetried() async throws {
+        try await TestDatabase.withMigrated { _, client in
+            let fake = try await FakePostgREST.start(client: client, apiKey: Self.key, logger: TestDatabase.logger)
+            fake.failNext(1, status: 503, matching: "POST /rest/v1/context_summaries")
+            let folder = try CLIRunner.sandbox()
+            defer { try? FileManager.default.removeItem(at: folder) }
+            let pages = ["week9-recap", "column-analysis", "injury-update-jsonld"].map {
+                CLIRunner.repositoryRoot.appendingPathComponent("Examples/pages/\($0).html")
+            }
+            try pages.map(\.path).joined(separator: "\n").write(to: folder.appendingPathComponent("urls.txt"), atomically: true, encoding: .utf8)
+            // The last page has no news_urls row: its record breaks the foreign key and is rejected.
+            for page in pages.dropLast() {
+                let id = try #require(UUID(uuidString: WorkItem.derivedID(for: page.absoluteString)))
+                try await client.query("insert into news_urls (id, url) values (\(id), \(page.absoluteString))", logger: TestDatabase.logger)
+            }
+            try """
+                {
+                  "source": {"type": "urlFile", "path": "urls.txt"},
+                  "fetcher": {"type": "file"},
+                  "extractor": {"type": "readability"},
+                  "summarizer": {"type": "mock", "middleware": []},
+                  "sinks": [{"type": "supabase", "middleware": ["retry"]}],
+                  "deadLetter": {"type": "jsonl", "path": "out/failed.jsonl"},
+                  "middleware": {"retry": {"type": "retry", "maxAttempts": 2, "baseDelaySeconds": 0.01}}
+                }
+                """.write(to: folder.appendingPathComponent("supabase.json"), atomically: true, encoding: .utf8)
+            let environment = ["SUPABASE_URL": fake.projectURL, "SUPABASE_SERVICE_KEY": Self.key]
+            let run = try await CLIRunner.run(["run", "--config", "supabase.json", "--verbose"], in: folder, environment: environment)
+            let explain = try await CLIRunner.run(["explain", "--config", "supabase.json"], in: folder, environment: environment)
+            try await fake.shutdown()
+            #expect(run.status == 1, "stderr: \(run.stderr)")
+            #expect(run.stderr.contains("retries: 1"))
+            let failures = try String(contentsOf: folder.appendingPathComponent("out/failed.jsonl"), encoding: .utf8)
+            #expect(failures.contains("\"stage\":\"sink\"") && failures.contains("23503"))
+            #expect(explain.stdout.contains("apiKey = <redacted>"), "\(explain.stdout)")
+            try expectNoSecret([run, explain], in: folder)
+        }
     }
 }
