@@ -220,8 +220,9 @@ let package = Package(
         .testTarget(
             name: "FaultMatrixTests",
             dependencies: [
-                "SummarizerCore", "SummarizerTesting", "Resilience", "WebFetch", "HTMLExtraction", "LLMBackends", "Postgres", "Supabase",
-                "Builtins", .product(name: "PostgresNIO", package: "postgres-nio"), .product(name: "Logging", package: "swift-log"),
+                // The CLI's registry: the faults run through exactly the plugins a user's run has.
+                "summarize", "SummarizerCore", "SummarizerTesting", "Postgres",
+                .product(name: "PostgresNIO", package: "postgres-nio"), .product(name: "Logging", package: "swift-log"),
             ]
         ),
         .testTarget(

@@ -40,9 +40,10 @@ struct FetchFaultTests {
     }
 
     @Test func aTimeoutIsRetriedThenDeadLettered() async throws {
-        let fetcher = #"{"type": "http", "allowAddresses": ["127.0.0.1/32"], "timeoutSeconds": 0.4, "middleware": ["retry"]}"#
+        let fetcher = #"{"type": "http", "allowAddresses": ["127.0.0.1/32"], "timeoutSeconds": 1, "middleware": ["retry"]}"#
         try await fetchFault(.stall(), fetcher: fetcher) { run, faulty in
-            #expect((run.written, run.failed, run.retried) == (1, 1, 2))
+            // The faulty item's two retries; on a loaded machine the healthy one may need one too.
+            #expect((run.written, run.failed) == (1, 1) && run.retried >= 2)
             #expect(run.failure(faulty)?.reason == "timeout" && run.failure(faulty)?.attempts == 3)
         }
     }

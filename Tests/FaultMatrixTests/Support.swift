@@ -1,28 +1,13 @@
-import Builtins
 import Foundation
-import HTMLExtraction
-import LLMBackends
 import Logging
-import Postgres
-import Resilience
-import Supabase
 import SummarizerCore
 import SummarizerTesting
 import Testing
-import WebFetch
+
+@testable import summarize
 
 /// Every plugin, registered as the command line registers them.
-let registry: PluginRegistry = {
-    var registry = PluginRegistry()
-    Builtins.register(in: &registry)
-    WebFetch.register(in: &registry)
-    HTMLExtraction.register(in: &registry)
-    LLMBackends.register(in: &registry)
-    Postgres.register(in: &registry)
-    Supabase.register(in: &registry)
-    Resilience.register(in: &registry)
-    return registry
-}()
+let registry = Summarize.registry()
 
 let articlePage: String = {
     let url = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
