@@ -114,7 +114,7 @@ struct DatabaseFaultTests {
                 // The pool waits out its timeout for a connection that will not come: keep it short.
                 sinks: #"[{"type": "postgres", "databaseURL": "\#(viaProxy)", "timeoutSeconds": 1, "middleware": ["retry"]}]"#,
                 retry: #"{"type": "retry", "maxAttempts": 2, "baseDelaySeconds": 0.02}"#, run: #"{"concurrency": 1, "batchSize": 10}"#
-            ).replacingOccurrences(of: #""middleware": {"retry""#, with: #""middleware": {"pace": {"type": "rateLimit", "requestsPerMinute": 2400, "burst": 1}, "retry""#)
+            ).replacingOccurrences(of: #""middleware": {"retry""#, with: #""middleware": {"pace": {"type": "rateLimit", "requestsPerMinute": 600, "burst": 1}, "retry""#)
             async let first = bench.run(config)
             while try await storedCount(client) < 10 { try await Task.sleep(for: .milliseconds(5)) }
             proxy.sever()
@@ -149,7 +149,7 @@ struct DatabaseFaultTests {
                 fetcher: #"{"type": "file", "middleware": []}"#,
                 summarizer: #"{"type": "mock", "middleware": ["pace"]}"#,
                 run: #"{"concurrency": 1, "batchSize": 1}"#
-            ).replacingOccurrences(of: #""middleware": {"retry""#, with: #""middleware": {"pace": {"type": "rateLimit", "requestsPerMinute": 1200, "burst": 1}, "retry""#)
+            ).replacingOccurrences(of: #""middleware": {"retry""#, with: #""middleware": {"pace": {"type": "rateLimit", "requestsPerMinute": 600, "burst": 1}, "retry""#)
             let viaProxy = through(proxy, url)
             let firstSource = PostgresSource(url: viaProxy, settings: settings, logger: TestDatabase.logger)
             async let first = bench.run(config, replacingSource: firstSource)
@@ -160,13 +160,16 @@ struct DatabaseFaultTests {
                 Issue.record("the outage did not stop the run: \(run.report.render())")
                 return
             }
-            // The first page was read and done; nothing of the rest was touched.
-            #expect((run.written, run.failed, run.lost) == (10, 0, 0))
+            // The pages read before the outage were done (the first, or more on a slow machine);
+            // nothing of the rest was touched.
+            let done = run.written
+            #expect(done >= 10 && done < 35 && done % 10 == 0, "\(run.report.render())")
+            #expect((run.failed, run.lost) == (0, 0))
 
             proxy.restore()
             let next = try await bench.run(config, replacingSource: PostgresSource(url: viaProxy, settings: settings, logger: TestDatabase.logger))
             try await proxy.shutdown()
-            #expect((next.written, next.report.skipped, next.failed) == (25, 10, 0))
+            #expect((next.written, next.report.skipped, next.failed) == (35 - done, done, 0))
             #expect(next.stored.count == 35 && Set(next.stored) == Set(items.map(\.id)))
         }
     }
