@@ -6,7 +6,10 @@ set -euo pipefail
 count=${1:-3000}
 runs=${2:-3}
 root=$(cd "$(dirname "$0")/.." && pwd)
-swift build -c release --product summarize --package-path "$root" >/dev/null
+if ! build_log=$(swift build -c release --product summarize --package-path "$root" 2>&1); then
+    echo "$build_log" >&2
+    exit 1
+fi
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 mkdir -p "$work/pages"
