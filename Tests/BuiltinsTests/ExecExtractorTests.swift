@@ -94,7 +94,8 @@ struct ExecExtractorTests {
     }
 
     @Test func aHangingWorkerTimesOutIsKilledAndReplaced() async throws {
-        let extractor = try Self.extractor(workers: 1, timeout: .milliseconds(800))
+        // Long enough for a fresh python3 worker to start on a loaded machine.
+        let extractor = try Self.extractor(workers: 1, timeout: .seconds(3))
         try await withServices([extractor]) { () async throws -> Void in
             let start = ContinuousClock.now
             guard case .failure(let error) = await Self.extract(extractor, "hang") else {
@@ -102,7 +103,7 @@ struct ExecExtractorTests {
                 return
             }
             #expect(error.kind == .transient && error.reason == "timeout")
-            #expect(ContinuousClock.now - start < .seconds(5))
+            #expect(ContinuousClock.now - start < .seconds(15))
             #expect(try await Self.extract(extractor, "next-story").get().title == "Pioneers win")
         }
     }

@@ -110,7 +110,8 @@ struct ShutdownTests {
         try await started.waitForArrivals(3)
         control.requestStop(.signal(name: "SIGINT", exitCode: 130))
         let finished = await report
-        #expect(clock.now - start < .seconds(10))
+        // Far less than the hour the fetches would sleep (the bound allows for a loaded machine).
+        #expect(clock.now - start < .seconds(60))
         #expect(finished.itemsRead == 3)
         #expect(finished.unfinished == 3)
         #expect(finished.failed == 0 && finished.written == 0)
