@@ -2,7 +2,8 @@ import Foundation
 import Testing
 
 /// Bad input of every kind gets a clear error or a per-item failure, never a crash.
-@Suite("bad input")
+// Serialized: eleven cases of two processes each would otherwise start at once beside every other test.
+@Suite("bad input", .serialized)
 struct BadInputCLITests {
     static let configs: [(name: String, bytes: [UInt8], says: String)] = [
         ("empty", [], "not valid JSON"),

@@ -76,7 +76,8 @@ struct PageRun {
     }
 }
 
-@Suite("summarize under signals and kill -9")
+// Serialized: the runs are timed against each other's load as little as possible, and start many processes.
+@Suite("summarize under signals and kill -9", .serialized)
 struct ReliabilityCLITests {
     @Test(arguments: [(SIGINT, Int32(130), "SIGINT"), (SIGTERM, Int32(143), "SIGTERM")])
     func aSignalStopsGracefullyAndTheNextRunFinishesTheRest(signal: Int32, code: Int32, name: String) async throws {
