@@ -113,8 +113,8 @@ struct DatabaseFaultTests {
                 summarizer: #"{"type": "mock", "middleware": ["pace"]}"#,
                 // The pool waits out its timeout for a connection that will not come: keep it short.
                 sinks: #"[{"type": "postgres", "databaseURL": "\#(viaProxy)", "timeoutSeconds": 1, "middleware": ["retry"]}]"#,
-                retry: #"{"type": "retry", "maxAttempts": 2, "baseDelaySeconds": 0.02}"#, run: #"{"concurrency": 1, "batchSize": 10}"#
-            ).replacingOccurrences(of: #""middleware": {"retry""#, with: #""middleware": {"pace": {"type": "rateLimit", "requestsPerMinute": 600, "burst": 1}, "retry""#)
+                retry: #"{"type": "retry", "maxAttempts": 2, "baseDelaySeconds": 0.02}"#, pacePerSecond: 10,
+                run: #"{"concurrency": 1, "batchSize": 10}"#)
             async let first = bench.run(config)
             while try await storedCount(client) < 10 { try await Task.sleep(for: .milliseconds(5)) }
             proxy.sever()
@@ -148,8 +148,7 @@ struct DatabaseFaultTests {
             let config = FaultBench.config(
                 fetcher: #"{"type": "file", "middleware": []}"#,
                 summarizer: #"{"type": "mock", "middleware": ["pace"]}"#,
-                run: #"{"concurrency": 1, "batchSize": 1}"#
-            ).replacingOccurrences(of: #""middleware": {"retry""#, with: #""middleware": {"pace": {"type": "rateLimit", "requestsPerMinute": 600, "burst": 1}, "retry""#)
+                pacePerSecond: 10, run: #"{"concurrency": 1, "batchSize": 1}"#)
             let viaProxy = through(proxy, url)
             let firstSource = PostgresSource(url: viaProxy, settings: settings, logger: TestDatabase.logger)
             async let first = bench.run(config, replacingSource: firstSource)

@@ -69,13 +69,16 @@ struct FaultBench {
         summarizer: String = #"{"type": "mock", "middleware": []}"#,
         sinks: String = #"[{"type": "jsonl", "path": "out/summaries.jsonl"}]"#,
         retry: String = #"{"type": "retry", "maxAttempts": 3, "baseDelaySeconds": 0.01}"#,
+        pacePerSecond: Int? = nil,
         run: String = #"{"concurrency": 4, "batchSize": 10}"#
     ) -> String {
-        """
-        {"source": \(source), "fetcher": \(fetcher), "extractor": {"type": "readability"}, "summarizer": \(summarizer),
-         "sinks": \(sinks), "deadLetter": {"type": "jsonl", "path": "out/failed.jsonl"},
-         "middleware": {"retry": \(retry)}, "run": \(run)}
-        """
+        // "pace": a rate limit a summarizer can name, so a run lasts long enough to be cut.
+        let pace = pacePerSecond.map { #", "pace": {"type": "rateLimit", "requestsPerMinute": \#($0 * 60), "burst": 1}"# } ?? ""
+        return """
+            {"source": \(source), "fetcher": \(fetcher), "extractor": {"type": "readability"}, "summarizer": \(summarizer),
+             "sinks": \(sinks), "deadLetter": {"type": "jsonl", "path": "out/failed.jsonl"},
+             "middleware": {"retry": \(retry)\(pace)}, "run": \(run)}
+            """
     }
 
     /// Builds the pipeline from `config` as `summarize run` does and runs it to its end.

@@ -160,6 +160,49 @@ struct ReliabilityCLITests {
         try await run.stop()
     }
 
+    @Test func aSignalEndsARunWaitingOnStandardInputAtOnce() async throws {
+        let folder = try CLIRunner.sandbox()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        try String(contentsOf: folder.appendingPathComponent("config.json"), encoding: .utf8)
+            .replacingOccurrences(of: #"{ "type": "urlFile", "path": "Examples/urls.txt" }"#, with: #"{ "type": "stdin" }"#)
+            // A batch of one: a partial batch is flushed only when a later result arrives.
+            .replacingOccurrences(of: #""batchSize": 100"#, with: #""batchSize": 1"#)
+            .write(to: folder.appendingPathComponent("stdin.json"), atomically: true, encoding: .utf8)
+        let process = Process()
+        process.executableURL = CLIRunner.executable
+        process.arguments = ["run", "--config", "stdin.json"]
+        process.currentDirectoryURL = folder
+        let input = Pipe()
+        process.standardInput = input
+        process.standardOutput = FileHandle.nullDevice
+        let errURL = folder.appendingPathComponent("stderr.txt")
+        _ = FileManager.default.createFile(atPath: errURL.path, contents: nil)
+        process.standardError = try FileHandle(forWritingTo: errURL)
+        try process.run()
+        // One URL, then the pipe stays open: the source waits for a line that never comes.
+        input.fileHandleForWriting.write(Data("Examples/pages/week9-recap.html\n".utf8))
+        let output = folder.appendingPathComponent("out/summaries.jsonl")
+        let start = ContinuousClock.now
+        while (FileManager.default.contents(atPath: output.path)?.count ?? 0) == 0 {
+            guard ContinuousClock.now - start < .seconds(60) else { throw CancellationError() }
+            try await Task.sleep(for: .milliseconds(10))
+        }
+        kill(process.processIdentifier, SIGTERM)
+        let signalled = ContinuousClock.now
+        while process.isRunning {
+            guard ContinuousClock.now - signalled < .seconds(20) else {
+                kill(process.processIdentifier, SIGKILL)
+                Issue.record("the run kept waiting for standard input after SIGTERM")
+                return
+            }
+            try await Task.sleep(for: .milliseconds(10))
+        }
+        try input.fileHandleForWriting.close()
+        let stderr = try String(contentsOf: errURL, encoding: .utf8)
+        #expect(process.terminationStatus == 143, "stderr: \(stderr)")
+        #expect(stderr.contains("1 read, 1 written, 0 failed"), "stderr: \(stderr)")
+    }
+
     @Test func killedTwentyTimesAtRandomTheRunStillFinishesWithEveryItemOnce() async throws {
         let count = 500
         let run = try await PageRun.start(count: count, perSecond: 80)
