@@ -61,6 +61,80 @@ public final class PostgresSink: Sink, PipelineService {
             failure.isRetryable = false
             throw failure
         }
+        try await checkUniqueKey(context: context)
+    }
+
+    /// Upserts need a unique key on the key column; a table made by another schema may lack it.
+    /// Then the check counts the duplicated keys, so the error says whether `db migrate` can add it.
+    func checkUniqueKey(context: StageContext) async throws {
+        let client = client
+        let logger = context.logger
+        let table = table
+        let key = columns.keyColumn
+        let action = "checking the table \(table) at \(url)"
+        do {
+            let duplicates = try await withTimeout(timeout, action) { () async throws -> Int? in
+                let unique = try await client.query(
+                    """
+                    select exists (
+                        select 1 from pg_index i
+                        join pg_attribute a on a.attrelid = i.indrelid and a.attnum = i.indkey[0]
+                        where i.indrelid = to_regclass(\(Self.quoted(table))) and i.indisunique and i.indnkeyatts = 1
+                          and i.indpred is null and a.attname = \(key))
+                    """, logger: logger)
+                for try await exists in unique.decode(Bool.self) where exists { return nil }
+                let count = try await client.query(
+                    PostgresQuery(
+                        unsafeSQL: "select count(*) from (select 1 from \(Self.quoted(table)) group by \(Self.quoted(key)) having count(*) > 1) d"),
+                    logger: logger)
+                for try await duplicates in count.decode(Int.self) { return duplicates }
+                return 0
+            }
+            if let duplicates {
+                throw UniqueKeyProblem.error(table: table, column: key, duplicates: duplicates, action: action)
+            }
+        } catch let error as PipelineError where error.code == "42P10" {
+            throw error
+        } catch {
+            var failure = pipelineError(fromDatabase: error, doing: "checking the table \(table) at \(url)")
+            if failure.kind == .invalidContent || failure.kind == .transient { failure.kind = .misconfigured }
+            failure.isRetryable = false
+            throw failure
+        }
+    }
+
+    /// Ids asked about in one statement.
+    static let idsPerQuery = 500
+
+    /// The ids of `ids` that have a row, by a query for exactly those ids (500 at a time, on the
+    /// key's unique index); ids that are no UUID cannot have one.
+    public func heldIDs(among ids: [String], context: StageContext) async throws -> Set<String>? {
+        var byKey: [String: String] = [:]
+        for id in ids where UUID(uuidString: id) != nil { byKey[id.lowercased()] = id }
+        let keys = Array(byKey.keys)
+        let client = client
+        let logger = context.logger
+        let sql = "select \(Self.quoted(columns.keyColumn))::text from \(Self.quoted(table)) where \(Self.quoted(columns.keyColumn)) = any($1::text[]::uuid[])"
+        var held: Set<String> = []
+        for start in stride(from: 0, to: keys.count, by: Self.idsPerQuery) {
+            let chunk = Array(keys[start..<min(start + Self.idsPerQuery, keys.count)])
+            let action = "asking \(table) at \(url) which items it holds"
+            do {
+                let found = try await withTimeout(timeout, action) { () async throws -> [String] in
+                    var binds = PostgresBindings(capacity: 1)
+                    binds.append(TextArray(chunk.map { Optional($0) }))
+                    var found: [String] = []
+                    for try await key in try await client.query(PostgresQuery(unsafeSQL: sql, binds: binds), logger: logger).decode(String.self) {
+                        found.append(key)
+                    }
+                    return found
+                }
+                for key in found { if let id = byKey[key] { held.insert(id) } }
+            } catch {
+                throw pipelineError(fromDatabase: error, doing: action)
+            }
+        }
+        return held
     }
 
     /// Connections one batch is spread over, and the fewest rows worth a statement of their own.

@@ -56,11 +56,46 @@ public final class PostgresSource: ItemSource, PipelineService {
         await client.run()
     }
 
+    /// Ids are the table's primary key: never yielded twice.
+    public var distinctIDs: Bool { true }
+
+    /// In `all` mode every row is summarized again, whatever the sinks hold.
+    public var resummarizes: Bool { settings.mode == .all }
+
+    /// Releases the leases this worker still holds: rows claimed but not started (a stop, a
+    /// limit, a deadline, an error) go back at once instead of after `leaseSeconds`. Rows it
+    /// finished need no lease any more: a summarized row is never claimed again, and a failed
+    /// one keeps its attempt count and next due time. A failure to release is logged: the
+    /// leases then expire as they would after a crash.
+    public func finish(context: StageContext) async {
+        guard settings.mode == .claim else { return }
+        let worker = settings.worker
+        let client = client
+        do {
+            let released = try await withTimeout(settings.timeout, "releasing leases at \(url)") {
+                var count = 0
+                for try await released in try await client.query(
+                    "select release_news_url_claims(\(worker))", logger: context.logger
+                ).decode(Int32.self) {
+                    count = Int(released)
+                }
+                return count
+            }
+            if released > 0 { context.logger.info("released the leases of rows not finished", metadata: ["rows": "\(released)"]) }
+        } catch {
+            context.logger.warning(
+                "could not release leases; they expire after leaseSeconds",
+                metadata: ["error": "\(pipelineError(fromDatabase: error, doing: "releasing leases at \(url)"))"])
+        }
+    }
+
     /// Where a paged read has got to.
     struct Cursor {
         var last: (date: Date?, id: UUID)?
         var exhausted = false
         var started = false
+        /// Rows claimed so far: never more than the run's limit.
+        var claimed = 0
     }
 
     public func items(_ query: ItemQuery, context: StageContext) -> AsyncThrowingStream<SourceElement, any Error> {
@@ -90,19 +125,30 @@ public final class PostgresSource: ItemSource, PipelineService {
         let ids = parsedIDs
         let client = client
         let settings = settings
-        let mode = query.resummarize ? Mode.all : settings.mode
+        var mode = query.resummarize ? Mode.all : settings.mode
         if mode == .claim {
             if query.publisher != nil || query.ids != nil {
                 throw PipelineError(.misconfigured, "claim mode hands out rows in order; it cannot filter by --publisher or --url-ids")
             }
+            // A dry run leases nothing: it reads what a claim would find.
+            if query.dryRun { mode = .unsummarized }
+        }
+        if mode == .claim {
             while true {
+                let claimed = cursor.withLock { $0.claimed }
+                let batch = min(settings.claimBatchSize, query.limit.map { $0 - claimed } ?? Int.max)
+                guard batch > 0 else {
+                    cursor.withLock { $0.exhausted = true }
+                    return ([], rejections)
+                }
                 let rows = try await run("claiming news_urls", context: context) {
                     try await client.query(
                         """
                         select id, url, title, publisher, publication_date, null::text, null::text
-                        from claim_news_urls(\(settings.worker), \(Int32(settings.claimBatchSize)), \(Int32(settings.leaseSeconds)), now(), \(Int32(settings.maxItemAttempts)))
+                        from claim_news_urls(\(settings.worker), \(Int32(batch)), \(Int32(settings.leaseSeconds)), now(), \(Int32(settings.maxItemAttempts)))
                         """, logger: context.logger)
                 }
+                cursor.withLock { $0.claimed += rows.count }
                 if !rows.isEmpty { return (rows, rejections) }
                 guard let poll = settings.pollSeconds else {
                     cursor.withLock { $0.exhausted = true }
@@ -115,6 +161,7 @@ public final class PostgresSource: ItemSource, PipelineService {
 
         let last = cursor.withLock { $0.last }
         let unsummarized = mode == .unsummarized
+        let publisher = PublisherFilter.normalize(query.publisher ?? settings.publisher)
         let stored = mode == .all && settings.skipUnchanged
         let rows = try await run("reading news_urls", context: context) {
             try await client.query(
@@ -126,7 +173,7 @@ public final class PostgresSource: ItemSource, PipelineService {
                         not exists (select 1 from context_summaries s where s.news_url_id = n.id)
                     and not exists (select 1 from summarization_attempts a where a.news_url_id = n.id
                         and (a.attempts >= \(Int32(settings.maxItemAttempts)) or a.next_attempt_at > now()))))
-                  and (\(query.publisher ?? settings.publisher)::text is null or n.publisher = \(query.publisher ?? settings.publisher))
+                  and (\(publisher)::text is null or lower(btrim(n.publisher)) = lower(\(publisher)))
                   and (\(settings.since)::timestamptz is null or n.publication_date >= \(settings.since))
                   and (\(ids)::uuid[] is null or n.id = any(\(ids)))
                   and (not \(last != nil)

@@ -23,6 +23,10 @@ public func pipelineError(fromDatabase error: any Error, doing action: String) -
     guard let error = error as? PSQLError else { return PipelineError.from(error) }
     if let message = error.serverInfo?[.message] {
         let state = error.serverInfo?[.sqlState]
+        if state == "42P10" {
+            // Every batch would fail the same way: no row is to blame.
+            return UniqueKeyProblem.error(table: "the table", column: "its key column", duplicates: nil, action: action)
+        }
         let hint = error.serverInfo?[.hint]
         // Connection and resource problems (08xxx, 53xxx, 57P0x) pass; the rest say our SQL or data is wrong.
         let transient = state.map { $0.hasPrefix("08") || $0.hasPrefix("53") || $0.hasPrefix("57P") || $0 == "40001" || $0 == "40P01" } ?? false

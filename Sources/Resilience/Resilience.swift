@@ -13,12 +13,17 @@ public enum Resilience {
     ]
 
     /// The chains a stage gets when its config lists no middleware (DESIGN §5): the fetcher
-    /// retries and breaks per domain; the summarizer retries (honouring server hints) under a
+    /// breaks per domain and retries; the summarizer retries (honouring server hints) under a
     /// 60-per-minute limit; sinks retry.
+    ///
+    /// The first listed is the outermost, and that decides what a breaker counts: listed
+    /// before the retry (as here), it sees one result per item, after all its attempts, so
+    /// `failureThreshold` 5 means five failed URLs of a domain; listed after the retry, it would
+    /// count every attempt.
     public static let defaultChains: [PluginRole: [JSONValue]] = [
         .fetcher: [
-            .object(["type": .string("retry"), "maxAttempts": .number(3), "baseDelaySeconds": .number(1)]),
             .object(["type": .string("circuitBreaker"), "key": .string("domain")]),
+            .object(["type": .string("retry"), "maxAttempts": .number(3), "baseDelaySeconds": .number(1)]),
         ],
         .summarizer: [
             .object(["type": .string("retry"), "maxAttempts": .number(3), "baseDelaySeconds": .number(2)]),

@@ -249,6 +249,9 @@ public final class FakePostgREST: Sendable {
         case "lte": return "\(target) <= \(literal(unquote(value)))"
         case "gt": return "\(target) > \(literal(unquote(value)))"
         case "gte": return "\(target) >= \(literal(unquote(value)))"
+        // PostgreSQL's regular expressions, as PostgREST maps them (`~` and `~*`).
+        case "match": return "\(target) ~ \(literal(unquote(value)))"
+        case "imatch": return "\(target) ~* \(literal(unquote(value)))"
         case "is":
             switch value {
             case "null": return "\(target) is null"

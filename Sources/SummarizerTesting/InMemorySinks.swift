@@ -6,6 +6,7 @@ public final class InMemorySink: Sink {
     private struct State {
         var records: [SummaryRecord] = []
         var batches: [[SummaryRecord]] = []
+        var questions: [[String]] = []
         var finished = false
     }
 
@@ -14,8 +15,10 @@ public final class InMemorySink: Sink {
     public let rejecting: [String: PipelineError]
     /// When set, every batch fails with this error.
     public let failing: PipelineError?
-    /// When set, the sink is resumable and says it already holds these ids.
+    /// When set, the sink tracks delivery: it says it holds these ids and those it stored since.
     public let held: Set<String>?
+    /// The windows of ids it was asked about.
+    public var questions: [[String]] { state.withLock { $0.questions } }
 
     public init(rejecting: [String: PipelineError] = [:], failing: PipelineError? = nil, held: Set<String>? = nil) {
         self.rejecting = rejecting
@@ -23,8 +26,13 @@ public final class InMemorySink: Sink {
         self.held = held
     }
 
-    public func storedIDs(context: StageContext) async throws -> Set<String>? {
-        held
+    public func heldIDs(among ids: [String], context: StageContext) async throws -> Set<String>? {
+        guard let held else { return nil }
+        return state.withLock { state in
+            state.questions.append(ids)
+            let stored = Set(state.records.map(\.newsURLID))
+            return Set(ids.filter { held.contains($0) || stored.contains($0) })
+        }
     }
 
     public func write(_ batch: [SummaryRecord], context: StageContext) async throws -> WriteReceipt {

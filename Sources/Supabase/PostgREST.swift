@@ -1,6 +1,7 @@
 import Foundation
 import JSONHTTP
 import NIOHTTP1
+import Postgres
 import SummarizerCore
 
 /// A client for a Supabase project's REST API (PostgREST): `{url}/rest/v1/{table}` and
@@ -76,7 +77,12 @@ final class PostgRESTClient: Sendable {
                 hint: "set apiKey (or SUPABASE_SERVICE_KEY) to the project's service-role key")
         case (_, "42P01"), (_, "PGRST205"), (_, "42883"), (_, "PGRST202"), (404, _):
             return PipelineError(.misconfigured, text, reason: reason, code: code, hint: schemaHint)
-        case (_, "42P10"), (_, "PGRST204"), (_, "42703"), (_, "PGRST102"), (_, "PGRST100"):
+        case (_, "42P10"):
+            let table = action.split(separator: " ").last.map(String.init) ?? "the table"
+            var error = UniqueKeyProblem.error(table: table, column: "news_url_id", duplicates: nil, action: action)
+            error.message += ": \(message)"
+            return error
+        case (_, "PGRST204"), (_, "42703"), (_, "PGRST102"), (_, "PGRST100"):
             // A missing unique constraint or column, mixed keys, a malformed query: every batch
             // would fail the same way, so no row is to blame.
             return PipelineError(.misconfigured, text, reason: reason, code: code, hint: parsed?.hint ?? schemaHint)

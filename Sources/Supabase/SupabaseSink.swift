@@ -48,6 +48,33 @@ public final class SupabaseSink: Sink, PipelineService {
         }
     }
 
+    /// Ids asked about in one request: 100 UUIDs make a URL of about 4 KB, within what proxies
+    /// in front of PostgREST accept.
+    static let idsPerRequest = 100
+
+    /// The ids of `ids` that have a row: `GET /{table}?select=news_url_id&news_url_id=in.(...)`,
+    /// 100 ids a request; ids that are no UUID cannot have one.
+    public func heldIDs(among ids: [String], context: StageContext) async throws -> Set<String>? {
+        var byKey: [String: String] = [:]
+        for id in ids where UUID(uuidString: id) != nil { byKey[id.lowercased()] = id }
+        let keys = Array(byKey.keys)
+        let key = columns.keyColumn
+        var held: Set<String> = []
+        for start in stride(from: 0, to: keys.count, by: Self.idsPerRequest) {
+            let chunk = keys[start..<min(start + Self.idsPerRequest, keys.count)]
+            let body = try await client.request(
+                .GET, table, query: [("select", key), (key, "in.(\(chunk.joined(separator: ",")))")],
+                action: "asking \(table) which items it holds", context: context)
+            guard let rows = (try? JSONDecoder().decode(JSONValue.self, from: body))?.arrayValue else {
+                throw PipelineError(.transient, "Supabase sent rows of \(table) that are not a JSON array", reason: "bad-rows")
+            }
+            for row in rows {
+                if let found = row.objectValue?[key]?.stringValue?.lowercased(), let id = byKey[found] { held.insert(id) }
+            }
+        }
+        return held
+    }
+
     public func write(_ batch: [SummaryRecord], context: StageContext) async throws -> WriteReceipt {
         var rejected: [String: PipelineError] = [:]
         try await upsert(batch[...], rejected: &rejected, context: context)

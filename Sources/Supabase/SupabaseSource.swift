@@ -36,6 +36,28 @@ public final class SupabaseSource: ItemSource, PipelineService {
         await client.http.run()
     }
 
+    /// Ids are the table's primary key: never yielded twice.
+    public var distinctIDs: Bool { true }
+
+    /// In `all` mode every row is summarized again, whatever the sinks hold.
+    public var resummarizes: Bool { settings.mode == .all }
+
+    /// Releases the leases this worker still holds (`POST /rpc/release_news_url_claims`), as the
+    /// `postgres` source does; a failure is logged and the leases expire.
+    public func finish(context: StageContext) async {
+        guard settings.mode == .claim else { return }
+        let arguments: JSONValue = ["worker": .string(settings.worker)]
+        do {
+            let body = try await client.request(
+                .POST, "rpc/release_news_url_claims", body: try JSONEncoder().encode(arguments), action: "releasing leases",
+                context: context)
+            let released = (try? JSONDecoder().decode(Int.self, from: body)) ?? 0
+            if released > 0 { context.logger.info("released the leases of rows not finished", metadata: ["rows": "\(released)"]) }
+        } catch {
+            context.logger.warning("could not release leases; they expire after leaseSeconds", metadata: ["error": "\(error)"])
+        }
+    }
+
     /// Where a paged read has got to.
     struct Cursor {
         /// The last row's date (as the server wrote it) and id.
@@ -43,6 +65,8 @@ public final class SupabaseSource: ItemSource, PipelineService {
         /// The `--url-ids` chunks still to read, the current one first.
         var idChunks: [[UUID]] = []
         var read = 0
+        /// Rows claimed so far: never more than the run's limit.
+        var claimed = 0
         var exhausted = false
         var started = false
     }
@@ -74,12 +98,17 @@ public final class SupabaseSource: ItemSource, PipelineService {
                 return elements
             }
         }
-        let mode = query.resummarize ? PostgresSource.Mode.all : settings.mode
+        var mode = query.resummarize ? PostgresSource.Mode.all : settings.mode
         if mode == .claim {
             if query.publisher != nil || query.ids != nil {
                 throw PipelineError(.misconfigured, "claim mode hands out rows in order; it cannot filter by --publisher or --url-ids")
             }
-            return elements + (try await claim(cursor: cursor, context: context)).map(SourceElement.item)
+            // A dry run leases nothing: it reads what a claim would find.
+            if query.dryRun {
+                mode = .unsummarized
+            } else {
+                return elements + (try await claim(limit: query.limit, cursor: cursor, context: context)).map(SourceElement.item)
+            }
         }
 
         let state = cursor.withLock { ($0.last, $0.idChunks.first, $0.read) }
@@ -126,7 +155,9 @@ public final class SupabaseSource: ItemSource, PipelineService {
             break
         }
         query.insert(("select", select), at: 0)
-        if let publisher { query.append(("publisher", "eq.\(publisher)")) }
+        if let publisher = PublisherFilter.normalize(publisher) {
+            query.append(("publisher", "imatch.\(PublisherFilter.regularExpression(publisher))"))
+        }
         if let since = settings.since { query.append(("publication_date", "gte.\(ISO8601.string(from: since))")) }
         if let ids { query.append(("id", "in.(\(ids.map { $0.uuidString.lowercased() }.joined(separator: ",")))")) }
         if let after {
@@ -142,17 +173,25 @@ public final class SupabaseSource: ItemSource, PipelineService {
     }
 
     /// Claims the next batch; with `pollSeconds`, an empty claim waits and claims again.
-    func claim(cursor: borrowing Mutex<Cursor>, context: StageContext) async throws -> [WorkItem] {
-        let arguments: JSONValue = [
-            "worker": .string(settings.worker),
-            "batch_size": .number(Double(settings.claimBatchSize)),
-            "lease_seconds": .number(Double(settings.leaseSeconds)),
-            "max_item_attempts": .number(Double(settings.maxItemAttempts)),
-        ]
+    /// Never claims more rows in all than `limit`.
+    func claim(limit: Int?, cursor: borrowing Mutex<Cursor>, context: StageContext) async throws -> [WorkItem] {
         while true {
+            let claimed = cursor.withLock { $0.claimed }
+            let batch = min(settings.claimBatchSize, limit.map { $0 - claimed } ?? Int.max)
+            guard batch > 0 else {
+                cursor.withLock { $0.exhausted = true }
+                return []
+            }
+            let arguments: JSONValue = [
+                "worker": .string(settings.worker),
+                "batch_size": .number(Double(batch)),
+                "lease_seconds": .number(Double(settings.leaseSeconds)),
+                "max_item_attempts": .number(Double(settings.maxItemAttempts)),
+            ]
             let body = try await client.request(
                 .POST, "rpc/claim_news_urls", body: try JSONEncoder().encode(arguments), action: "claiming news_urls", context: context)
             let rows = try Self.rows(body).map(\.item)
+            cursor.withLock { $0.claimed += rows.count }
             if !rows.isEmpty { return rows }
             guard let poll = settings.pollSeconds else {
                 cursor.withLock { $0.exhausted = true }

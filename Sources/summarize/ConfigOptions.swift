@@ -8,13 +8,25 @@ struct ConfigOptions: ParsableArguments {
     var config: String = "config.json"
 
     /// Loads and validates the config; prints every problem and exits 78 when it is invalid.
-    func load(registry: PluginRegistry, environment: [String: String] = ProcessInfo.processInfo.environment) throws -> PipelineConfig {
+    /// Warnings (a secret written in the file) are printed; with `strict` (or the config's
+    /// `run.strictSecrets` for a run) they are problems too.
+    func load(
+        registry: PluginRegistry, environment: [String: String] = ProcessInfo.processInfo.environment, strict: Bool = false,
+        forRun: Bool = false
+    ) throws -> PipelineConfig {
+        let loaded: PipelineConfig
         do {
-            return try ConfigLoader(registry: registry, environment: environment).load(path: config)
+            loaded = try ConfigLoader(registry: registry, environment: environment).load(path: config)
         } catch {
             StandardError.print(error.description)
             throw ExitCodes.configuration
         }
+        if strict || (forRun && loaded.run.strictSecrets), !loaded.warnings.isEmpty {
+            StandardError.print(ConfigError(file: config, problems: loaded.warnings).description)
+            throw ExitCodes.configuration
+        }
+        for line in loaded.renderWarnings(file: config) { StandardError.print(line) }
+        return loaded
     }
 }
 

@@ -10,11 +10,15 @@ struct ReplayCommand: AsyncParsableCommand {
         commandName: "replay",
         abstract: "Run the items of a dead-letter file through the pipeline again.",
         discussion: """
-            Each failed item is processed again by the config's fetcher, extractor, summarizer and sinks. A \
-            failure at the sink stage is written from the record stored with it, without a second LLM call. \
-            Items that succeed leave the file; those that fail again stay, with the new attempts added to their \
-            history; the file is rewritten atomically. Entries the source rejected (junk lines) cannot be \
-            replayed and stay as they are: fix the list instead. Exit codes as for run.
+            Each failed item is processed again by the config's fetcher, extractor, summarizer and sinks. Every \
+            sink is first asked whether it holds the item: an item is written only to the sinks that lack it, and \
+            one every sink holds leaves the file without a write. A failure at the sink stage is written from the \
+            record stored with it, without a second LLM call, to the sinks that lack it (a sink that cannot say what \
+            it holds, like stdout, only if the failure names it). An item leaves the file only when every sink it \
+            was missing from acknowledged it; those that fail again stay, one line each, with the new attempts \
+            added to their history; the file is rewritten atomically. Items that failed in run.maxItemAttempts runs \
+            are kept and not run unless --include-exhausted is given. Entries the source rejected (junk lines) \
+            cannot be replayed and stay as they are: fix the list instead. Exit codes as for run.
             """
     )
 
@@ -23,12 +27,15 @@ struct ReplayCommand: AsyncParsableCommand {
 
     @OptionGroup var configOptions: ConfigOptions
 
+    @Flag(help: "Also run the items that failed in run.maxItemAttempts runs already.")
+    var includeExhausted = false
+
     @Flag(name: .shortAndLong, help: "Log at debug level.")
     var verbose = false
 
     func run() async throws {
         let registry = Summarize.registry()
-        let config = try configOptions.load(registry: registry)
+        let config = try configOptions.load(registry: registry, forRun: true)
         guard let path = file ?? (config.deadLetter.type == "jsonl" ? config.deadLetter.config.string("path") : nil) else {
             StandardError.print("replay needs a dead-letter file: give its path, or configure a jsonl deadLetter")
             throw ExitCodes.usage
@@ -67,7 +74,9 @@ struct ReplayCommand: AsyncParsableCommand {
         // New failures are merged into the file below, not appended to it.
         pipeline.deadLetter = PipelineStage(type: "replay", component: DeferredDeadLetterSink())
 
-        var orchestrator = Orchestrator(pipeline: pipeline, settings: config.run, logger: logger, metrics: metrics)
+        var orchestrator = Orchestrator(
+            pipeline: pipeline, settings: config.run, options: RunOptions(includeExhausted: includeExhausted), logger: logger,
+            metrics: metrics)
         orchestrator.prepared = plan.prepared
         let outcomes = OutcomeLog()
         orchestrator.outcomes = outcomes
@@ -76,15 +85,9 @@ struct ReplayCommand: AsyncParsableCommand {
         let report = try await orchestrator.runUntilSignalled(logger: logger)
 
         let results = outcomes.all
-        var succeeded = 0
-        var stillFailing = 0
+        let counts = ReplayPlan.Counts(plan.items, outcomes: results)
         do {
-            try DeadLetterFile.rewrite(path: path) { current in
-                let merged = plan.merge(current, outcomes: results)
-                succeeded = merged.succeeded
-                stillFailing = merged.stillFailing
-                return merged.lines
-            }
+            try DeadLetterFile.rewrite(path: path) { current in plan.merge(current, outcomes: results) }
         } catch {
             // The old file is untouched; the sinks hold what succeeded, so a second replay skips
             // nothing it should not: a record stored twice is absorbed by the sinks' keys.
@@ -93,10 +96,7 @@ struct ReplayCommand: AsyncParsableCommand {
             throw ExitCode(1)
         }
         StandardError.print(report.render())
-        StandardError.print(
-            "Replay of \(path): \(plan.items.count) items, \(succeeded) succeeded and left the file, \(stillFailing) failed again "
-                + "(history grown), \(plan.items.count - succeeded - stillFailing) not finished; \(plan.sourceEntries) rejected source "
-                + "entries kept.")
+        StandardError.print("Replay of \(path): \(counts.render(sourceEntries: plan.sourceEntries))")
         if report.exitCode != 0 { throw ExitCode(report.exitCode) }
     }
 }
@@ -105,10 +105,8 @@ struct ReplayCommand: AsyncParsableCommand {
 struct ReplayPlan {
     /// The items to process again, one per id, in file order.
     var items: [WorkItem] = []
-    /// Records of failures at the sink stage, written without an LLM call.
-    var prepared: [String: SummaryRecord] = [:]
-    /// The earlier history of each replayed id, every line of it in file order.
-    var history: [String: [FailureRecord.Attempt]] = [:]
+    /// Every failure of each replayed id, in file order.
+    var failures: [String: [FailureRecord]] = [:]
     /// The lines read, by text, so lines appended by another run meanwhile are kept untouched.
     var replayedLines: [String: Int] = [:]
     var sourceEntries = 0
@@ -125,21 +123,27 @@ struct ReplayPlan {
                 continue
             }
             replayedLines[line.text, default: 0] += 1
-            if history[failure.newsURLID] == nil {
+            if failures[failure.newsURLID] == nil {
                 items.append(WorkItem(id: failure.newsURLID, url: failure.url, title: failure.record?.title))
             }
-            history[failure.newsURLID, default: []] += failure.history
-            if failure.stage == .sink, let record = failure.record {
-                prepared[failure.newsURLID] = record
-            }
+            failures[failure.newsURLID, default: []].append(failure)
         }
     }
 
-    /// The file's new lines: replayed items that succeeded are gone, those that failed again are
-    /// one line each with the whole history; everything else stays as it was.
-    func merge(_ current: [DeadLetterFile.Line], outcomes: [String: OutcomeLog.Entry]) -> (
-        lines: [String], succeeded: Int, stillFailing: Int
-    ) {
+    /// What the orchestrator is told of each item: its failed runs and, for a failure at the sink
+    /// stage (the newest line), the record and the sinks it is missing from.
+    var prepared: [String: EarlierFailure] {
+        failures.compactMapValues { lines in
+            guard let newest = lines.last else { return nil }
+            let runs = lines.reduce(0) { $0 + $1.failedRuns }
+            guard newest.stage == .sink, let record = newest.record else { return EarlierFailure(failedRuns: runs) }
+            return EarlierFailure(failedRuns: runs, record: record, failedIn: newest.failedIn)
+        }
+    }
+
+    /// The file's new lines: replayed items now delivered to every sink are gone, those that
+    /// failed again are one line each with the whole history; everything else stays as it was.
+    func merge(_ current: [DeadLetterFile.Line], outcomes: [String: OutcomeLog.Entry]) -> [String] {
         var remaining = replayedLines
         var emitted: Set<String> = []
         var lines: [String] = []
@@ -152,24 +156,55 @@ struct ReplayPlan {
             }
             remaining[line.text] = count - 1
             switch outcomes[failure.newsURLID] {
-            case .written?, .skipped?:
+            case .written?, .held?:
+                // Every sink acknowledged it, or said it holds it: delivered.
                 continue
-            case .failed(var again)?:
+            case .failed(let again)?:
                 guard emitted.insert(failure.newsURLID).inserted else { continue }
-                again.history = (history[failure.newsURLID] ?? []) + again.history
-                again.attempts = again.history.count
-                if let encoded = try? encoder.encode(again) {
+                if let merged = FailureRecord.merged((failures[failure.newsURLID] ?? []) + [again]),
+                    let encoded = try? encoder.encode(merged)
+                {
                     lines.append(String(decoding: encoded, as: UTF8.self))
                 } else {
                     lines.append(line.text)
                 }
-            case .unfinished?, nil:
+            case .exhausted?, .skipped?, .unfinished?, nil:
                 lines.append(line.text)
             }
         }
-        let succeeded = items.filter { [.written, .skipped].contains(outcomes[$0.id]) }.count
-        let stillFailing = items.filter { if case .failed? = outcomes[$0.id] { true } else { false } }.count
-        return (lines, succeeded, stillFailing)
+        return lines
+    }
+
+    /// What became of a replay's items, for its closing line.
+    struct Counts {
+        var items = 0
+        var written = 0
+        var held = 0
+        var failed = 0
+        var exhausted = 0
+        var other = 0
+
+        init(_ items: [WorkItem], outcomes: [String: OutcomeLog.Entry]) {
+            self.items = items.count
+            for item in items {
+                switch outcomes[item.id] {
+                case .written?: written += 1
+                case .held?: held += 1
+                case .failed?: failed += 1
+                case .exhausted?: exhausted += 1
+                case .skipped?, .unfinished?, nil: other += 1
+                }
+            }
+        }
+
+        func render(sourceEntries: Int) -> String {
+            var parts = ["\(items) items", "\(written) delivered to the sinks that lacked them (left the file)"]
+            if held > 0 { parts.append("\(held) already in every sink (left the file, nothing written)") }
+            parts.append("\(failed) failed again (history grown)")
+            if exhausted > 0 { parts.append("\(exhausted) kept after too many failed runs (--include-exhausted runs them)") }
+            parts.append("\(other) not finished (kept)")
+            return parts.joined(separator: ", ") + "; \(sourceEntries) rejected source entries kept."
+        }
     }
 }
 

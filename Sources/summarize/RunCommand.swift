@@ -70,7 +70,7 @@ struct RunCommand: AsyncParsableCommand {
 
     func run() async throws {
         let registry = Summarize.registry()
-        let config = try configOptions.load(registry: registry)
+        let config = try configOptions.load(registry: registry, forRun: true)
         let options = options
 
         let unsupported = PipelineBuilder(registry: registry).unsupportedOptions(options, in: config)

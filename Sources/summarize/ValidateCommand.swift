@@ -16,10 +16,17 @@ struct ValidateCommand: AsyncParsableCommand {
 
     @OptionGroup var configOptions: ConfigOptions
 
+    @Flag(help: "Treat warnings (a secret written in the file instead of ${VAR}) as problems.")
+    var strict = false
+
     func run() async throws {
         let registry = Summarize.registry()
-        do {
+        do throws(ConfigError) {
             let config = try ConfigLoader(registry: registry).load(path: configOptions.config)
+            if strict, !config.warnings.isEmpty {
+                throw ConfigError(file: configOptions.config, problems: config.warnings)
+            }
+            for line in config.renderWarnings(file: configOptions.config) { StandardError.print(line) }
             // Building checks what only the plugins can: schema and template files, prices.
             // Nothing connects: clients are made on first use.
             let environment = PluginEnvironment(

@@ -41,8 +41,9 @@ struct CompositionTests {
 
     @Test func stagesWithoutMiddlewareGetTheirRolesDefaultChain() throws {
         let (_, pipeline) = try build(minimal)
-        #expect(pipeline.fetcher.chain.description.hasPrefix("retry(3, 1s x2, full jitter"))
-        #expect(pipeline.fetcher.chain.description.hasSuffix("-> circuitBreaker per domain (5 failures, open 300s, 1 probe)"))
+        // The breaker outside the retry: it counts failed items, not attempts.
+        #expect(pipeline.fetcher.chain.description.hasPrefix("circuitBreaker per domain (5 failures, open 300s, 1 probe) -> "))
+        #expect(pipeline.fetcher.chain.description.hasSuffix("-> retry(3, 1s x2, full jitter, max 30s, hints up to 120s)"))
         #expect(pipeline.summarizer.chain.description.hasPrefix("retry(3, 2s x2"))
         #expect(pipeline.summarizer.chain.description.hasSuffix("-> rateLimit (60/min, burst 5)"))
         #expect(pipeline.sinks[0].chain.middleware.count == 1)
@@ -87,7 +88,7 @@ struct CompositionTests {
         #expect(named.stage.config.origins["requestsPerMinute"] == .environment)
         // Default breakers get the breaker variables.
         let defaults = try build(minimal, environment: ["CIRCUIT_BREAKER_THRESHOLD": "9", "CIRCUIT_BREAKER_TIMEOUT": "30"]).1
-        #expect(defaults.fetcher.chain.description.hasSuffix("circuitBreaker per domain (9 failures, open 30s, 1 probe)"))
+        #expect(defaults.fetcher.chain.description.hasPrefix("circuitBreaker per domain (9 failures, open 30s, 1 probe)"))
     }
 
     @Test func aRateLimitNeedsExactlyOneRate() {

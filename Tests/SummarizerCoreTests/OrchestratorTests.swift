@@ -35,7 +35,7 @@ struct Harness {
             deadLetter: PipelineStage(type: "memory", component: deadLetter))
         var orchestrator = Orchestrator(
             pipeline: pipeline, settings: settings, options: options, logger: logs.logger(), clock: clock, preview: preview)
-        orchestrator.prepared = prepared
+        orchestrator.prepared = prepared.mapValues { EarlierFailure(failedRuns: 1, record: $0) }
         orchestrator.outcomes = outcomes
         return await orchestrator.run(control: control)
     }

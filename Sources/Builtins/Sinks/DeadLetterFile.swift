@@ -58,6 +58,47 @@ public enum DeadLetterFile {
         }
     }
 
+    /// The lines with one line per item: an item's failures merged into one at the place of its
+    /// first line (``FailureRecord/merged(_:)``), and those of `resolved` items that failed
+    /// before `failedBefore` dropped. Lines that are not failures stay as they are.
+    public static func compact(_ lines: [Line], dropping resolved: Set<String> = [], failedBefore: Date = .distantFuture) -> (
+        lines: [String], merged: Int, dropped: Int
+    ) {
+        var groups: [String: [FailureRecord]] = [:]
+        for line in lines {
+            guard let failure = line.failure else { continue }
+            if resolved.contains(failure.newsURLID), failure.failedAt < failedBefore { continue }
+            groups[failure.newsURLID, default: []].append(failure)
+        }
+        let encoder = JSONLinesFile.encoder()
+        var emitted: Set<String> = []
+        var output: [String] = []
+        var merged = 0
+        var dropped = 0
+        for line in lines {
+            guard let failure = line.failure else {
+                output.append(line.text)
+                continue
+            }
+            guard let group = groups[failure.newsURLID] else {
+                dropped += 1
+                continue
+            }
+            guard emitted.insert(failure.newsURLID).inserted else { continue }
+            if group.count == 1, group[0] == failure {
+                output.append(line.text)
+                continue
+            }
+            merged += max(0, group.count - 1)
+            guard let one = FailureRecord.merged(group), let encoded = try? encoder.encode(one) else {
+                output.append(line.text)
+                continue
+            }
+            output.append(String(decoding: encoded, as: UTF8.self))
+        }
+        return (output, merged, dropped)
+    }
+
     private static func withLock<T>(_ path: String, _ body: (Int32) throws(PipelineError) -> T) throws(PipelineError) -> T {
         let fd = try JSONLinesFile.openFile(path)
         defer { Foundation.close(fd) }

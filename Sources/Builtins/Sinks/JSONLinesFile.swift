@@ -194,8 +194,14 @@ final class JSONLinesFile: Sendable {
 
     /// Calls `body` with every complete line of the file, read from its start.
     static func forEachLine(_ fd: Int32, path: String, _ body: (ArraySlice<UInt8>) -> Void) throws(PipelineError) {
+        try forEachLine(fd, path: path) { line, _ in body(line) }
+    }
+
+    /// Calls `body` with every complete line of the file and the offset where it starts.
+    static func forEachLine(_ fd: Int32, path: String, _ body: (ArraySlice<UInt8>, Int) -> Void) throws(PipelineError) {
         var offset: off_t = 0
         var pending: [UInt8] = []
+        var pendingStart = 0
         var chunk = [UInt8](repeating: 0, count: 256 * 1024)
         while true {
             let count = chunk.withUnsafeMutableBytes { pread(fd, $0.baseAddress, $0.count, offset) }
@@ -204,18 +210,20 @@ final class JSONLinesFile: Sendable {
                 throw PipelineError(.transient, "cannot read \(path): \(String(cString: strerror(errno)))")
             }
             if count == 0 { return }
+            let chunkStart = Int(offset)
             offset += off_t(count)
             var start = 0
             while let newline = chunk[start..<count].firstIndex(of: UInt8(ascii: "\n")) {
                 if pending.isEmpty {
-                    body(chunk[start..<newline])
+                    body(chunk[start..<newline], chunkStart + start)
                 } else {
                     pending += chunk[start..<newline]
-                    body(pending[...])
+                    body(pending[...], pendingStart)
                     pending.removeAll(keepingCapacity: true)
                 }
                 start = newline + 1
             }
+            if pending.isEmpty { pendingStart = chunkStart + start }
             pending += chunk[start..<count]
         }
     }

@@ -1,14 +1,20 @@
 import Logging
 import SummarizerCore
+import Synchronization
 
 /// Appends one JSON object per record to a file (`jsonl`), flushed to disk per batch.
 ///
 /// The file is opened and locked when the run starts (a dry run does neither), an incomplete
-/// last line left by a crash is cut off, and with `resume` (the default) the ids already in
-/// the file are reported, so a run started again skips them.
-public struct JSONLinesSink: Sink {
+/// last line left by a crash is cut off, and with `resume` (the default) the sink answers which
+/// items the file holds, so a run started again skips them or writes them only to the other
+/// sinks that lack them, and no id is written to the file twice.
+///
+/// The ids of the file are read once, at the first question, and kept in memory with those
+/// written since (about 100 bytes per record); the file itself has no index to ask.
+public final class JSONLinesSink: Sink {
     let file: JSONLinesFile
     let resume: Bool
+    private let ids = Mutex<Set<String>?>(nil)
 
     public init(path: String, resume: Bool = true) {
         file = JSONLinesFile(path: path, locking: .forRun)
@@ -24,13 +30,31 @@ public struct JSONLinesSink: Sink {
         }
     }
 
-    public func storedIDs(context: StageContext) async throws -> Set<String>? {
-        guard resume else { return nil }
-        return try file.readIDs()
+    /// The ids of `ids` the file holds; with `resume` off, none (everything is written again).
+    public func heldIDs(among ids: [String], context: StageContext) async throws -> Set<String>? {
+        guard resume else { return [] }
+        let known = try knownIDs()
+        return Set(ids.filter(known.contains))
+    }
+
+    private func knownIDs() throws(PipelineError) -> Set<String> {
+        if let known = ids.withLock({ $0 }) { return known }
+        let read = try file.readIDs()
+        return ids.withLock { state in
+            let known = state ?? read
+            state = known
+            return known
+        }
     }
 
     public func write(_ batch: [SummaryRecord], context: StageContext) async throws -> WriteReceipt {
         try file.append(batch)
+        if resume {
+            ids.withLock { state in
+                guard state != nil else { return }
+                for record in batch { state?.insert(record.newsURLID) }
+            }
+        }
         return .allStored
     }
 
@@ -54,19 +78,43 @@ public struct JSONLinesSink: Sink {
 }
 
 /// Appends one JSON object per failed item to a file: the default dead-letter sink.
+///
+/// The file holds one line per item: a failure is appended (durably, under the file's lock, so
+/// nothing is lost in a crash), and when the run ends the lines of an item that failed before
+/// are merged into one, its history and failed runs added up, and the lines of items delivered
+/// since are dropped; that rewrite is atomic (a new file renamed over the old one) under the
+/// same lock. A crash before it leaves both lines, merged by the next run or replay.
 public struct JSONLinesDeadLetterSink: DeadLetterSink {
     let file: JSONLinesFile
+    let index: DeadLetterIndex
 
     public init(path: String) {
         file = JSONLinesFile(path: path, locking: .perAppend)
+        index = DeadLetterIndex(path: path)
     }
 
     public func write(_ failures: [FailureRecord], context: StageContext) async throws {
         try file.append(failures)
+        index.appended(failures)
+    }
+
+    public func earlierFailures(of ids: [String], context: StageContext) async throws -> [String: EarlierFailure] {
+        try index.earlierFailures(of: ids)
+    }
+
+    public func resolved(_ ids: [String], context: StageContext) async {
+        index.resolved(ids)
     }
 
     public func finish() async throws {
         file.close()
+        guard index.needsCompaction else { return }
+        let resolved = index.resolvedIDs
+        let since = index.loadedAt
+        try DeadLetterFile.rewrite(path: file.path) { lines in
+            DeadLetterFile.compact(lines, dropping: resolved, failedBefore: since).lines
+        }
+        index.reset()
     }
 
     /// The `jsonl` dead-letter plugin.

@@ -93,7 +93,7 @@ struct URLListParser: Sendable {
 extension ItemQuery {
     /// Whether `item` passes the publisher and id filters.
     func matches(_ item: WorkItem) -> Bool {
-        if let publisher, item.publisher?.caseInsensitiveCompare(publisher) != .orderedSame { return false }
+        if let publisher, !PublisherFilter.matches(item.publisher, publisher) { return false }
         if let ids, !ids.contains(item.id) { return false }
         return true
     }

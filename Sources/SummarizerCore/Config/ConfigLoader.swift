@@ -49,9 +49,10 @@ public struct ConfigLoader: Sendable {
         }
         var validation = Validation(loader: self, baseDirectory: baseDirectory)
         let config = validation.validate(root)
-        guard validation.problems.isEmpty, let config else {
+        guard validation.problems.isEmpty, var config else {
             throw ConfigError(problems: validation.problems)
         }
+        config.warnings = validation.warnings.sorted()
         return config
     }
 
@@ -93,6 +94,8 @@ private struct Validation {
     var problems: [ConfigProblem] = []
     /// Which stage roles list each named middleware.
     var references: [String: Set<PluginRole>] = [:]
+    /// Findings that do not stop a run (unless asked to): secrets written in the file.
+    var warnings: [ConfigProblem] = []
 
     init(loader: ConfigLoader, baseDirectory: String) {
         self.loader = loader
@@ -101,6 +104,23 @@ private struct Validation {
 
     mutating func problem(_ pointer: JSONPointer, _ message: String) {
         problems.append(ConfigProblem(pointer, message))
+    }
+
+    /// Notes a secret written into the file: files are committed, copied and printed, the
+    /// environment is not. A URL counts only when it carries a password.
+    mutating func checkSecretLiteral(_ raw: JSONValue?, key: ConfigKey, at pointer: JSONPointer) {
+        guard key.isSecret, case .string(let text)? = raw, !text.isEmpty, !text.contains("${") else { return }
+        if let scheme = text.range(of: "://") {
+            let authority = text[scheme.upperBound...].prefix { $0 != "/" && $0 != "?" && $0 != "#" }
+            let userInfo = authority.lastIndex(of: "@").map { authority[..<$0] }
+            let hasPassword = userInfo?.contains(":") == true || text.lowercased().contains("password=")
+            guard hasPassword else { return }
+        }
+        warnings.append(
+            ConfigProblem(
+                pointer,
+                "the secret \"\(key.name)\" is written in the file; use ${VAR} (for example \"${\(key.environment.first ?? "SECRET")}\") and set the variable in the environment"
+            ))
     }
 
     mutating func validate(_ root: JSONValue) -> PipelineConfig? {
@@ -276,6 +296,7 @@ private struct Validation {
 
         for key in spec.keys {
             let keyPointer = pointer.appending(key.name)
+            checkSecretLiteral(object[key.name], key: key, at: keyPointer)
             var value: JSONValue?
             var origin = ValueOrigin.file
 

@@ -27,6 +27,14 @@ public struct PipelineConfig: Sendable {
     public var runConfig: PluginConfig
     /// The folder of the config file; relative paths were resolved against it.
     public var baseDirectory: String
+    /// Findings that do not make the config invalid: a secret written in the file instead of
+    /// `${VAR}`. `validate --strict` and `run.strictSecrets` treat them as problems.
+    public var warnings: [ConfigProblem] = []
+
+    /// The warnings as printed, one a line, naming the file.
+    public func renderWarnings(file: String) -> [String] {
+        warnings.map { "warning: \(file): \($0)" }
+    }
 
     /// Every stage in pipeline order.
     public var stages: [StageConfig] {

@@ -20,6 +20,11 @@ public struct RunSettings: Sendable, Hashable {
     public var shutdownGrace: Duration = .seconds(30)
     /// The longest a run may take; it then stops as on SIGTERM (exit 2). `nil`: no limit.
     public var maxDuration: Duration?
+    /// An item that failed in this many runs (as its dead-letter record counts them) is skipped
+    /// from then on, until `summarize replay --include-exhausted` runs it.
+    public var maxItemAttempts: Int = 5
+    /// A secret given as a literal in the file (not `${VAR}`) stops the run instead of a warning.
+    public var strictSecrets: Bool = false
 
     public init(
         concurrency: Int = 8,
@@ -29,7 +34,8 @@ public struct RunSettings: Sendable, Hashable {
         flushInterval: Duration = .seconds(5),
         maxCostUSD: Double? = nil,
         shutdownGrace: Duration = .seconds(30),
-        maxDuration: Duration? = nil
+        maxDuration: Duration? = nil,
+        maxItemAttempts: Int = 5
     ) {
         self.concurrency = concurrency
         self.batchSize = batchSize
@@ -39,6 +45,7 @@ public struct RunSettings: Sendable, Hashable {
         self.maxCostUSD = maxCostUSD
         self.shutdownGrace = shutdownGrace
         self.maxDuration = maxDuration
+        self.maxItemAttempts = maxItemAttempts
     }
 
     /// The keys of the `run` section.
@@ -67,6 +74,12 @@ public struct RunSettings: Sendable, Hashable {
                 "maxDurationSeconds", .number, minimum: 0,
                 doc: "End the run gracefully after this many seconds, as SIGTERM would (exit 2); what is unfinished is left for the next run. Unset: no limit."),
             ConfigKey(
+                "maxItemAttempts", .integer, default: .number(5), minimum: 1,
+                doc: "An item that failed in this many runs (counted in its dead-letter record) is skipped, with a report line; summarize replay --include-exhausted runs it."),
+            ConfigKey(
+                "strictSecrets", .boolean, default: .bool(false),
+                doc: "A secret key whose value is written in the file instead of ${VAR} stops the run (exit 78) instead of a warning."),
+            ConfigKey(
                 "logLevel", .string, default: .string("info"),
                 allowed: ["trace", "debug", "info", "notice", "warning", "error", "critical"],
                 environment: ["LOG_LEVEL"], doc: "Log level of standard error; --verbose means debug."),
@@ -82,6 +95,8 @@ public struct RunSettings: Sendable, Hashable {
         maxCostUSD = config.double("maxCostUSD")
         shutdownGrace = .seconds(fromSeconds: config.double("shutdownGraceSeconds") ?? 30)
         maxDuration = config.double("maxDurationSeconds").map { .seconds(fromSeconds: $0) }
+        maxItemAttempts = config.int("maxItemAttempts") ?? 5
+        strictSecrets = config.bool("strictSecrets") ?? false
     }
 }
 

@@ -61,6 +61,15 @@ public struct FailureRecord: Sendable, Hashable, Codable {
     public var tokens: TokenUsage?
     /// Their estimated price.
     public var costUSD: Double?
+    /// How many runs the item failed in: 1 for a new failure; the dead-letter file adds up the
+    /// runs of an item that keeps failing, and `run.maxItemAttempts` compares against it.
+    public var failedRuns: Int
+    /// For a failure at the sink stage: the sinks that hold the record (stored it or held it
+    /// already), by ``PipelineStage/name``.
+    public var storedIn: [String]?
+    /// For a failure at the sink stage: the sinks that did not store the record; a replay
+    /// writes it to exactly these.
+    public var failedIn: [String]?
 
     public init(
         item: WorkItem,
@@ -85,11 +94,13 @@ public struct FailureRecord: Sendable, Hashable, Codable {
         self.record = record
         self.tokens = error.spend?.tokens ?? record?.tokens
         self.costUSD = error.spend?.costUSD ?? record?.costUSD
+        self.failedRuns = 1
     }
 
     enum CodingKeys: String, CodingKey {
         case newsURLID = "news_url_id", url, stage, errorKind = "error_kind", reason, message, code, hint
         case attempts, history, failedAt = "failed_at", record, tokens, costUSD = "cost_usd"
+        case failedRuns = "failed_runs", storedIn = "stored_in", failedIn = "failed_in"
     }
 
     public func encode(to encoder: any Encoder) throws {
@@ -108,6 +119,9 @@ public struct FailureRecord: Sendable, Hashable, Codable {
         try container.encodeIfPresent(record, forKey: .record)
         try container.encodeIfPresent(tokens, forKey: .tokens)
         try container.encodeIfPresent(costUSD, forKey: .costUSD)
+        try container.encode(failedRuns, forKey: .failedRuns)
+        try container.encodeIfPresent(storedIn, forKey: .storedIn)
+        try container.encodeIfPresent(failedIn, forKey: .failedIn)
     }
 
     public init(from decoder: any Decoder) throws {
@@ -126,10 +140,25 @@ public struct FailureRecord: Sendable, Hashable, Codable {
         record = try container.decodeIfPresent(SummaryRecord.self, forKey: .record)
         tokens = try container.decodeIfPresent(TokenUsage.self, forKey: .tokens)
         costUSD = try container.decodeIfPresent(Double.self, forKey: .costUSD)
+        // Lines written before the count existed stand for one run each.
+        failedRuns = max(1, try container.decodeIfPresent(Int.self, forKey: .failedRuns) ?? 1)
+        storedIn = try container.decodeIfPresent([String].self, forKey: .storedIn)
+        failedIn = try container.decodeIfPresent([String].self, forKey: .failedIn)
     }
 }
 
 extension FailureRecord {
+    /// One failure standing for all the given failures of one item, oldest first: the newest
+    /// failure's details, the histories joined, the runs added up.
+    public static func merged(_ failures: [FailureRecord]) -> FailureRecord? {
+        guard var merged = failures.last else { return nil }
+        guard failures.count > 1 else { return merged }
+        merged.history = failures.flatMap(\.history)
+        merged.attempts = merged.history.count
+        merged.failedRuns = failures.reduce(0) { $0 + $1.failedRuns }
+        return merged
+    }
+
     /// The record with `spend` (an earlier call of the same item) added to its tokens and cost.
     func addingSpend(_ spend: Spend?) -> FailureRecord {
         guard let spend else { return self }

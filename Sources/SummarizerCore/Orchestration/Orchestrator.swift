@@ -4,9 +4,12 @@ import Logging
 /// Runs a ``Pipeline``: streams items from the source, processes at most `concurrency` at once,
 /// batches records to every sink and failures to the dead-letter sink.
 ///
-/// Every item gets exactly one outcome. A record counts as written only after every sink
-/// acknowledged it; a failure is never written as a summary. Memory stays bounded by the
-/// concurrency and the batch size, apart from the set of ids seen (to drop duplicates).
+/// Every item gets exactly one outcome. Delivery is tracked per sink: before a window of items
+/// starts, every sink is asked which of them it holds; an item every sink holds is skipped, one
+/// that some lack is written to exactly those, and its record counts as written only once each
+/// of them acknowledged it. A failure is never written as a summary. Memory stays bounded by the
+/// concurrency, the window and the batch size, apart from the set of ids seen (to drop
+/// duplicates), which is kept only for sources that may yield an id twice.
 public struct Orchestrator: Sendable {
     public var pipeline: Pipeline
     public var settings: RunSettings
@@ -16,9 +19,10 @@ public struct Orchestrator: Sendable {
     public var metrics: RunMetrics
     /// Where a dry run shows its records instead of writing them.
     public var preview: (any Sink)?
-    /// Records made earlier, by item id: such an item goes straight to the sinks, without a
-    /// fetch or an LLM call (`summarize replay` of failures at the sink stage).
-    public var prepared: [String: SummaryRecord] = [:]
+    /// Earlier failures a caller already read, by item id (`summarize replay`); used like the
+    /// dead-letter sink's ``DeadLetterSink/earlierFailures(of:context:)``: an item with a stored
+    /// record goes straight to the sinks that lack it, without a fetch or an LLM call.
+    public var prepared: [String: EarlierFailure] = [:]
     /// Where the outcome of every item is recorded, when a caller needs them one by one.
     public var outcomes: OutcomeLog?
 
@@ -56,14 +60,33 @@ public struct Orchestrator: Sendable {
     public static let storedContentHashKey = "stored_content_hash"
     public static let storedPromptVersionKey = "stored_prompt_version"
 
+    /// Where one item's record goes: the sinks that lack it, and a record made earlier if any.
+    struct Delivery: Sendable {
+        /// Indices into the pipeline's sinks to write the record to.
+        var targets: Set<Int>
+        /// Indices of the sinks that said they already hold it.
+        var holders: Set<Int>
+        /// A record made earlier (a failure at the sink stage): written without an LLM call.
+        var stored: SummaryRecord?
+    }
+
+    /// A record waiting for its batch, with the sinks it goes to.
+    struct PendingRecord: Sendable {
+        var record: SummaryRecord
+        var delivery: Delivery
+    }
+
     /// The mutable state of one run, owned by the task that runs it.
     struct Progress {
         var report = RunReport()
-        var pendingRecords: [SummaryRecord] = []
+        var pendingRecords: [PendingRecord] = []
         var pendingFailures: [FailureRecord] = []
-        var seen: Set<String> = []
-        /// Ids every resumable sink already holds (a run started again after a crash).
-        var alreadyHeld: Set<String> = []
+        /// Ids seen so far, to drop duplicates; `nil` for a source whose ids are distinct.
+        var seen: Set<String>?
+        /// Items read but not yet checked against the sinks.
+        var window: [WorkItem] = []
+        /// Items checked and waiting for a free slot, the next one last.
+        var ready: [(WorkItem, Delivery)] = []
         var stopOnError = false
         /// Started when the first record of the pending batch arrived.
         var pendingSince: Stopwatch?
@@ -96,7 +119,7 @@ public struct Orchestrator: Sendable {
 
     /// What the tasks of the item group report.
     enum Event: Sendable {
-        case result(ItemResult)
+        case result(ItemResult, Delivery)
         /// What the source gave next.
         case element(SourceFeed.Received)
         /// A stop was requested (or the watcher was cancelled at the end of the run).
@@ -109,7 +132,9 @@ public struct Orchestrator: Sendable {
         let stopwatch = Stopwatch(clock)
         var progress = Progress()
         progress.report.dryRun = options.dryRun
+        progress.report.maxItemAttempts = settings.maxItemAttempts
         progress.stopOnError = options.stopOnError || !settings.continueOnError
+        if !pipeline.source.component.distinctIDs { progress.seen = [] }
 
         if !options.dryRun {
             await prepareSinks(&progress)
@@ -135,7 +160,14 @@ public struct Orchestrator: Sendable {
 
         await flushRecords(&progress)
         await flushFailures(&progress)
+        if !progress.window.isEmpty || !progress.ready.isEmpty {
+            logger.debug(
+                "items read but not started are left for the next run",
+                metadata: ["items": "\(progress.window.count + progress.ready.count)"])
+        }
         if !options.dryRun {
+            // Nothing is in flight: the source may release what it leased and did not finish.
+            await pipeline.source.component.finish(context: context(logger: logger))
             for sink in pipeline.sinks {
                 do {
                     try await sink.component.finish()
@@ -156,32 +188,27 @@ public struct Orchestrator: Sendable {
         return progress.report
     }
 
-    /// Checks every sink and reads which ids every resumable sink already holds.
+    /// Checks every sink before the first item is taken.
     func prepareSinks(_ progress: inout Progress) async {
-        var held: Set<String>?
         for sink in pipeline.sinks {
             do {
-                let context = context(logger: logger)
-                try await sink.component.prepare(context: context)
-                if let ids = try await sink.component.storedIDs(context: context) {
-                    held = held.map { $0.intersection(ids) } ?? ids
-                }
+                try await sink.component.prepare(context: context(logger: logger))
             } catch {
                 let failure = PipelineError.from(error)
-                logger.error("a sink failed its start-up check", metadata: ["sink": "\(sink.type)", "error": "\(failure)"])
-                progress.report.stopReason = .sinkUnavailable(sink: sink.type, failure)
+                logger.error("a sink failed its start-up check", metadata: ["sink": "\(sink.name)", "error": "\(failure)"])
+                progress.report.stopReason = .sinkUnavailable(sink: sink.name, failure)
                 return
             }
         }
-        if let held, !held.isEmpty {
-            logger.info("resuming: items every resumable sink already holds are skipped", metadata: ["held": "\(held.count)"])
-        }
-        progress.alreadyHeld = held ?? []
     }
 
-    /// Takes items from the feed, runs at most `concurrency` at once, and handles their results
-    /// until the source ends or the run stops; then lets the started items finish, within the
-    /// shutdown grace after a requested stop.
+    /// Items read ahead of the free slots, checked against the sinks a window at a time: enough
+    /// that one query answers for many items, few enough that a leasing source holds little.
+    var windowLimit: Int { min(500, max(32, 4 * max(1, settings.concurrency))) }
+
+    /// Takes items from the feed, checks them against the sinks a window at a time, runs at most
+    /// `concurrency` at once, and handles their results until the source ends or the run stops;
+    /// then lets the started items finish, within the shutdown grace after a requested stop.
     ///
     /// Everything arrives as an event of one task group (the next source element included), so
     /// a result is handled, and its batch flushed, while the source is still waiting for input.
@@ -225,42 +252,57 @@ public struct Orchestrator: Sendable {
                         "skipping a source entry", metadata: ["at": "\(rejection.location)", "reason": "\(rejection.error.message)"])
                     let item = WorkItem(url: rejection.entry)
                     let failure = FailureRecord(item: item, stage: .source, error: rejection.error, failedAt: Date())
-                    await handle(.failed(failure), &progress)
+                    await handle(.failed(failure), Delivery(targets: [], holders: []), &progress)
                 case .element(.item(let item)):
-                    if progress.alreadyHeld.contains(item.id) {
-                        logger.debug("already in every resumable sink; skipped", metadata: ["item": "\(item.id)", "url": "\(item.url)"])
-                        progress.report.skipped += 1
-                        outcomes?.record(item.id, .skipped)
-                    } else if !progress.seen.insert(item.id).inserted {
+                    if progress.seen?.insert(item.id).inserted == false {
                         logger.info("skipping a duplicate", metadata: ["item": "\(item.id)", "url": "\(item.url)"])
                         progress.report.skipped += 1
                     } else if progress.stopping {
                         // Read just as the run stopped: not started, so the next run takes it.
                         logger.debug("read after the stop; left for the next run", metadata: ["item": "\(item.id)"])
                     } else {
-                        progress.report.itemsRead += 1
-                        inFlight += 1
-                        group.addTask { .result(await process(item)) }
+                        progress.window.append(item)
                     }
                 }
             }
 
             while true {
                 let limited = options.limit.map { progress.report.itemsRead >= $0 } ?? false
-                if !reading, !sourceDone, !progress.stopping, !limited, inFlight < concurrency {
+                while inFlight < concurrency, !progress.stopping, !limited, let next = progress.ready.popLast() {
+                    let (item, delivery) = next
+                    progress.report.itemsRead += 1
+                    inFlight += 1
+                    group.addTask { .result(await process(item, delivery), delivery) }
+                    if let limit = options.limit, progress.report.itemsRead >= limit { break }
+                }
+                let buffered = progress.window.count + progress.ready.count
+                let room = options.limit.map { $0 - progress.report.itemsRead - buffered } ?? Int.max
+                if !reading, !sourceDone, !progress.stopping, room > 0, buffered < windowLimit {
                     reading = true
                     group.addTask { .element(await feed.next()) }
                 }
-                // Done once nothing runs and nothing more will be read.
-                if !reading, inFlight == 0, sourceDone || progress.stopping || limited { break }
+                // A window is checked when full, when nothing more will join it, or when a slot
+                // would otherwise stay idle waiting for it.
+                if !progress.window.isEmpty, !progress.stopping,
+                    progress.window.count >= windowLimit || sourceDone || room <= 0 || progress.ready.count + inFlight < concurrency
+                {
+                    let window = progress.window
+                    progress.window = []
+                    await check(window, &progress)
+                    continue
+                }
+                let drained = progress.window.isEmpty && progress.ready.isEmpty
+                let limitReached = options.limit.map { progress.report.itemsRead >= $0 } ?? false
+                // Done once nothing runs and nothing more will be started.
+                if !reading, inFlight == 0, (sourceDone && drained) || progress.stopping || limitReached { break }
                 guard let event = await group.next() else { break }
                 switch event {
                 case .element(let received):
                     reading = false
                     await take(received, &progress)
-                case .result(let result):
+                case .result(let result, let delivery):
                     inFlight -= 1
-                    await handle(result, &progress)
+                    await handle(result, delivery, &progress)
                 case .stopRequested:
                     if let request = control.request { startGrace(request, &progress) }
                 case .graceExpired:
@@ -276,15 +318,85 @@ public struct Orchestrator: Sendable {
             feed.stop()
             group.cancelAll()
             while let event = await group.next() {
-                if case .result(let result) = event { await handle(result, &progress) }
+                if case .result(let result, let delivery) = event { await handle(result, delivery, &progress) }
             }
+        }
+    }
+
+    /// Asks every sink which items of `window` it holds and the dead-letter sink what it knows of
+    /// their earlier failures; queues the items to start, with the sinks each goes to, and
+    /// counts the rest as skipped.
+    func check(_ window: [WorkItem], _ progress: inout Progress) async {
+        let ids = window.map(\.id)
+        let resummarizing = options.resummarize || pipeline.source.component.resummarizes
+        let everySink = Set(pipeline.sinks.indices)
+        var held: [Int: Set<String>] = [:]
+        var earlier: [String: EarlierFailure] = [:]
+        if !options.dryRun {
+            let context = context(logger: logger)
+            // --resummarize (or a source in all mode) asks for new summaries of what the sinks hold too.
+            if !resummarizing {
+                for (index, sink) in pipeline.sinks.enumerated() {
+                    do {
+                        if let answer = try await sink.component.heldIDs(among: ids, context: context) { held[index] = answer }
+                    } catch {
+                        // Not knowing means writing again: a duplicate at worst, never a loss.
+                        logger.warning(
+                            "could not ask a sink which items it holds; they are written to it",
+                            metadata: ["sink": "\(sink.name)", "error": "\(PipelineError.from(error))"])
+                        held[index] = []
+                    }
+                }
+            }
+            do {
+                earlier = try await pipeline.deadLetter.component.earlierFailures(of: ids, context: context)
+            } catch {
+                logger.warning(
+                    "could not read earlier failures of these items from the dead-letter sink",
+                    metadata: ["error": "\(PipelineError.from(error))"])
+            }
+        }
+        var resolved: [String] = []
+        var queued: [(WorkItem, Delivery)] = []
+        for item in window {
+            let holders = Set(held.filter { $0.value.contains(item.id) }.keys)
+            if !held.isEmpty, holders.count == held.count {
+                logger.debug("every sink holds it; skipped", metadata: ["item": "\(item.id)", "url": "\(item.url)"])
+                progress.report.skipped += 1
+                progress.report.held += 1
+                outcomes?.record(item.id, .held)
+                resolved.append(item.id)
+                continue
+            }
+            let failure = prepared[item.id] ?? earlier[item.id]
+            if let failure, failure.failedRuns >= settings.maxItemAttempts, !options.includeExhausted {
+                logger.debug(
+                    "failed in too many runs; skipped", metadata: ["item": "\(item.id)", "url": "\(item.url)", "runs": "\(failure.failedRuns)"])
+                progress.report.skipped += 1
+                progress.report.exhausted += 1
+                outcomes?.record(item.id, .exhausted)
+                continue
+            }
+            var targets = everySink.subtracting(holders)
+            let stored = resummarizing ? nil : failure?.record
+            if stored != nil, let failedIn = failure?.failedIn {
+                // A sink that cannot say what it holds gets the stored record again only if it
+                // was one of those that did not store it.
+                let narrowed = targets.filter { held[$0] != nil || failedIn.contains(pipeline.sinks[$0].name) }
+                if !narrowed.isEmpty { targets = narrowed }
+            }
+            queued.append((item, Delivery(targets: targets, holders: holders, stored: stored)))
+        }
+        progress.ready.insert(contentsOf: queued.reversed(), at: 0)
+        if !resolved.isEmpty {
+            await pipeline.deadLetter.component.resolved(resolved, context: context(logger: logger))
         }
     }
 
     // MARK: - One item
 
-    func process(_ item: WorkItem) async -> ItemResult {
-        if let record = prepared[item.id] { return .summarized(record) }
+    func process(_ item: WorkItem, _ delivery: Delivery) async -> ItemResult {
+        if let record = delivery.stored { return .summarized(record) }
         let result = await summarize(item)
         // A stage that failed because a stop cancelled it did not fail the item.
         if case .failed(let failure) = result, Task.isCancelled, failure.stage != .sink {
@@ -410,10 +522,10 @@ public struct Orchestrator: Sendable {
 
     // MARK: - Outcomes
 
-    func handle(_ result: ItemResult, _ progress: inout Progress) async {
+    func handle(_ result: ItemResult, _ delivery: Delivery, _ progress: inout Progress) async {
         switch result {
         case .summarized(let record):
-            progress.pendingRecords.append(record)
+            progress.pendingRecords.append(PendingRecord(record: record, delivery: delivery))
             if progress.pendingSince == nil { progress.pendingSince = Stopwatch(clock) }
             let waited = progress.pendingSince.map { $0.elapsed >= settings.flushInterval } ?? false
             if progress.pendingRecords.count >= max(1, settings.batchSize) || waited {
@@ -474,7 +586,8 @@ public struct Orchestrator: Sendable {
         }
     }
 
-    /// Writes the pending records to every sink; a record is written once every sink took it.
+    /// Writes the pending records to the sinks each one lacks; a record is written once every
+    /// one of them took it.
     func flushRecords(_ progress: inout Progress) async {
         let batch = progress.pendingRecords
         progress.pendingRecords = []
@@ -483,41 +596,52 @@ public struct Orchestrator: Sendable {
 
         if options.dryRun {
             if let preview {
-                _ = try? await preview.write(batch, context: context(logger: logger))
+                _ = try? await preview.write(batch.map(\.record), context: context(logger: logger))
             }
-            for record in batch { succeed(record, &progress) }
+            for pending in batch { succeed(pending.record, &progress) }
             return
         }
 
-        var rejected: [String: (PipelineError, String)] = [:]
-        for sink in pipeline.sinks {
+        // Per record: the sinks that did not store it, and the first error.
+        var failed: [String: (error: PipelineError, sinks: Set<Int>)] = [:]
+        for (index, sink) in pipeline.sinks.enumerated() {
+            let records = batch.filter { $0.delivery.targets.contains(index) }.map(\.record)
+            guard !records.isEmpty else { continue }
             let context = context(logger: logger)
+            var rejected: [String: PipelineError]
             do {
-                let receipt = try await sink.chain.run(StageCall(role: .sink, pluginType: sink.type, item: nil, context: context)) {
+                rejected = try await sink.chain.run(StageCall(role: .sink, pluginType: sink.type, item: nil, context: context)) {
                     call in
-                    try await sink.component.write(batch, context: call.context)
-                }
-                for (id, error) in receipt.rejected where rejected[id] == nil {
-                    rejected[id] = (error, sink.type)
-                }
+                    try await sink.component.write(records, context: call.context)
+                }.rejected
             } catch {
                 let failure = PipelineError.from(error)
-                for record in batch where rejected[record.newsURLID] == nil {
-                    rejected[record.newsURLID] = (failure, sink.type)
-                }
+                rejected = Dictionary(records.map { ($0.newsURLID, failure) }, uniquingKeysWith: { first, _ in first })
+            }
+            for (id, error) in rejected {
+                var error = error
+                error.message = "the \(sink.name) sink did not store the record: \(error.message)"
+                failed[id, default: (error, [])].sinks.insert(index)
             }
         }
 
-        for record in batch {
-            if let (error, sinkType) = rejected[record.newsURLID] {
-                var error = error
-                error.message = "the \(sinkType) sink did not store the record: \(error.message)"
-                let item = WorkItem(id: record.newsURLID, url: record.url, title: record.title)
-                let failure = FailureRecord(item: item, stage: .sink, error: error, failedAt: Date(), record: record)
-                await fail(failure, &progress)
-            } else {
+        var delivered: [String] = []
+        for pending in batch {
+            let record = pending.record
+            guard let (error, sinks) = failed[record.newsURLID] else {
                 succeed(record, &progress)
+                delivered.append(record.newsURLID)
+                continue
             }
+            let item = WorkItem(id: record.newsURLID, url: record.url, title: record.title)
+            var failure = FailureRecord(item: item, stage: .sink, error: error, failedAt: Date(), record: record)
+            let storedIn = pending.delivery.holders.union(pending.delivery.targets.subtracting(sinks))
+            failure.storedIn = storedIn.sorted().map { pipeline.sinks[$0].name }
+            failure.failedIn = sinks.sorted().map { pipeline.sinks[$0].name }
+            await fail(failure, &progress)
+        }
+        if !delivered.isEmpty {
+            await pipeline.deadLetter.component.resolved(delivered, context: context(logger: logger))
         }
     }
 

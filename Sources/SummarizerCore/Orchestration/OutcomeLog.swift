@@ -10,7 +10,11 @@ public final class OutcomeLog: Sendable {
         case written
         /// It failed; the failure went to the dead-letter sink.
         case failed(FailureRecord)
-        /// Not processed: already in every resumable sink, a duplicate, or unchanged.
+        /// Not processed: every sink already holds its record.
+        case held
+        /// Not processed: it failed in `run.maxItemAttempts` runs already.
+        case exhausted
+        /// Not processed: a duplicate, or unchanged since its stored summary.
         case skipped
         /// Started but not finished (a stop, the cost budget): the next run takes it again.
         case unfinished

@@ -1,11 +1,15 @@
 /// A built stage: the plugin, its type name and the middleware it runs in.
 public struct PipelineStage<Component: Sendable>: Sendable {
     public var type: String
+    /// The name failures and logs use for the stage: the type, or for the second and later sink
+    /// of one type `type#2`, `type#3`... in config order (a dead-letter record's `stored_in`).
+    public var name: String
     public var component: Component
     public var chain: MiddlewareChain
 
-    public init(type: String, component: Component, chain: MiddlewareChain = MiddlewareChain()) {
+    public init(type: String, name: String? = nil, component: Component, chain: MiddlewareChain = MiddlewareChain()) {
         self.type = type
+        self.name = name ?? type
         self.component = component
         self.chain = chain
     }

@@ -60,7 +60,13 @@ public struct PipelineBuilder: Sendable {
         let fetcher = make(config.fetcher) { if case .fetcher(let f) = $0 { f } else { nil } }
         let extractor = make(config.extractor) { if case .extractor(let f) = $0 { f } else { nil } }
         let summarizer = make(config.summarizer) { if case .summarizer(let f) = $0 { f } else { nil } }
-        let sinks = config.sinks.compactMap { stage in make(stage) { if case .sink(let f) = $0 { f } else { nil } } }
+        var sinks = config.sinks.compactMap { stage in make(stage) { if case .sink(let f) = $0 { f } else { nil } } }
+        var seenTypes: [String: Int] = [:]
+        for index in sinks.indices {
+            let count = seenTypes[sinks[index].type, default: 0] + 1
+            seenTypes[sinks[index].type] = count
+            if count > 1 { sinks[index].name = "\(sinks[index].type)#\(count)" }
+        }
         let deadLetter = make(config.deadLetter) { if case .deadLetter(let f) = $0 { f } else { nil } }
 
         guard problems.isEmpty, let source, let fetcher, let extractor, let summarizer, let deadLetter,

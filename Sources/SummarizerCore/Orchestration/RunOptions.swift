@@ -16,6 +16,8 @@ public struct RunOptions: Sendable, Hashable {
     public var enableGrounding: Bool
     /// `--resummarize`, for sources that honour it: read every item, summarized or not.
     public var resummarize: Bool
+    /// Also process items that failed `run.maxItemAttempts` runs already (`replay --include-exhausted`).
+    public var includeExhausted: Bool
 
     public init(
         limit: Int? = nil,
@@ -25,7 +27,8 @@ public struct RunOptions: Sendable, Hashable {
         urlIDs: [String]? = nil,
         model: String? = nil,
         enableGrounding: Bool = false,
-        resummarize: Bool = false
+        resummarize: Bool = false,
+        includeExhausted: Bool = false
     ) {
         self.limit = limit
         self.dryRun = dryRun
@@ -35,6 +38,7 @@ public struct RunOptions: Sendable, Hashable {
         self.model = model
         self.enableGrounding = enableGrounding
         self.resummarize = resummarize
+        self.includeExhausted = includeExhausted
     }
 
     /// The plugin-specific options that were given.
@@ -50,6 +54,6 @@ public struct RunOptions: Sendable, Hashable {
 
     /// The query the source is asked.
     public var query: ItemQuery {
-        ItemQuery(limit: limit, publisher: publisher, ids: urlIDs, resummarize: resummarize)
+        ItemQuery(limit: limit, publisher: publisher, ids: urlIDs, resummarize: resummarize, dryRun: dryRun)
     }
 }

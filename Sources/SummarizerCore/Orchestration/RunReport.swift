@@ -43,7 +43,14 @@ public struct RunReport: Sendable {
     /// Items taken from the source (rejected entries not included).
     public var itemsRead = 0
     public var written = 0
+    /// Items not processed: ``held``, ``exhausted``, duplicates and unchanged ones.
     public var skipped = 0
+    /// Skipped because every sink already holds their records.
+    public var held = 0
+    /// Skipped because they failed in ``maxItemAttempts`` runs already.
+    public var exhausted = 0
+    /// `run.maxItemAttempts` of the run, for the report line on exhausted items.
+    public var maxItemAttempts = 5
     public var failed = 0
     /// Items started but not finished (shutdown, or the cost budget refused their LLM call):
     /// neither written nor dead-lettered, so the next run takes them again.
@@ -73,9 +80,17 @@ public struct RunReport: Sendable {
             "Run finished in \(RunMetrics.Snapshot.format(durationSeconds)) s\(mode): \(itemsRead) read, "
                 + "\(written) \(dryRun ? "summarized" : "written"), \(failed) failed, \(skipped) skipped"
                 + (unfinished > 0 ? ", \(unfinished) left for the next run." : "."))
+        if held > 0 {
+            lines.append("\(held) \(held == 1 ? "item" : "items") skipped: every sink already holds \(held == 1 ? "its record" : "their records").")
+        }
+        if exhausted > 0 {
+            lines.append(
+                "\(exhausted) \(exhausted == 1 ? "item" : "items") skipped after \(maxItemAttempts) failed attempts; "
+                    + "`summarize replay --include-exhausted` runs them.")
+        }
         if let stopReason {
             lines.append("Stopped: \(stopReason)")
-        } else if itemsRead == 0 {
+        } else if itemsRead == 0 && skipped == 0 {
             lines.append("Nothing to do: the source had no items (everything is summarized, or nothing matched the filters).")
         }
         if !failuresByStageAndKind.isEmpty {

@@ -10,12 +10,15 @@ public struct ItemQuery: Sendable, Hashable {
     public var ids: [String]?
     /// Every item, summarized or not (`--resummarize`).
     public var resummarize: Bool
+    /// A dry run (`--dry-run`): read without side effects, e.g. without leasing rows.
+    public var dryRun: Bool
 
-    public init(limit: Int? = nil, publisher: String? = nil, ids: [String]? = nil, resummarize: Bool = false) {
+    public init(limit: Int? = nil, publisher: String? = nil, ids: [String]? = nil, resummarize: Bool = false, dryRun: Bool = false) {
         self.limit = limit
         self.publisher = publisher
         self.ids = ids
         self.resummarize = resummarize
+        self.dryRun = dryRun
     }
 }
 
@@ -85,8 +88,26 @@ public protocol ItemSource: Sendable {
     /// Told when one of its items failed (after it was dead-lettered), so a source backed by a
     /// database can count the attempt and delay the item's next try. Default: nothing.
     func recordFailure(_ failure: FailureRecord, context: StageContext) async
+
+    /// Told once at the end of a run that is not a dry run, when nothing is in flight any more,
+    /// so a source that leased items can release the leases of those the run did not finish.
+    /// Default: nothing.
+    func finish(context: StageContext) async
+
+    /// Whether the source never yields one id twice (a table's primary key). The orchestrator
+    /// then keeps no set of the ids it has seen; otherwise (the default) it drops duplicates
+    /// with one.
+    var distinctIDs: Bool { get }
+
+    /// Whether the items are meant to be summarized again even where every sink holds them (a
+    /// table source in `all` mode). The orchestrator then does not ask the sinks, as with
+    /// `--resummarize`. Default: `false`.
+    var resummarizes: Bool { get }
 }
 
 extension ItemSource {
     public func recordFailure(_ failure: FailureRecord, context: StageContext) async {}
+    public func finish(context: StageContext) async {}
+    public var distinctIDs: Bool { false }
+    public var resummarizes: Bool { false }
 }

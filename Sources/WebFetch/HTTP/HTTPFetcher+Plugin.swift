@@ -31,7 +31,13 @@ extension HTTPFetcher {
                     doc: "After a 401/403 or a blocked page, try once more with browser-like headers (fetch_method browserHeaders)."),
                 ConfigKey(
                     "respectRobotsTxt", .boolean, default: .bool(false),
-                    doc: "Honour robots.txt (cached per host for the run); a disallowed URL fails as blocked (robots)."),
+                    doc: "Honour robots.txt; a disallowed URL fails as blocked (robots). One that cannot be fetched (network, timeout, 5xx) fails the item as transient (robots-unreachable), retried like any fetch."),
+                ConfigKey(
+                    "robotsCacheSeconds", .number, default: .number(86_400), minimum: 0,
+                    doc: "How long a host's robots.txt rules (or a 4xx, meaning none) are kept."),
+                ConfigKey(
+                    "robotsErrorCacheSeconds", .number, default: .number(30), minimum: 0,
+                    doc: "How long an unreachable robots.txt fails the host's other items without asking again (at most 60); the failing item's own retry asks again."),
                 ConfigKey(
                     "detectBlockedPages", .boolean, default: .bool(true),
                     doc: "Report bot challenges, consent, login and paywalls as blocked instead of summarizing them."),
@@ -54,6 +60,8 @@ extension HTTPFetcher {
             settings.userAgent = config.string("userAgent")!
             settings.browserHeadersFallback = config.bool("browserHeadersFallback")!
             settings.respectRobotsTxt = config.bool("respectRobotsTxt")!
+            settings.robotsCacheDuration = .milliseconds(Int64(config.double("robotsCacheSeconds")! * 1000))
+            settings.robotsErrorCacheDuration = .milliseconds(Int64(config.double("robotsErrorCacheSeconds")! * 1000))
             settings.detectBlockedPages = config.bool("detectBlockedPages")!
             var allowed: [CIDR] = []
             for (index, text) in (config.strings("allowAddresses") ?? []).enumerated() {

@@ -39,6 +39,11 @@ public final class HTTPFetcher: Fetcher, PipelineService {
         /// After a 401/403 or a blocked page, try once more with browser-like headers.
         public var browserHeadersFallback = false
         public var respectRobotsTxt = false
+        /// How long robots.txt rules (or a 4xx meaning none) are kept per host.
+        public var robotsCacheDuration: Duration = .seconds(86_400)
+        /// How long a robots.txt that could not be fetched makes the host's other items fail
+        /// without asking again (at most 60 seconds); the failing item's own retry asks again.
+        public var robotsErrorCacheDuration: Duration = .seconds(30)
         /// Report bot challenges and walls as `blocked` rather than as pages to summarize.
         public var detectBlockedPages = true
 
@@ -56,7 +61,15 @@ public final class HTTPFetcher: Fetcher, PipelineService {
     private let clientState = Mutex<HTTPClient?>(nil)
     private let hostLimits = SemaphoreTable()
     private let totalLimit: AsyncSemaphore
-    private let robots = Mutex<[String: RobotsRules]>([:])
+    /// What robots.txt said, per origin, and until when it is kept.
+    private struct RobotsEntry {
+        var answer: Result<RobotsRules, PipelineError>
+        var expires: ContinuousClock.Instant
+        /// The item whose fetch met the error: its retry asks again.
+        var item: String?
+    }
+
+    private let robots = Mutex<[String: RobotsEntry]>([:])
 
     public init(configuration: Configuration = Configuration(), policy: AddressPolicy = AddressPolicy()) {
         self.configuration = configuration
@@ -108,18 +121,18 @@ public final class HTTPFetcher: Fetcher, PipelineService {
         }
         let deadline = NIODeadline.now() + .init(configuration.timeout)
         do {
-            return try await fetch(url, browserHeaders: false, deadline: deadline, context: context)
+            return try await fetch(url, item: item.id, browserHeaders: false, deadline: deadline, context: context)
         } catch let error as PipelineError
             where configuration.browserHeadersFallback && error.kind == .blocked && error.reason != "address-policy"
             && error.reason != "robots"
         {
             context.logger.info(
                 "blocked; trying once more with browser-like headers", metadata: ["reason": "\(error.reason ?? "")"])
-            return try await fetch(url, browserHeaders: true, deadline: deadline, context: context)
+            return try await fetch(url, item: item.id, browserHeaders: true, deadline: deadline, context: context)
         }
     }
 
-    private func fetch(_ start: URL, browserHeaders: Bool, deadline: NIODeadline, context: StageContext) async throws -> FetchedPage {
+    private func fetch(_ start: URL, item: String, browserHeaders: Bool, deadline: NIODeadline, context: StageContext) async throws -> FetchedPage {
         let stopwatch = Stopwatch(context.clock)
         var url = start
         var visited: Set<String> = []
@@ -128,7 +141,7 @@ public final class HTTPFetcher: Fetcher, PipelineService {
                 throw PipelineError(.invalidContent, "redirect loop at \(url.absoluteString)", reason: "redirect-loop")
             }
             if configuration.respectRobotsTxt {
-                try await checkRobots(url, deadline: deadline, context: context)
+                try await checkRobots(url, item: item, deadline: deadline, context: context)
             }
             let addresses = try await policy.check(url)
             switch try await request(url, addresses: addresses, browserHeaders: browserHeaders, deadline: deadline, context: context) {
@@ -345,16 +358,28 @@ public final class HTTPFetcher: Fetcher, PipelineService {
 
     // MARK: - robots.txt
 
-    private func checkRobots(_ url: URL, deadline: NIODeadline, context: StageContext) async throws {
+    private func checkRobots(_ url: URL, item: String?, deadline: NIODeadline, context: StageContext) async throws {
         guard let scheme = url.scheme, let host = url.host else { return }
         let origin = "\(scheme)://\(host)\(url.port.map { ":\($0)" } ?? "")"
-        let rules: RobotsRules
-        if let cached = robots.withLock({ $0[origin] }) {
-            rules = cached
-        } else {
-            rules = await fetchRobots(origin: origin, deadline: deadline, context: context)
-            robots.withLock { $0[origin] = rules }
+        let now = ContinuousClock.now
+        let cached = robots.withLock { entries -> Result<RobotsRules, PipelineError>? in
+            guard let entry = entries[origin], entry.expires > now else { return nil }
+            if case .failure = entry.answer, entry.item == item { return nil }
+            return entry.answer
         }
+        let answer: Result<RobotsRules, PipelineError>
+        if let cached {
+            answer = cached
+        } else {
+            answer = await fetchRobots(origin: origin, deadline: deadline, context: context)
+            let kept: Duration
+            switch answer {
+            case .success: kept = configuration.robotsCacheDuration
+            case .failure: kept = min(configuration.robotsErrorCacheDuration, .seconds(60))
+            }
+            robots.withLock { $0[origin] = RobotsEntry(answer: answer, expires: .now + kept, item: item) }
+        }
+        let rules = try answer.get()
         var path = url.path.isEmpty ? "/" : url.path
         if let query = url.query { path += "?" + query }
         guard rules.allows(path) else {
@@ -362,10 +387,18 @@ public final class HTTPFetcher: Fetcher, PipelineService {
         }
     }
 
-    /// The rules for us in the origin's robots.txt: a 4xx means none; an unreachable file
-    /// (5xx, network) means everything is disallowed (RFC 9309).
-    private func fetchRobots(origin: String, deadline: NIODeadline, context: StageContext) async -> RobotsRules {
-        guard var url = URL(string: origin + "/robots.txt") else { return .allowAll }
+    /// The rules for us in the origin's robots.txt (RFC 9309): a 4xx, or more than five
+    /// redirects, means there are none; a 5xx or a network failure means it could not be read,
+    /// a `transient` failure retried like any fetch, never a refusal.
+    private func fetchRobots(origin: String, deadline: NIODeadline, context: StageContext) async -> Result<RobotsRules, PipelineError> {
+        guard var url = URL(string: origin + "/robots.txt") else { return .success(.allowAll) }
+        func unreachable(_ why: String) -> Result<RobotsRules, PipelineError> {
+            context.logger.warning("robots.txt unreachable; the page is not fetched this time", metadata: ["origin": "\(origin)", "error": "\(why)"])
+            return .failure(
+                PipelineError(
+                    .transient, "robots.txt of \(origin) was unreachable (\(why)), so the page was not fetched; it is tried again",
+                    reason: "robots-unreachable"))
+        }
         for _ in 0..<5 {
             do {
                 let addresses = try await policy.check(url)
@@ -382,16 +415,19 @@ public final class HTTPFetcher: Fetcher, PipelineService {
                 }
                 let body = try await response.body.collect(upTo: 512 * 1024)
                 switch status {
-                case 200...299: return RobotsRules(parsing: String(buffer: body), userAgent: configuration.userAgent)
-                case 400...499: return .allowAll
-                default: return .disallowAll
+                case 200...299: return .success(RobotsRules(parsing: String(buffer: body), userAgent: configuration.userAgent))
+                case 400...499: return .success(.allowAll)
+                default: return unreachable("HTTP \(status)")
                 }
+            } catch let error as PipelineError where error.reason == "address-policy" {
+                return .failure(error)
+            } catch let error as HTTPClientError where error == .deadlineExceeded || error == .readTimeout || error == .connectTimeout {
+                return unreachable("no answer in time")
             } catch {
-                context.logger.warning("robots.txt unreachable; treating \(origin) as disallowed", metadata: ["error": "\(error)"])
-                return .disallowAll
+                return unreachable("\(error)")
             }
         }
-        return .disallowAll
+        return .success(.allowAll)
     }
 }
 
