@@ -283,7 +283,10 @@ struct ReplayCLITests {
         let hitsBefore = server.hits("/a.html")
         let replay = try await CLIRunner.run(["replay", "--config", "run.json"], in: folder)
         #expect(replay.status == 1, "stderr: \(replay.stderr)")
-        #expect(replay.stderr.contains("3 items, 2 succeeded and left the file, 1 failed again (history grown), 0 not finished; 1 rejected source entries kept"))
+        #expect(
+            replay.stderr.contains(
+                "3 items, 2 delivered to the sinks that lacked them (left the file), 1 failed again (history grown), 0 not finished (kept); 1 rejected source entries kept"
+            ), "stderr: \(replay.stderr)")
         // a came from its stored record: no fetch, no LLM call; only b was summarized.
         #expect(server.hits("/a.html") == hitsBefore)
         #expect(replay.stderr.contains("LLM: 1 calls"))
@@ -305,7 +308,7 @@ struct ReplayCLITests {
         // Nothing left that could succeed: a second replay changes nothing but c's history.
         let again = try await CLIRunner.run(["replay", "--config", "run.json"], in: folder)
         #expect(again.status == 1)
-        #expect(again.stderr.contains("1 items, 0 succeeded and left the file, 1 failed again"))
+        #expect(again.stderr.contains("1 items, 0 delivered to the sinks that lacked them (left the file), 1 failed again"), "stderr: \(again.stderr)")
         try await server.shutdown()
     }
 }
