@@ -77,6 +77,12 @@ public final class FakePostgREST: Sendable {
         state.withLock { $0.failures += Array(repeating: (status, body, matching), count: count) }
     }
 
+    /// Forgets the failures still queued by ``failNext(_:status:code:message:matching:)``: the
+    /// server is healthy again.
+    public func clearFailures() {
+        state.withLock { $0.failures = [] }
+    }
+
     // MARK: - Requests
 
     struct Failure: Error {

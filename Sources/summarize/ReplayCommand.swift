@@ -48,22 +48,62 @@ struct ReplayCommand: AsyncParsableCommand {
         var logger = Logger(label: "summarize") { StreamLogHandler.standardError(label: $0) }
         logger.logLevel = verbose ? .debug : config.run.logLevel
 
+        let replay = Replay(config: config, registry: registry, path: path, includeExhausted: includeExhausted, logger: logger)
+        let outcome: Replay.Outcome
+        do {
+            outcome = try await replay.run { orchestrator in try await orchestrator.runUntilSignalled(logger: logger) }
+        } catch let error as Replay.Failure {
+            StandardError.print(error.message)
+            if let report = error.report { StandardError.print(report.render()) }
+            throw ExitCode(1)
+        }
+        switch outcome {
+        case .nothingToReplay(let plan):
+            StandardError.print(
+                "Nothing to replay in \(path): \(plan.sourceEntries) rejected source entries, \(plan.unreadable) unreadable lines.")
+        case .replayed(let report, let summary):
+            StandardError.print(report.render())
+            StandardError.print("Replay of \(path): \(summary)")
+            if report.exitCode != 0 { throw ExitCode(report.exitCode) }
+        }
+    }
+}
+
+/// One replay of a dead-letter file: reads it, runs its items through the config's pipeline,
+/// and rewrites it. `summarize replay` runs it under its signal handling; tests run it directly.
+struct Replay {
+    var config: PipelineConfig
+    var registry: PluginRegistry
+    var path: String
+    var includeExhausted = false
+    var logger: Logger
+
+    enum Outcome {
+        /// The file holds no item that can be run again.
+        case nothingToReplay(ReplayPlan)
+        /// The report of the run and the replay's closing line.
+        case replayed(RunReport, String)
+    }
+
+    /// Why a replay could not finish; the file is left as it was.
+    struct Failure: Error {
+        var message: String
+        var report: RunReport?
+    }
+
+    /// Runs the replay; `execute` runs the orchestrator it builds (under signal handling in the CLI).
+    func run(_ execute: (Orchestrator) async throws -> RunReport) async throws -> Outcome {
         let lines: [DeadLetterFile.Line]
         do {
             lines = try DeadLetterFile.read(path: path)
         } catch {
-            StandardError.print("cannot read \(path): \(error)")
-            throw ExitCode(1)
+            throw Failure(message: "cannot read \(path): \(error)")
         }
         let plan = ReplayPlan(lines)
         if plan.unreadable > 0 {
             logger.warning("lines that are not failure records are kept as they are", metadata: ["path": "\(path)", "lines": "\(plan.unreadable)"])
         }
-        guard !plan.items.isEmpty else {
-            StandardError.print(
-                "Nothing to replay in \(path): \(plan.sourceEntries) rejected source entries, \(plan.unreadable) unreadable lines.")
-            return
-        }
+        guard !plan.items.isEmpty else { return .nothingToReplay(plan) }
 
         let metrics = RunMetrics()
         let environment = PluginEnvironment(
@@ -82,7 +122,7 @@ struct ReplayCommand: AsyncParsableCommand {
         orchestrator.outcomes = outcomes
         logger.info(
             "replaying", metadata: ["path": "\(path)", "items": "\(plan.items.count)", "fromStoredRecords": "\(plan.prepared.count)"])
-        let report = try await orchestrator.runUntilSignalled(logger: logger)
+        let report = try await execute(orchestrator)
 
         let results = outcomes.all
         let counts = ReplayPlan.Counts(plan.items, outcomes: results)
@@ -91,13 +131,9 @@ struct ReplayCommand: AsyncParsableCommand {
         } catch {
             // The old file is untouched; the sinks hold what succeeded, so a second replay skips
             // nothing it should not: a record stored twice is absorbed by the sinks' keys.
-            StandardError.print("cannot rewrite \(path): \(error); it is left as it was")
-            StandardError.print(report.render())
-            throw ExitCode(1)
+            throw Failure(message: "cannot rewrite \(path): \(error); it is left as it was", report: report)
         }
-        StandardError.print(report.render())
-        StandardError.print("Replay of \(path): \(counts.render(sourceEntries: plan.sourceEntries))")
-        if report.exitCode != 0 { throw ExitCode(report.exitCode) }
+        return .replayed(report, counts.render(sourceEntries: plan.sourceEntries))
     }
 }
 

@@ -99,6 +99,18 @@ struct FaultBench {
         return FaultRun(report: report, outcomes: outcomes.all, stored: try storedIDs(), deadLettered: try deadLetters())
     }
 
+    /// Replays the dead-letter file with `config`, as `summarize replay` does; the closing line,
+    /// or `nil` when there was nothing to replay.
+    func replay(_ config: String) async throws -> String? {
+        let loaded = try ConfigLoader(registry: registry, environment: [:]).load(data: Data(config.utf8), baseDirectory: folder.path)
+        let replay = Replay(
+            config: loaded, registry: registry, path: folder.appendingPathComponent("out/failed.jsonl").path, logger: logs.logger(level: .debug))
+        switch try await replay.run({ await $0.run() }) {
+        case .nothingToReplay: return nil
+        case .replayed(_, let summary): return summary
+        }
+    }
+
     func storedIDs() throws -> [String] {
         try lines("out/summaries.jsonl").map { line in
             let object = try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any]

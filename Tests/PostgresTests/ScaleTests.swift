@@ -86,6 +86,52 @@ struct DatabaseScaleTests {
         return (Orchestrator(pipeline: pipeline, settings: RunSettings(concurrency: 8, batchSize: 100), logger: logger), [source, sink])
     }
 
+    static func leased(_ client: PostgresClient, logger: Logger) async throws -> Int {
+        for try await count in try await client.query(
+            "select count(*) from summarization_attempts where lease_expires_at > now()", logger: logger
+        ).decode(Int.self) {
+            return count
+        }
+        return 0
+    }
+
+    @Test func claimModeLeasesNoMoreThanTheLimitNoneInADryRunAndReleasesWhatItDidNotFinish() async throws {
+        try await TestDatabase.withMigrated { url, client in
+            try await Self.seed(client, count: 100, logger: logger)
+            let calls = CallCounter()
+            var (limited, _) = Self.claimingWorker("limited", url: url, calls: calls, logger: logger)
+            limited.options = RunOptions(limit: 3)
+            let report = await limited.run()
+            #expect(report.written == 3, "\(report.render())")
+            #expect(calls.counts.count == 3)
+            // At most three were ever leased (each has an attempts row), and none is left leased.
+            for try await rows in try await client.query("select count(*) from summarization_attempts", logger: logger).decode(Int.self) {
+                #expect(rows <= 3)
+            }
+            #expect(try await Self.leased(client, logger: logger) == 0)
+
+            var (dry, _) = Self.claimingWorker("dry", url: url, calls: calls, logger: logger)
+            dry.options = RunOptions(limit: 5, dryRun: true)
+            let preview = await dry.run()
+            #expect(preview.written == 5)
+            for try await rows in try await client.query(
+                "select count(*) from summarization_attempts where claimed_by = 'dry'", logger: logger
+            ).decode(Int.self) {
+                #expect(rows == 0)
+            }
+
+            // A run stopped early (here: the first failure with --stop-on-error) leaves nothing leased.
+            let failing = CallCounter()
+            var (stopped, _) = Self.claimingWorker("stopped", url: url, calls: failing, logger: logger)
+            stopped.pipeline.summarizer = PipelineStage(
+                type: "failing", component: ClosureSummarizer { _, _ in throw PipelineError(.invalidOutput, "no summary") })
+            stopped.options = RunOptions(stopOnError: true)
+            let halted = await stopped.run()
+            #expect(halted.stopReason != nil)
+            #expect(try await Self.leased(client, logger: logger) == 0)
+        }
+    }
+
     @Test func eightClaimingWorkersSummarizeFiveThousandRowsExactlyOnceEveryTime() async throws {
         try await TestDatabase.withMigrated { url, client in
             try await Self.seed(client, count: 5_000, logger: logger)
@@ -182,8 +228,11 @@ struct DatabaseScaleTests {
                 sinks: [PipelineStage(type: "postgres", component: sink, chain: MiddlewareChain([RetryMiddleware(policy: policy, metrics: metrics)]))],
                 deadLetter: PipelineStage(type: "memory", component: deadLetter),
                 services: [sink])
+            // Batches by count alone: on a loaded machine the flush interval would otherwise cut
+            // the first batch short before the cut, and "the first 30 are stored" would not hold.
             let report = await Orchestrator(
-                pipeline: pipeline, settings: RunSettings(concurrency: 1, batchSize: 30), logger: logger, metrics: metrics
+                pipeline: pipeline, settings: RunSettings(concurrency: 1, batchSize: 30, flushInterval: .seconds(3_600)), logger: logger,
+                metrics: metrics
             ).run()
             try await proxy.shutdown()
 

@@ -52,6 +52,67 @@ struct StatementSplitterTests {
 struct DatabaseTests {
     let logger = TestDatabase.logger
 
+    /// The original project's later schema: context_summaries with only a plain index on
+    /// news_url_id. The sink's start-up check and `migrate` name the duplicates; once they are
+    /// resolved, `migrate` adds the constraint and the sink works.
+    @Test func aSummariesTableWithoutItsUniqueKeyIsFixedByMigrateOrExplained() async throws {
+        try await TestDatabase.with { url in
+            try await withPostgresClient(url, logger: logger) { client in
+                try await client.query(
+                    """
+                    create table news_urls (id uuid primary key default gen_random_uuid(), url text unique not null, title text,
+                        description text, publication_date timestamptz, source_name text, publisher text)
+                    """, logger: logger)
+                try await client.query(
+                    """
+                    create table context_summaries (id uuid primary key default gen_random_uuid(),
+                        news_url_id uuid not null references news_urls (id) on delete cascade, summary_text text not null,
+                        llm_model text, fallback_used boolean default false, generated_at timestamptz default now(),
+                        created_at timestamptz, updated_at timestamptz)
+                    """, logger: logger)
+                try await client.query("create index context_summaries_news_url_id on context_summaries (news_url_id)", logger: logger)
+                try await client.query("insert into news_urls (url) values ('https://a.example/1'), ('https://a.example/2')", logger: logger)
+                try await client.query(
+                    "insert into context_summaries (news_url_id, summary_text, updated_at) select id, 'old', now() - interval '1 day' from news_urls",
+                    logger: logger)
+                try await client.query(
+                    "insert into context_summaries (news_url_id, summary_text, updated_at) select id, 'new', now() from news_urls", logger: logger)
+
+                let sink = PostgresSink(url: url, logger: logger)
+                let context = StageContext(logger: logger)
+                try await withServices([sink]) {
+                    do {
+                        try await sink.prepare(context: context)
+                        Issue.record("the start-up check passed without a unique key")
+                    } catch let error as PipelineError {
+                        #expect(error.kind == .misconfigured && error.code == "42P10")
+                        #expect(error.message.contains("2 news_url_id values have more than one row"), "\(error)")
+                        #expect(error.hint?.contains("delete from context_summaries") == true)
+                    }
+                }
+
+                do {
+                    try await Migrations.migrate(client, logger: logger)
+                    Issue.record("migrate added a unique key over duplicates")
+                } catch {
+                    let failure = pipelineError(fromDatabase: error, doing: "migrating")
+                    #expect(failure.message.contains("2 news_url_id values with more than one row"), "\(failure)")
+                    #expect(failure.message.contains("delete from context_summaries c using context_summaries d"), "\(failure)")
+                }
+                // The hint's SQL keeps the newest row of each; then migrate adds the key.
+                try await client.query(PostgresQuery(unsafeSQL: UniqueKeyProblem.resolvingSQL()), logger: logger)
+                _ = try await Migrations.migrate(client, logger: logger)
+                for try await (rows, newest) in try await client.query(
+                    "select count(*), bool_and(summary_text = 'new') from context_summaries", logger: logger
+                ).decode((Int, Bool).self) {
+                    #expect(rows == 2 && newest)
+                }
+                let fixed = PostgresSink(url: url, logger: logger)
+                try await withServices([fixed]) { try await fixed.prepare(context: context) }
+            }
+        }
+    }
+
     @Test func migratingTwiceAppliesOnceAndTimestampsBehave() async throws {
         try await TestDatabase.with { url in
             try await withPostgresClient(url, logger: logger) { client in

@@ -1,6 +1,7 @@
 import Logging
 import SummarizerCore
 import SummarizerTesting
+import Synchronization
 import Testing
 
 @testable import Resilience
@@ -32,6 +33,40 @@ struct CircuitBreakerTests {
                 return "ok"
             }
         }
+    }
+
+    /// The default fetch chain's order: the breaker outside the retry counts failed URLs, so five
+    /// dead URLs of a domain, tried three times each, open it after the fifth.
+    @Test func outsideTheRetryTheBreakerCountsItemsNotAttempts() async {
+        var settings = CircuitBreaker.Settings()
+        settings.failureThreshold = 5
+        let breaker = CircuitBreakerMiddleware(
+            breaker: CircuitBreaker(settings: settings, key: .domain, clock: RunClock(clock), logger: logs.logger(), metrics: metrics),
+            name: nil)
+        var policy = RetryPolicy()
+        policy.maxAttempts = 3
+        policy.baseDelay = .zero
+        policy.jitter = .none
+        let chain = MiddlewareChain([breaker, RetryMiddleware(policy: policy, metrics: metrics)])
+        let attempts = Mutex(0)
+        func fetch(_ index: Int) async -> PipelineError? {
+            await expectError {
+                _ = try await chain.run(makeCall(clock: clock, url: "https://dead.example/\(index)")) { _ -> String in
+                    attempts.withLock { $0 += 1 }
+                    throw PipelineError(.transient, "connection refused")
+                }
+            }
+        }
+        for index in 1...4 {
+            #expect(await fetch(index)?.kind == .transient)
+            #expect(breaker.breaker.status(of: "dead.example") == .closed, "after URL \(index)")
+        }
+        #expect(await fetch(5)?.kind == .transient)
+        #expect(breaker.breaker.status(of: "dead.example") == .open)
+        #expect(attempts.withLock { $0 } == 15)
+        // The sixth URL is refused at once, without an attempt.
+        #expect(await fetch(6)?.reason == "circuit-open")
+        #expect(attempts.withLock { $0 } == 15)
     }
 
     @Test func opensAfterConsecutiveFailuresAndFailsFastNamingTheKey() async {

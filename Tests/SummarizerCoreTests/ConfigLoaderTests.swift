@@ -46,6 +46,25 @@ struct ConfigLoaderTests {
         #expect(config.sinks[1].config.int("batchSize") == 5)
     }
 
+    /// Arguments naming a file beside the config resolve against its folder, as paths do; options,
+    /// words and paths that exist nowhere there pass as written.
+    @Test func argumentsNamingFilesBesideTheConfigAreResolvedAgainstItsFolder() throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("arguments-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder.appendingPathComponent("exec"), withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        try Data("print(1)".utf8).write(to: folder.appendingPathComponent("exec/worker.py"))
+        let json = editing {
+            $0["extractor"] = ["type": "text", "args": ["exec/worker.py", "-u", "--mode=fast", "missing.py", "/usr/bin/env", "exec"]]
+        }
+        let config = try ConfigLoader(registry: TestRegistry.make(), environment: environment)
+            .load(data: Data(json.utf8), baseDirectory: folder.path)
+        let base = folder.standardizedFileURL.path
+        #expect(
+            config.extractor.config.strings("args") == [
+                "\(base)/exec/worker.py", "-u", "--mode=fast", "missing.py", "/usr/bin/env", "\(base)/exec",
+            ])
+    }
+
     @Test func misspeltKeySuggestsTheRightOne() {
         let found = problems(editing { $0["run"] = ["concurency": 4] })
         #expect(found.map(\.pointer.description) == ["/run/concurency"])

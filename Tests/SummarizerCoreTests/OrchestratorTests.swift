@@ -295,6 +295,21 @@ struct OrchestratorTests {
         #expect(report.metrics.averageTokens == 15)
         #expect(report.render().contains("success_rate_percent: 100.0"))
     }
+
+    /// The original's formulas: tokens and time of successful items, averaged over them.
+    @Test func averagesAreOverSuccessfulItemsOnly() {
+        let metrics = RunMetrics()
+        metrics.recordItem(succeeded: true, fallback: false, tokens: 100, seconds: 2)
+        metrics.recordItem(succeeded: true, fallback: true, tokens: 300, seconds: 4)
+        metrics.recordItem(succeeded: false, fallback: false, tokens: 1_000, seconds: 30)
+        let snapshot = metrics.snapshot
+        #expect(snapshot.totalRequests == 3 && snapshot.successfulRequests == 2 && snapshot.failedRequests == 1)
+        #expect(snapshot.fallbackRequests == 1)
+        #expect(snapshot.totalTokens == 400)
+        #expect(snapshot.averageTokens == 200)
+        #expect(snapshot.totalProcessingTime == 6)
+        #expect(snapshot.averageTimeSeconds == 3)
+    }
 }
 
 @Suite("Orchestrator: URL mode, fallback and the cost budget")
@@ -363,7 +378,8 @@ struct URLModeTests {
         let failure = harness.deadLetter.failures.first
         #expect(failure?.stage == .fetch)
         #expect(failure?.tokens == TokenUsage(prompt: 100, output: 3, toolUse: 40))
-        #expect(report.metrics.totalTokens == 143)
+        // `total_tokens` is the original's: successful items only. The spend is in the record.
+        #expect(report.metrics.totalTokens == 0)
     }
 
     @Test func aRefusedReservationLeavesTheItemForTheNextRunAndStopsTheRun() async {

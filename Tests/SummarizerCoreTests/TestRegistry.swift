@@ -20,7 +20,9 @@ enum TestRegistry {
                 .fetcher { _, _ in ClosureFetcher.serving { "text of \($0.url)" } }))
         registry.register(
             Plugin(
-                PluginSpec(type: "text", role: .extractor, summary: "test extractor"),
+                PluginSpec(
+                    type: "text", role: .extractor, summary: "test extractor",
+                    keys: [ConfigKey("args", .arguments, default: .array([]), doc: "a program's arguments")]),
                 .extractor { _, _ in ClosureExtractor.passThrough }))
         registry.register(
             Plugin(

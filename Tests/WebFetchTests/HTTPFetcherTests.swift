@@ -227,6 +227,31 @@ struct HTTPFetcherTests {
         }
     }
 
+    @Test func anUnreachableRobotsTxtIsATransientFailureThatTheItemsRetryAsksAgain() async throws {
+        try await withServer([
+            "/robots.txt": .sequence([.stall(), .page(contentType: "text/plain", "User-agent: *\nAllow: /\n")]),
+            "/a": .page(articleHTML), "/b": .page(articleHTML),
+        ]) { configuration in
+            configuration.respectRobotsTxt = true
+            configuration.timeout = .seconds(1)
+        } _: { server, fetcher in
+            let item = WorkItem(url: server.url("/a"))
+            var first: PipelineError?
+            do { _ = try await fetcher.fetch(item, context: testContext) } catch { first = PipelineError.from(error) }
+            #expect(first?.kind == .transient)
+            #expect(first?.reason == "robots-unreachable")
+            #expect(first?.message.contains("robots.txt") == true && first?.message.contains("unreachable") == true)
+            #expect(first?.message.contains("disallow") == false)
+            // Another item of the host meanwhile gets the cached failure without asking again.
+            #expect(await fetchError(fetcher, server.url("/b"))?.reason == "robots-unreachable")
+            #expect(server.hits("/robots.txt") == 1)
+            // The failing item's retry asks again, and now succeeds.
+            _ = try await fetcher.fetch(item, context: testContext)
+            #expect(server.hits("/robots.txt") == 2)
+            #expect(server.hits("/a") == 1)
+        }
+    }
+
     @Test func perHostConcurrencyIsBounded() async throws {
         try await withServer(["/a": .page(articleHTML)]) { configuration in
             configuration.maxConcurrentPerHost = 2

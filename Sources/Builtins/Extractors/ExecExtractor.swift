@@ -393,7 +393,7 @@ extension ExecExtractor {
             summary: "Runs an external program (any language) as long-lived workers speaking JSON lines: {id, url, html} in, {id, title, text, metadata} out.",
             keys: [
                 ConfigKey("command", .string, required: true, doc: "The program, looked up on PATH (e.g. python3)."),
-                ConfigKey("args", .stringArray, default: .array([]), doc: "Its arguments, e.g. [\"Examples/exec/trafilatura_worker.py\"]; relative paths are relative to the current directory."),
+                ConfigKey("args", .arguments, default: .array([]), doc: "Its arguments, e.g. [\"exec/trafilatura_worker.py\"]; one naming a file or folder beside the config is resolved against the config's folder, like every path."),
                 ConfigKey("workers", .integer, default: .number(2), minimum: 1, doc: "Worker processes; each handles one request at a time."),
                 ConfigKey("timeoutSeconds", .number, default: .number(30), minimum: 0.001, doc: "The longest one request may take; then the worker is killed and restarted."),
                 ConfigKey("name", .string, default: .string("exec"), doc: "The extractor name records carry."),

@@ -20,11 +20,11 @@ begin
         raise exception using
             errcode = '23505',
             message = format(
-                'context_summaries has %s news_url_id values with more than one row, so the unique constraint on news_url_id that upserts need cannot be added',
-                duplicated),
-            hint = 'keep the newest row of each and migrate again: delete from context_summaries c using context_summaries d '
-                || 'where c.news_url_id = d.news_url_id and (coalesce(c.updated_at, c.generated_at, ''-infinity''), c.id) '
-                || '< (coalesce(d.updated_at, d.generated_at, ''-infinity''), d.id);';
+                'context_summaries has %s news_url_id values with more than one row, so the unique constraint on news_url_id '
+                || 'that upserts need cannot be added; keep the newest row of each and migrate again: '
+                || 'delete from context_summaries c using context_summaries d where c.news_url_id = d.news_url_id and '
+                || '(coalesce(c.updated_at, c.generated_at, ''-infinity''), c.id) < (coalesce(d.updated_at, d.generated_at, ''-infinity''), d.id);',
+                duplicated);
     end if;
     alter table context_summaries add constraint context_summaries_news_url_id_key unique (news_url_id);
 end;

@@ -337,6 +337,8 @@ private struct Validation {
             guard let checked = value, check(checked, key: key, at: keyPointer) else { continue }
             if key.type == .path, let path = checked.stringValue {
                 values[key.name] = .string(resolve(path))
+            } else if key.type == .arguments, let arguments = checked.arrayValue {
+                values[key.name] = .array(arguments.map { $0.stringValue.map { .string(resolve(argument: $0)) } ?? $0 })
             } else {
                 values[key.name] = checked
             }
@@ -432,6 +434,14 @@ private struct Validation {
         default:
             return (value, false)
         }
+    }
+
+    /// An argument that names an existing file or folder relative to the config's folder, as
+    /// that path; any other argument (an option, a word, a path that does not exist there) as is.
+    func resolve(argument: String) -> String {
+        guard !argument.isEmpty, !argument.hasPrefix("/"), !argument.hasPrefix("-") else { return argument }
+        let candidate = resolve(argument)
+        return FileManager.default.fileExists(atPath: candidate) ? candidate : argument
     }
 
     func resolve(_ path: String) -> String {

@@ -3,7 +3,7 @@ import Foundation
 /// The type a config key takes.
 public struct ConfigValueType: Sendable, Hashable, CustomStringConvertible {
     private enum Base: String, Sendable, Hashable {
-        case string, integer, number, boolean, stringArray, object, path
+        case string, integer, number, boolean, stringArray, object, path, arguments
     }
     private let base: Base
     private init(_ base: Base) { self.base = base }
@@ -17,10 +17,14 @@ public struct ConfigValueType: Sendable, Hashable, CustomStringConvertible {
     public static let object = ConfigValueType(.object)
     /// A string naming a file or folder; relative paths are resolved against the config's folder.
     public static let path = ConfigValueType(.path)
+    /// A program's command-line arguments (an array of strings). A relative argument that names
+    /// an existing file or folder beside the config is resolved against the config's folder, as
+    /// a ``path`` is, so a config runs the same from any working directory; others pass as written.
+    public static let arguments = ConfigValueType(.arguments)
 
     public var description: String {
         switch base {
-        case .stringArray: "array of strings"
+        case .stringArray, .arguments: "array of strings"
         case .path: "path"
         default: base.rawValue
         }
@@ -34,7 +38,7 @@ public struct ConfigValueType: Sendable, Hashable, CustomStringConvertible {
         case .number: value.doubleValue != nil
         case .boolean: value.boolValue != nil
         case .object: value.objectValue != nil
-        case .stringArray: value.arrayValue?.allSatisfy { $0.stringValue != nil } ?? false
+        case .stringArray, .arguments: value.arrayValue?.allSatisfy { $0.stringValue != nil } ?? false
         }
     }
 
@@ -50,7 +54,7 @@ public struct ConfigValueType: Sendable, Hashable, CustomStringConvertible {
             case "0", "false", "no", "off": return .bool(false)
             default: return nil
             }
-        case .stringArray:
+        case .stringArray, .arguments:
             return .array(text.split(separator: ",").map { .string($0.trimmingCharacters(in: .whitespaces)) })
         case .object: return nil
         }

@@ -11,7 +11,9 @@ public final class RunMetrics: Sendable {
         public var successfulRequests = 0
         public var failedRequests = 0
         public var fallbackRequests = 0
+        /// Tokens of successful items, as in the original; every call's tokens are in ``llmTokens``.
         public var totalTokens = 0
+        /// Seconds spent on successful items, as in the original.
         public var totalProcessingTime = 0.0
         /// Extra counters by name, e.g. `retries`, `breaker_opened`.
         public var counters: [String: Int] = [:]
@@ -32,8 +34,10 @@ public final class RunMetrics: Sendable {
             successfulRequests == 0 ? 0 : Double(totalTokens) / Double(successfulRequests)
         }
 
+        /// Over successful requests, as the original computed it (its processing time is that
+        /// of successful items only).
         public var averageTimeSeconds: Double {
-            totalRequests == 0 ? 0 : totalProcessingTime / Double(totalRequests)
+            successfulRequests == 0 ? 0 : totalProcessingTime / Double(successfulRequests)
         }
 
         /// The metrics under the original module's keys, in its order.
@@ -61,12 +65,18 @@ public final class RunMetrics: Sendable {
 
     public init() {}
 
-    /// Counts one item that reached an outcome other than skipped.
+    /// Counts one item that reached an outcome other than skipped. Its tokens and seconds count
+    /// towards `total_tokens` and `total_processing_time` only when it succeeded, as the
+    /// original's did, so the averages are per successful item.
     public func recordItem(succeeded: Bool, fallback: Bool, tokens: Int, seconds: Double) {
         state.withLock {
             $0.totalRequests += 1
-            if succeeded { $0.successfulRequests += 1 } else { $0.failedRequests += 1 }
             if fallback { $0.fallbackRequests += 1 }
+            guard succeeded else {
+                $0.failedRequests += 1
+                return
+            }
+            $0.successfulRequests += 1
             $0.totalTokens += tokens
             $0.totalProcessingTime += seconds
         }
