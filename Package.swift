@@ -46,11 +46,18 @@ let package = Package(
             name: "HTMLExtraction",
             dependencies: ["SummarizerCore", "CLibXML2"]
         ),
+        // zlib, for gzip-compressed pages on disk (`page.html.gz`); libxml2-dev brings its headers.
+        .systemLibrary(
+            name: "CZlib",
+            pkgConfig: "zlib",
+            providers: [.apt(["zlib1g-dev"])]
+        ),
         .target(
             name: "WebFetch",
             dependencies: [
                 "SummarizerCore",
                 "Resilience",
+                "CZlib",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),

@@ -3,7 +3,8 @@ import SummarizerCore
 
 /// Reads pages from the local file system (`file`): `file://` URLs from a URL list or folder.
 ///
-/// The same checks as the HTTP fetcher apply: a size cap, HTML only, charset detection.
+/// The same checks as the HTTP fetcher apply: a size cap, HTML only, charset detection. A
+/// `.gz` file is decompressed first (the cap then applies to the page it expands to).
 public struct FileFetcher: Fetcher {
     /// Files larger than this fail with `invalidContent` rather than being read.
     public var maxBodyBytes: Int
@@ -37,13 +38,26 @@ public struct FileFetcher: Fetcher {
             throw PipelineError(
                 .invalidContent, "\(path) is \(size) bytes, over maxBodyBytes \(maxBodyBytes)", reason: "too-large")
         }
-        let body: [UInt8]
+        var body: [UInt8]
         do {
             body = Array(try Data(contentsOf: url))
         } catch {
             throw PipelineError(.invalidContent, "cannot read \(path): \(error.localizedDescription)", reason: "unreadable")
         }
-        let fileExtension = url.pathExtension.lowercased()
+        var fileURL = url
+        if url.pathExtension.lowercased() == "gz" {
+            // A compressed page (`story.html.gz`, as crawls and benchmark corpora store them):
+            // the cap applies to what it expands to.
+            do {
+                body = try Gunzip.decompress(body, limit: maxBodyBytes)
+            } catch {
+                var failure = error
+                failure.message = "\(path): \(failure.message)"
+                throw failure
+            }
+            fileURL = url.deletingPathExtension()
+        }
+        let fileExtension = fileURL.pathExtension.lowercased()
         guard Self.htmlExtensions.contains(fileExtension) || Self.looksLikeHTML(body) else {
             throw PipelineError(
                 .invalidContent, "\(path) is not HTML (a .\(fileExtension) file)", reason: "not-html")

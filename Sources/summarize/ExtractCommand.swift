@@ -13,9 +13,9 @@ struct ExtractCommand: AsyncParsableCommand {
             One page: `summarize extract page.html [--json]` prints the article text (with --json, the metadata too).
             A URL is fetched with the http fetcher and its default address policy.
 
-            A corpus: `summarize extract --corpus DIR --out pred.json` runs over every DIR/*/source.html (or DIR/*.html) \
+            A corpus: `summarize extract --corpus DIR --out pred.json` runs over every DIR/*/source.html, DIR/*.html or DIR/*.html.gz \
             and writes {"<id>": {"articleBody": "...", "title": "...", "seconds": 0.0031}}, where <id> is the folder \
-            name or file stem and seconds is the extraction time of that page alone (reading excluded). A page the \
+            name or the file name without .html/.html.gz, and seconds is the extraction time of that page alone (reading excluded). A page the \
             extractor rejects gets an empty articleBody and an "error".
             """
     )
@@ -114,25 +114,16 @@ struct ExtractCommand: AsyncParsableCommand {
     }
 
     func extractCorpus(_ directory: String, to output: String, with extractor: any ContentExtractor) async throws {
-        let root = URL(fileURLWithPath: directory)
-        let entries = (try? FileManager.default.contentsOfDirectory(at: root, includingPropertiesForKeys: nil)) ?? []
-        var pages: [(id: String, url: URL)] = []
-        for entry in entries.sorted(by: { $0.lastPathComponent < $1.lastPathComponent }) {
-            let source = entry.appendingPathComponent("source.html")
-            if FileManager.default.fileExists(atPath: source.path) {
-                pages.append((entry.lastPathComponent, source))
-            } else if entry.pathExtension.lowercased() == "html" {
-                pages.append((entry.deletingPathExtension().lastPathComponent, entry))
-            }
-        }
+        let pages = CorpusPage.list(in: URL(fileURLWithPath: directory))
         guard !pages.isEmpty else {
-            StandardError.print("no pages in \(directory): expected DIR/*/source.html or DIR/*.html")
+            StandardError.print("no pages in \(directory): expected DIR/*/source.html, DIR/*.html or DIR/*.html.gz")
             throw ExitCode(1)
         }
         var results: [String: [String: JSONValue]] = [:]
         var failures = 0
         let clock = ContinuousClock()
-        for (id, url) in pages {
+        for page in pages {
+            let (id, url) = (page.id, page.url)
             let fetched: FetchedPage
             do {
                 fetched = try await Self.readPage(url, context: context)

@@ -46,6 +46,105 @@ struct ReadabilityTests {
         #expect(!text.contains("Home"))
     }
 
+    /// React's streaming renderer sends late content in `<div hidden id="S:0">` and reveals it;
+    /// other hidden elements stay out.
+    @Test func reactStreamedContentIsReadAndOtherHiddenContentIsNot() throws {
+        let html = """
+            <html><body>
+            <div hidden id="S:0"><main><p>\(prose("streamed"))</p><p>\(prose("revealed"))</p></main></div>
+            <div hidden id="cookie-wall"><p>\(prose("consent"))</p></div>
+            <div hidden id="S:x"><p>\(prose("not a boundary"))</p></div>
+            </body></html>
+            """
+        let text = try extract(html).text
+        #expect(text.contains("streamed report, part 1") && text.contains("revealed report, part 6"))
+        #expect(!text.contains("consent report"))
+        #expect(!text.contains("not a boundary"))
+    }
+
+    /// An `<article>` whose class happens to say "sidebar" (a layout with one) is still the
+    /// article, not a sidebar to strip.
+    @Test func anElementDeclaredAsTheContentIsNotStrippedForItsClassName() throws {
+        let html = """
+            <html><body>
+            <div class="disclosure"><p>\(prose("disclosure", sentences: 3))</p></div>
+            <article class="template-with-sidebar"><div class="body-wrapper">
+              <p>\(prose("rental"))</p><p>\(prose("insurance"))</p><p>\(prose("loyalty"))</p><p>\(prose("fees"))</p>
+            </div></article>
+            <div class="sidebar"><p>\(prose("aside"))</p></div>
+            </body></html>
+            """
+        let text = try extract(html).text
+        #expect(text.contains("rental report, part 1") && text.contains("fees report, part 6"))
+        #expect(!text.contains("aside report"))
+    }
+
+    /// An article cut into parallel blocks (one per list entry) is taken whole, not one block.
+    @Test func anArticleSplitIntoParallelBlocksIsTakenWhole() throws {
+        // The first entry is the longest, so no other block scores close to it.
+        let entries = ["alpha", "bravo", "charlie", "delta", "echo", "foxtrot"].map { name in
+            let length = name == "alpha" ? 9 : 4
+            return "<li><div class=\"entry\"><h3>\(name)</h3><div class=\"markup\"><p>\(prose(name, sentences: length))</p></div></div></li>"
+        }
+        let html = """
+            <html><body>
+            <nav><a href="/">Home</a> <a href="/cars">Cars</a></nav>
+            <main><p>An introduction to the list, long enough to read as the standfirst of the piece.</p>
+            <ol class="ranked">\(entries.joined())</ol></main>
+            <div class="more"><a href="/1">Another story</a> <a href="/2">And another</a></div>
+            </body></html>
+            """
+        let text = try extract(html).text
+        for name in ["alpha", "charlie", "foxtrot"] { #expect(text.contains("\(name) report, part 4"), "missing \(name)") }
+        #expect(!text.contains("Another story"))
+    }
+
+    /// Blocks inside the article that its class names as a newsletter box, a call to action, an
+    /// author bio or an ad break go; a class word inside another word ("factual") does not count.
+    @Test func boilerplateBlocksNamedByTheirClassAreDroppedFromTheArticle() throws {
+        let html = """
+            <html><body><article><div class="entry-content">
+              <p>\(prose("harvest"))</p>
+              <div class="post-cta-wrapper"><h4>Want to win more jobs with less effort?</h4><p>Book a demo today.</p></div>
+              <p>\(prose("market"))</p>
+              <div class="ad-breaker"><span>Advertisement - Continue Reading Below</span></div>
+              <div class="factual-box"><p>\(prose("fact check", sentences: 2))</p></div>
+              <p>\(prose("weather"))</p>
+              <div class="newsletter-incontent"><h3>For daily tips, sign up for our newsletter.</h3></div>
+              <div class="hero-author--bio"><p>Jane Doe is a content writer with ten years of experience.</p></div>
+            </div></article></body></html>
+            """
+        let text = try extract(html).text
+        #expect(text.contains("harvest report, part 1") && text.contains("weather report, part 6"))
+        #expect(text.contains("fact check report, part 2"))
+        for boilerplate in ["Want to win", "Book a demo", "Continue Reading", "newsletter", "Jane Doe"] {
+            #expect(!text.contains(boilerplate), "kept \(boilerplate)")
+        }
+    }
+
+    /// A closing heading ("You might also like", "About the author") goes with the short
+    /// section under it; a heading of the article's own, or one followed by a long section, stays.
+    @Test func closingHeadingsAndTheirShortSectionsAreDropped() throws {
+        let html = """
+            <html><body><article>
+              <p>\(prose("opening"))</p>
+              <h2>Results of the season</h2>
+              <p>\(prose("results"))</p>
+              <h3>You might also like</h3>
+              <p>Ten gadgets for the garden. Five ways to store seeds.</p>
+              <h3>About the author</h3>
+              <p>Sam writes about plants and lives by the sea.</p>
+              <h2>Related reading on the history of the league</h2>
+              <p>\(prose("league history", sentences: 12))</p>
+            </article></body></html>
+            """
+        let text = try extract(html).text
+        #expect(text.contains("Results of the season") && text.contains("results report, part 6"))
+        #expect(!text.contains("You might also like") && !text.contains("Ten gadgets"))
+        #expect(!text.contains("About the author") && !text.contains("lives by the sea"))
+        #expect(text.contains("league history report, part 12"))
+    }
+
     @Test func siblingsOfTheBestCandidateAreMerged() throws {
         let html = """
             <html><body><div class="page">

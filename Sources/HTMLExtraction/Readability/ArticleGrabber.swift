@@ -132,7 +132,7 @@ struct ArticleGrabber {
                 node = removeAndGetNext(current)
                 continue
             }
-            if flags.contains(.stripUnlikely), tag != "body", tag != "a" {
+            if flags.contains(.stripUnlikely), tag != "body", tag != "a", !Self.isDeclaredContent(current) {
                 if ReadabilityRules.matches(match, ReadabilityRules.unlikely), !ReadabilityRules.matches(match, ReadabilityRules.maybe),
                     !current.hasAncestor("table"), !current.hasAncestor("code")
                 {
@@ -210,6 +210,8 @@ struct ArticleGrabber {
             return wholeBody(body)
         }
         best = refine(best, alternatives: Array(top.dropFirst()))
+        best = widen(best, densities: densities)
+
         return mergeSiblings(of: best)
     }
 
@@ -265,6 +267,45 @@ struct ArticleGrabber {
         return best
     }
 
+    /// Parts of a page's frame that are never the article, whatever they wrap.
+    static let frameTags: Set<String> = ["header", "footer", "nav", "aside", "form", "li", "td", "tr", "tbody", "table"]
+
+    /// Prose under `node`: the text of its paragraphs that are not mostly links. The measure
+    /// of how much of an article an element holds, whatever its wrappers.
+    static func proseLength(_ node: Node, densities: [Node: Double]) -> Int {
+        var length = 0
+        for paragraph in node.descendants(["p", "pre", "blockquote"]) where (densities[paragraph] ?? linkDensity(paragraph)) < 0.3 {
+            length += paragraph.textLength
+        }
+        return length
+    }
+
+    /// An ancestor of `candidate` that holds much more of the article, when the article is cut
+    /// into parallel blocks (one per item of a list, one per grid column, one per section) and
+    /// the best block is only one of them: the highest ancestor whose prose is at least twice
+    /// the candidate's and makes up most of its text, with few links.
+    mutating func widen(_ candidate: Node, densities: [Node: Double]) -> Node {
+        let own = Self.proseLength(candidate, densities: densities)
+        guard own > 0 else { return candidate }
+        var best = candidate
+        var node = candidate.parentNode
+        while let current = node, current.tag != "body", current.tag != "html" {
+            let prose = Self.proseLength(current, densities: densities)
+            let total = current.textLength
+            let density = densities[current] ?? Self.linkDensity(current)
+            // Past an ancestor that is mostly not prose, the page's frame begins: stop there.
+            guard total > 0, Double(prose) / Double(total) >= 0.6, density < 0.25 else { break }
+            if prose >= 2 * own, classWeight(current) >= 0, !Self.frameTags.contains(current.tag),
+                !ReadabilityRules.matches((current.className + " " + current.idAttribute).lowercased(), ReadabilityRules.unlikely)
+            {
+                best = current
+            }
+            node = current.parentNode
+        }
+        if best != candidate, scores[best] == nil { scores[best] = initialScore(best) }
+        return best
+    }
+
     /// The candidate and its siblings that look like more of the same article.
     mutating func mergeSiblings(of best: Node) -> Node {
         let article = makeElement("div", in: document.pointer)
@@ -313,12 +354,21 @@ struct ArticleGrabber {
         where node.parentNode != nil {
             node.remove()
         }
+        let articleLength = max(1, article.textLength)
         for child in article.elementChildren {
             for node in child.allDescendantElements where node.parentNode != nil {
                 let match = (node.className + " " + node.idAttribute).lowercased()
-                if ReadabilityRules.matches(match, ReadabilityRules.share), node.textLength < 500 { node.remove() }
+                if ReadabilityRules.matches(match, ReadabilityRules.share), node.textLength < 500 {
+                    node.remove()
+                } else if ReadabilityRules.isBoilerplateBlock(match) {
+                    // A newsletter box, call to action, author bio or ad break inside the
+                    // article: named so by its class, and a small part of the text.
+                    let length = node.textLength
+                    if length < 2_000, 4 * length < articleLength { node.remove() }
+                }
             }
         }
+        removeClosingBoilerplate(article)
         for header in article.descendants(["h1", "h2"]) where header.parentNode != nil {
             if classWeight(header) < 0 { header.remove() }
         }
@@ -331,6 +381,27 @@ struct ArticleGrabber {
             if paragraph.textLength == 0, paragraph.descendants(["img", "embed", "object", "iframe"]).isEmpty {
                 paragraph.remove()
             }
+        }
+    }
+
+    /// Headings that end an article's own text ("Related posts", "About the author", "Sign up
+    /// for our newsletter"): each goes, with what follows it up to the next heading, when
+    /// nothing long follows (a real section of the article would).
+    func removeClosingBoilerplate(_ article: Node) {
+        let headings = article.descendants(["h2", "h3", "h4", "h5", "h6"])
+        for heading in headings where heading.parentNode != nil {
+            let text = heading.innerText
+            guard text.count < 80, ReadabilityRules.isClosingHeading(text) else { continue }
+            var section: [Node] = [heading]
+            var sibling = heading.nextElementSibling
+            var length = 0
+            while let current = sibling, !["h1", "h2", "h3", "h4", "h5", "h6"].contains(current.tag) {
+                section.append(current)
+                length += current.textLength
+                sibling = current.nextElementSibling
+            }
+            guard length < 1_000 else { continue }
+            for node in section { node.remove() }
         }
     }
 
@@ -506,9 +577,31 @@ struct ArticleGrabber {
                 return true
             }
         }
-        if node.attribute("hidden") != nil { return true }
+        // React's streaming server rendering sends a late part of the page in `<div hidden
+        // id="S:0">` and moves it into place at once: the reader sees it.
+        if node.attribute("hidden") != nil, !isStreamedBoundary(node) { return true }
         if node.attribute("aria-hidden") == "true", !node.className.contains("fallback-image") { return true }
         return false
+    }
+
+    /// An element the page itself declares to be its main content: `<article>`, `<main>`,
+    /// `role="main"` or schema.org's `itemprop="articleBody"`. A class name such as
+    /// "template-with-sidebar" does not make it unlikely.
+    static func isDeclaredContent(_ node: Node) -> Bool {
+        switch node.tag {
+        case "article", "main": return true
+        default: break
+        }
+        if node.attribute("role")?.lowercased() == "main" { return true }
+        if let itemprop = node.attribute("itemprop")?.lowercased(), itemprop.contains("articlebody") { return true }
+        return false
+    }
+
+    /// A `hidden` element React's streaming renderer fills and then reveals: id `S:` and digits.
+    static func isStreamedBoundary(_ node: Node) -> Bool {
+        let id = node.idAttribute
+        guard id.hasPrefix("S:"), id.count > 2 else { return false }
+        return id.dropFirst(2).allSatisfy(\.isNumber)
     }
 
     /// ``isDataTableUncached(_:)``, remembered per table: nested tables would otherwise be

@@ -58,6 +58,43 @@ enum ReadabilityRules {
     /// Names that mark a byline.
     static let byline = ["byline", "author", "dateline", "writtenby", "p-author"]
 
+    /// Class and id words of blocks that sit inside articles without being part of them:
+    /// newsletter and subscription boxes, calls to action, author bios, disclaimers, ad breaks,
+    /// paywall notices, comment threads. Matched as whole words of the name.
+    static let boilerplateBlockWords: Set<String> = [
+        "newsletter", "newsletters", "subscribe", "subscription", "signup", "cta", "promo", "bio", "disclaimer",
+        "disclaimers", "breaker", "advertisement", "advert", "paywall", "restricted", "discussion", "related",
+        "sharing", "social", "comments",
+    ]
+
+    /// Whether a lowercase `class id` string names a boilerplate block, word by word (so
+    /// "short-cta__title" is one, "factual" is not).
+    static func isBoilerplateBlock(_ match: String) -> Bool {
+        var word: [UInt8] = []
+        for byte in match.utf8 + [0x20] {
+            if (byte >= 0x61 && byte <= 0x7A) || (byte >= 0x30 && byte <= 0x39) {
+                word.append(byte)
+                continue
+            }
+            if !word.isEmpty, boilerplateBlockWords.contains(String(decoding: word, as: UTF8.self)) { return true }
+            word.removeAll(keepingCapacity: true)
+        }
+        return false
+    }
+
+    /// How headings that close an article's own text begin (lowercase).
+    static let closingHeadings = [
+        "related", "you might also like", "you may also like", "you might like", "you may like", "more from",
+        "more stories", "read more", "read next", "recommended", "about the author", "discussion about this post",
+        "comments", "leave a comment", "leave a reply", "ready for more", "subscribe", "sign up", "join our",
+        "get our newsletter", "share this", "follow us", "trending",
+    ]
+
+    static func isClosingHeading(_ text: String) -> Bool {
+        let lowered = Substring(text.lowercased()).drop { $0.isWhitespace }
+        return closingHeadings.contains { lowered.hasPrefix($0) }
+    }
+
     static func matches(_ text: String, _ words: [String]) -> Bool {
         // Byte search: String.contains goes through the generic string-processing searcher,
         // which dominated the profile when run for every element of every page.
