@@ -37,6 +37,17 @@ fi
 log "swift build --build-tests"
 swift build --build-tests
 log "swift test (all but the CLI suites)"
-PG_FSYNC=off Scripts/with-postgres.sh swift test --skip-build --skip summarizeTests
+# About one run in ten, this process has stalled for good (every task suspended, no thread busy,
+# no database connection open; a cause in our code has not been found, see the README). It takes
+# about a minute when healthy: a run that passes ten minutes has stalled, and is run once more.
+# A failing test fails at once either way; only a hang is retried.
+status=0
+PG_FSYNC=off Scripts/with-postgres.sh timeout -k 10 600 swift test --skip-build --skip summarizeTests || status=$?
+if [ "$status" -eq 124 ] || [ "$status" -eq 137 ]; then
+  log "the test process stalled (no progress in 600 s); running it once more"
+  PG_FSYNC=off Scripts/with-postgres.sh timeout -k 10 600 swift test --skip-build --skip summarizeTests
+elif [ "$status" -ne 0 ]; then
+  exit "$status"
+fi
 log "swift test (the CLI suites)"
 PG_FSYNC=off exec Scripts/with-postgres.sh swift test --skip-build --filter summarizeTests

@@ -161,10 +161,10 @@ struct DatabaseFaultTests {
                 Issue.record("the outage did not stop the run: \(run.report.render())")
                 return
             }
-            // The pages read before the outage were done (the first, or more on a slow machine);
-            // nothing of the rest was touched.
+            // The items started before the outage were done (at least the 3 waited for); those
+            // read but not started when the source failed are left for the next run, like the rest.
             let done = run.written
-            #expect(done >= 10 && done < 35 && done % 10 == 0, "\(run.report.render())")
+            #expect(done >= 3 && done < 35, "\(run.report.render())")
             #expect((run.failed, run.lost) == (0, 0))
 
             proxy.restore()
