@@ -62,6 +62,23 @@ func storedIDs(_ client: PostgresClient) async throws -> [String] {
 
 let sinkRetry = #"{"type": "retry", "maxAttempts": 3, "baseDelaySeconds": 0.02}"#
 
+/// A `postgres` sink at `url` for a database that will be cut: the pool waits out its timeout
+/// for a connection that will not come, so the timeout is short.
+func postgresSink(_ url: String) -> String {
+    #"{"type": "postgres", "databaseURL": "\#(url)", "timeoutSeconds": 1, "middleware": ["retry"]}"#
+}
+
+/// The config of the outage rows: file pages, a paced mock (so the cut lands mid-run), one item
+/// at a time in batches of 10, two attempts per sink batch.
+func outageConfig(sinks: [String]) -> String {
+    FaultBench.config(
+        fetcher: #"{"type": "file", "middleware": []}"#,
+        summarizer: #"{"type": "mock", "middleware": ["pace"]}"#,
+        sinks: "[" + sinks.joined(separator: ", ") + "]",
+        retry: #"{"type": "retry", "maxAttempts": 2, "baseDelaySeconds": 0.02}"#, pacePerSecond: 10,
+        run: #"{"concurrency": 1, "batchSize": 10}"#)
+}
+
 @Suite("Fault matrix: sinks and sources", .enabled(if: TestDatabase.available))
 struct DatabaseFaultTests {
     @Test func aSinkAnswering503OnceIsRetried() async throws {
@@ -108,13 +125,7 @@ struct DatabaseFaultTests {
             try await seed(client, items)
             let proxy = try await TCPProxy.start(to: url.host, port: url.port)
             let viaProxy = try connectionString(url, through: proxy)
-            let config = FaultBench.config(
-                fetcher: #"{"type": "file", "middleware": []}"#,
-                summarizer: #"{"type": "mock", "middleware": ["pace"]}"#,
-                // The pool waits out its timeout for a connection that will not come: keep it short.
-                sinks: #"[{"type": "postgres", "databaseURL": "\#(viaProxy)", "timeoutSeconds": 1, "middleware": ["retry"]}]"#,
-                retry: #"{"type": "retry", "maxAttempts": 2, "baseDelaySeconds": 0.02}"#, pacePerSecond: 10,
-                run: #"{"concurrency": 1, "batchSize": 10}"#)
+            let config = outageConfig(sinks: [postgresSink(viaProxy)])
             async let first = bench.run(config)
             while try await storedCount(client) < 10 { try await Task.sleep(for: .milliseconds(5)) }
             proxy.sever()

@@ -89,15 +89,7 @@ struct FanOutFaultTests {
             try await seed(client, items)
             let proxy = try await TCPProxy.start(to: url.host, port: url.port)
             let viaProxy = try connectionString(url, through: proxy)
-            let config = FaultBench.config(
-                fetcher: #"{"type": "file", "middleware": []}"#,
-                summarizer: #"{"type": "mock", "middleware": ["pace"]}"#,
-                sinks: #"""
-                    [{"type": "jsonl", "path": "out/summaries.jsonl"},
-                     {"type": "postgres", "databaseURL": "\#(viaProxy)", "timeoutSeconds": 1, "middleware": ["retry"]}]
-                    """#,
-                retry: #"{"type": "retry", "maxAttempts": 2, "baseDelaySeconds": 0.02}"#, pacePerSecond: 10,
-                run: #"{"concurrency": 1, "batchSize": 10}"#)
+            let config = outageConfig(sinks: [#"{"type": "jsonl", "path": "out/summaries.jsonl"}"#, postgresSink(viaProxy)])
             async let first = bench.run(config)
             while try await storedCount(client) < 10 { try await Task.sleep(for: .milliseconds(5)) }
             proxy.sever()

@@ -25,6 +25,19 @@ struct DeliveryCLITests {
         return routes
     }
 
+    /// Rows in news_urls for the server's first `count` stories, and a URL list naming them by id.
+    static func seed(_ count: Int, from server: LocalPageServer, into client: PostgresClient) async throws -> String {
+        var list = ""
+        for index in 1...count {
+            let url = server.url("/news/\(index)")
+            let rows = try await client.query("insert into news_urls (url) values (\(url)) returning id::text", logger: TestDatabase.logger)
+            for try await id in rows.decode(String.self) {
+                list += #"{"id": "\#(id)", "url": "\#(url)"}"# + "\n"
+            }
+        }
+        return list
+    }
+
     static func config(sinks: String) -> String {
         """
         {
@@ -46,15 +59,7 @@ struct DeliveryCLITests {
         let server = try await LocalPageServer.start(routes: try Self.pages(count))
         defer { Task { try? await server.shutdown() } }
         try await TestDatabase.withMigrated { _, client in
-            var list = ""
-            for index in 1...count {
-                let url = server.url("/news/\(index)")
-                for try await id in try await client.query("insert into news_urls (url) values (\(url)) returning id::text", logger: logger)
-                    .decode(String.self)
-                {
-                    list += #"{"id": "\#(id)", "url": "\#(url)"}"# + "\n"
-                }
-            }
+            let list = try await Self.seed(count, from: server, into: client)
             let folder = try CLIRunner.sandbox()
             defer { try? FileManager.default.removeItem(at: folder) }
             try list.write(to: folder.appendingPathComponent("urls.txt"), atomically: true, encoding: .utf8)
@@ -108,15 +113,7 @@ struct DeliveryCLITests {
         let server = try await LocalPageServer.start(routes: try Self.pages(count))
         defer { Task { try? await server.shutdown() } }
         try await TestDatabase.withMigrated { url, client in
-            var list = ""
-            for index in 1...count {
-                let page = server.url("/news/\(index)")
-                for try await id in try await client.query("insert into news_urls (url) values (\(page)) returning id::text", logger: logger)
-                    .decode(String.self)
-                {
-                    list += #"{"id": "\#(id)", "url": "\#(page)"}"# + "\n"
-                }
-            }
+            var list = try await Self.seed(count, from: server, into: client)
             list += server.url("/missing") + "\n"
             let folder = try CLIRunner.sandbox()
             defer { try? FileManager.default.removeItem(at: folder) }
