@@ -153,6 +153,7 @@ let package = Package(
             name: "summarize-bench",
             dependencies: [
                 "SummarizerCore",
+                "Builtins",
                 "Resilience",
                 "WebFetch",
                 "Postgres",
@@ -221,7 +222,11 @@ let package = Package(
         ),
         .testTarget(
             name: "BuiltinsTests",
-            dependencies: ["Builtins", "SummarizerCore", "SummarizerTesting", .product(name: "Logging", package: "swift-log")]
+            dependencies: [
+                "Builtins", "SummarizerCore", "SummarizerTesting", "HTMLExtraction", "WebFetch",
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            resources: [.copy("Fixtures")]
         ),
         // The README's fault matrix: one test per fault, counting written, failed, retried, lost.
         .testTarget(

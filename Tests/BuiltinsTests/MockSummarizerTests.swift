@@ -1,4 +1,6 @@
 import Foundation
+import HTMLExtraction
+import WebFetch
 import Logging
 import SummarizerCore
 import SummarizerTesting
@@ -125,5 +127,132 @@ struct MockSummarizerTests {
     @Test func sentencesRespectAbbreviations() {
         let sentences = TextHeuristics.sentences("Mr. Hale threw for 300 yds. He won vs. the Drovers. Final!")
         #expect(sentences == ["Mr. Hale threw for 300 yds.", "He won vs. the Drovers.", "Final!"])
+    }
+}
+
+/// The mock's outputs are a contract: the offline default's records, and every test that reads
+/// them, depend on them. `Fixtures/mock-summaries.jsonl` holds the records the mock made before
+/// its heuristics were rewritten for speed (generated pages and the example pages, extracted by
+/// `readability`); the same pages must still give the same fields.
+@Suite("Mock summarizer: recorded outputs")
+struct MockSummarizerRecordedTests {
+    struct Recorded {
+        var page: String
+        var record: [String: Any]
+    }
+
+    static func recorded() throws -> [Recorded] {
+        let url = try #require(Bundle.module.url(forResource: "Fixtures/mock-summaries", withExtension: "jsonl"))
+        return try String(contentsOf: url, encoding: .utf8).split(separator: "\n").map { line in
+            let object = try #require(try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any])
+            return Recorded(page: try #require(object["page"] as? String), record: try #require(object["record"] as? [String: Any]))
+        }
+    }
+
+    static let repository = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent()
+
+    /// The page as the recording run fetched it: generated, or an example file read (and its
+    /// charset decoded) by the file fetcher.
+    func fetch(_ page: String, context: StageContext) async throws -> FetchedPage {
+        if let number = page.split(separator: "/").last.flatMap({ Int($0) }), page.hasPrefix("generated/") {
+            let html = ArticlePages.page(number, bytes: 5_000)
+            return FetchedPage(
+                finalURL: "https://example.test/", status: 200, headers: [:], body: Array(html.utf8), text: html,
+                contentType: "text/html", charset: "utf-8", method: .file, fetchSeconds: 0)
+        }
+        let url = Self.repository.appendingPathComponent(page).absoluteString
+        return try await FileFetcher().fetch(WorkItem(url: url), context: context)
+    }
+
+    @Test func theSamePagesGiveTheSameSummaries() async throws {
+        let recorded = try Self.recorded()
+        #expect(recorded.count >= 30)
+        let context = StageContext(logger: Logger(label: "test"))
+        let extractor = ReadabilityExtractor()
+        let mock = MockSummarizer()
+        for entry in recorded {
+            let page = try await fetch(entry.page, context: context)
+            let article = try await extractor.extract(page, item: WorkItem(url: page.finalURL), context: context)
+            let result = try await mock.summarize(
+                SummaryRequest(item: WorkItem(url: page.finalURL), input: .article(article)), context: context)
+            let summary = result.summary
+            let record = entry.record
+            #expect(summary.summary == record["summary"] as? String, "\(entry.page)")
+            #expect(summary.keyPoints == record["key_points"] as? [String], "\(entry.page)")
+            #expect(summary.playersMentioned == record["players_mentioned"] as? [String], "\(entry.page)")
+            #expect(summary.teamsMentioned == record["teams_mentioned"] as? [String], "\(entry.page)")
+            #expect(summary.gameReferences == record["game_references"] as? [String], "\(entry.page)")
+            #expect(summary.injuryUpdates == record["injury_updates"] as? String, "\(entry.page)")
+            #expect(summary.articleType == record["article_type"] as? String, "\(entry.page)")
+            #expect(summary.sentiment == record["sentiment"] as? String, "\(entry.page)")
+            #expect(summary.contentQuality == record["content_quality"] as? String, "\(entry.page)")
+            #expect(summary.formattedText == record["summary_text"] as? String, "\(entry.page)")
+            #expect(result.promptVersion == record["prompt_version"] as? String, "\(entry.page)")
+        }
+    }
+}
+
+/// The scalar-level rules that stand in for `Character` and Foundation calls.
+@Suite("Mock summarizer: text rules")
+struct TextHeuristicsTests {
+    @Test func onlyTwoScalarsOutsideASCIILowercaseToASCIILetters() {
+        // PhraseSet and Followers match ASCII phrases in place and lowercase the text for real
+        // only when it has one of these; a Unicode update adding a third would break that.
+        var found: [UInt32] = []
+        for value in 0x80...0x10FFFF {
+            guard let scalar = Unicode.Scalar(value) else { continue }
+            if scalar.properties.lowercaseMapping.unicodeScalars.contains(where: { $0.isASCII && $0.properties.isAlphabetic }) {
+                found.append(UInt32(value))
+            }
+        }
+        #expect(found == [0x130, 0x212A])
+    }
+
+    @Test func phrasesAreFoundAsInTheLowercasedText() {
+        let phrases = PhraseSet(["knee", "injured reserve", "kelvin"])
+        #expect(phrases.found(inLowercased: "He went on INJURED Reserve.") == phrases.bit("injured reserve"))
+        #expect(phrases.found(inLowercased: "a Knee and a KNEE") == phrases.bit("knee"))
+        #expect(phrases.found(inLowercased: "injured, reserve") == 0)
+        // The Kelvin sign lowercases to an ASCII "k".
+        #expect(phrases.found(inLowercased: "\u{212A}elvin") == phrases.bit("kelvin"))
+        #expect(phrases.found(inLowercased: "“Kelvin” ") == phrases.bit("kelvin"))
+    }
+
+    @Test func lowercasingMatchesTheStandardLibrary() {
+        for text in ["Plain ASCII", "İstanbul ΣΟΦΙΑ", "Ǆemal ẞ \u{212A}", "e\u{301}É", ""] {
+            #expect(TextHeuristics.lowercased(text) == text.lowercased())
+        }
+    }
+
+    @Test func wordsKeepCombiningMarksAndApostrophes() {
+        var words: [String] = []
+        TextHeuristics.forEachLowercasedWord(in: "Cafe\u{301} don’t O'Neil 3-2, naïve—done") { words.append(String(decoding: $0, as: UTF8.self)) }
+        #expect(words == ["cafe\u{301}", "don’t", "o'neil", "3", "2", "naïve", "done"])
+    }
+
+    @Test func sentencesEndAtStopsNotAtAbbreviationsOrInitials() {
+        let text = "Dr. Hale met J. R. Smith at 3 p.m. on Monday. Was it late? Yes!\u{200B} Then\u{00A0}more\nA line"
+        #expect(
+            TextHeuristics.sentences(text) == [
+                "Dr. Hale met J. R. Smith at 3 p.m. on Monday.", "Was it late?", "Yes!\u{200B} Then\u{00A0}more", "A line",
+            ])
+    }
+
+    @Test func teamsAreNamesFollowingTheInAnyCase() {
+        let (people, teams) = TextHeuristics.entities([
+            "Kansas City Pioneers met Bay Harbor Admirals.", "THE ADMIRALS lost.", "Marcus Hale scored.", "Riverton Falcons drew.",
+        ])
+        #expect(teams == ["Kansas City Pioneers", "Bay Harbor Admirals", "Riverton Falcons"])
+        #expect(people == ["Marcus Hale"])
+    }
+
+    @Test func gamesAreFoundLeftmost() {
+        #expect(
+            TextHeuristics.gameReferences(["The Kansas City Pioneers vs. Portland Rangers game in Week 12 was close."])
+                == ["Kansas City Pioneers vs Portland Rangers, Week 12"])
+        // Five capitalized words before "vs": the match starts at the second.
+        #expect(TextHeuristics.gameReferences(["Aa Bb Cc Dd Ee vs Ff"]) == ["Bb Cc Dd Ee vs Ff"])
+        #expect(TextHeuristics.gameReferences(["Lakers versus Celtics tonight"]) == ["Lakers vs Celtics"])
     }
 }

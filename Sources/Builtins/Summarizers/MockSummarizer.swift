@@ -19,7 +19,12 @@ public struct MockSummarizer: Summarizer {
     public var failureKind: PipelineError.Kind
     /// Outcomes of the first calls in order: `ok` or an error kind's name; then normal behaviour.
     public var script: [String]
-    public var prompt: SummaryPrompt
+    public var prompt: SummaryPrompt {
+        didSet { promptVersion = prompt.version(settings: Self.rulesVersion) }
+    }
+    /// The prompt version recorded on every record: the rules and the schema (worked out once,
+    /// not per call: it hashes the schema).
+    public private(set) var promptVersion: String
     private let calls = Counter()
 
     public init(
@@ -36,15 +41,12 @@ public struct MockSummarizer: Summarizer {
         self.failureKind = failureKind
         self.script = script
         self.prompt = prompt
+        promptVersion = prompt.version(settings: Self.rulesVersion)
     }
 
     /// Identifies the summarizing rules; changes when they change.
     public static let rulesVersion = "mock-1"
 
-    /// The prompt version recorded on every record: the rules and the schema.
-    public var promptVersion: String {
-        prompt.version(settings: Self.rulesVersion)
-    }
 
     public func summarize(_ request: SummaryRequest, context: StageContext) async throws -> SummaryResult {
         let call = calls.next()
@@ -67,14 +69,14 @@ public struct MockSummarizer: Summarizer {
         }
         let fitted = InputBudget.fit(article.text, maxTokens: prompt.maxInputTokens)
 
-        let sentences = TextHeuristics.sentences(fitted.text)
+        let analysis = TextHeuristics.analyse(fitted.text)
+        let sentences = analysis.sentences
         let lead = Self.summary(sentences)
-        let keyPoints = TextHeuristics.keySentences(sentences, count: 6)
+        let keyPoints = TextHeuristics.keySentences(analysis, count: 6)
         let (people, teams) = TextHeuristics.entities(sentences)
-        let injuries = sentences.filter { sentence in
-            let lowered = sentence.lowercased()
-            return TextHeuristics.injuryWords.contains { lowered.contains($0) }
-        }
+        let injuries = sentences.filter { TextHeuristics.injuryPhrases.occurs(inLowercased: $0) }
+        // The sentences hold every word of the text; the article's own are needed only when it was cut.
+        let words = fitted.truncated ? TextHeuristics.Vocabulary(words: article.text) : analysis.vocabulary
         let structured = Summary(
             summary: lead,
             keyPoints: keyPoints,
@@ -83,7 +85,7 @@ public struct MockSummarizer: Summarizer {
             gameReferences: TextHeuristics.gameReferences(sentences),
             injuryUpdates: injuries.isEmpty ? nil : injuries.joined(separator: " "),
             articleType: Self.articleType(article, injuries: injuries.count),
-            sentiment: Self.sentiment(article.text),
+            sentiment: Self.sentiment(words),
             contentQuality: article.wordCount >= 400 ? "high" : article.wordCount >= 150 ? "medium" : "low")
 
         // Onto the configured schema: known fields from the heuristics, the rest empty; then
@@ -126,10 +128,18 @@ public struct MockSummarizer: Summarizer {
         return chosen[..<half].joined(separator: " ") + "\n\n" + chosen[half...].joined(separator: " ")
     }
 
+    /// Phrases of the article types, found in one pass over the title and text.
+    static let typePhrases = PhraseSet([
+        "injury report", "signed", "signs", "traded", "trade ", "waived", "released", "contract extension", "agreed to terms",
+        "preview", "will face", "will host", "upcoming", "kickoff is set",
+        "final score", "defeated", " beat ", " won ", "victory over", "recap",
+        "analysis", "why the", "film study", "breakdown",
+    ])
+
     static func articleType(_ article: Article, injuries: Int) -> String {
-        let title = (article.title ?? "").lowercased()
-        let text = (title + " " + article.text).lowercased()
-        func has(_ words: [String]) -> Bool { words.contains { text.contains($0) } }
+        let title = TextHeuristics.lowercased(article.title ?? "")
+        let found = typePhrases.found(inLowercased: (article.title ?? "") + " " + article.text)
+        func has(_ phrases: [String]) -> Bool { phrases.contains { found & typePhrases.bit($0) != 0 } }
         // A label in the headline says more than words in the body.
         if title.hasPrefix("analysis") { return "analysis" }
         if title.contains("preview") { return "preview" }
@@ -144,12 +154,13 @@ public struct MockSummarizer: Summarizer {
         return "news"
     }
 
-    static func sentiment(_ text: String) -> String {
+    /// From the text's words: more positive or negative ones, or both about as often.
+    static func sentiment(_ words: TextHeuristics.Vocabulary) -> String {
         var positive = 0
         var negative = 0
-        for word in TextHeuristics.words(text.lowercased()) {
-            if TextHeuristics.positiveWords.contains(word) { positive += 1 }
-            if TextHeuristics.negativeWords.contains(word) { negative += 1 }
+        for (word, count) in zip(words.words, words.occurrences) {
+            if TextHeuristics.positiveWords.contains(word) { positive += count }
+            if TextHeuristics.negativeWords.contains(word) { negative += count }
         }
         if positive >= 2, negative >= 2, min(positive, negative) * 2 >= max(positive, negative) { return "mixed" }
         if positive > negative { return "positive" }

@@ -60,7 +60,7 @@ extension SummarySchema {
                     problems.append("\(pointer): expected a string, got \(raw.typeName)")
                     continue
                 }
-                let trimmed = text.trimmingCharacters(in: .whitespacesAndNewlines)
+                let trimmed = text.trimmingWhitespace
                 if field.name == "summary", trimmed.isEmpty {
                     problems.append("\(pointer): empty")
                     continue
@@ -77,7 +77,7 @@ extension SummarySchema {
                         problems.append("\(pointer.appending(index)): expected a string, got \(item.typeName)")
                         continue
                     }
-                    let trimmed = text.trimmingCharacters(in: .whitespacesAndNewlines)
+                    let trimmed = text.trimmingWhitespace
                     if !trimmed.isEmpty { texts.append(.string(trimmed)) }
                 }
                 values[field.name] = .array(texts)
@@ -100,8 +100,11 @@ extension SummarySchema {
     }
 
     static func normalizedChoice(_ text: String) -> String {
-        text.trimmingCharacters(in: .whitespacesAndNewlines).lowercased()
-            .replacingOccurrences(of: " ", with: "_").replacingOccurrences(of: "-", with: "_")
+        var normalized = String.UnicodeScalarView()
+        for scalar in text.trimmingWhitespace.lowercased().unicodeScalars {
+            normalized.append(scalar == " " || scalar == "-" ? "_" : scalar)
+        }
+        return String(normalized)
     }
 
     /// The outermost `{...}` of a reply, without a Markdown fence or text around it.
