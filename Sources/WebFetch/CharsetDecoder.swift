@@ -47,18 +47,31 @@ public enum CharsetDecoder {
 
     /// The charset declared by a `<meta>` tag in the first 1024 bytes.
     public static func metaCharset(_ bytes: [UInt8]) -> String? {
-        // Latin-1 maps each byte to one character, so offsets stay byte offsets.
-        let head = String(bytes.prefix(1024).map { Character(Unicode.Scalar($0)) }).lowercased()
-        var searchStart = head.startIndex
-        while let meta = head.range(of: "<meta", range: searchStart..<head.endIndex) {
-            let tagEnd = head[meta.upperBound...].firstIndex(of: ">") ?? head.endIndex
-            let tag = head[meta.upperBound..<tagEnd]
-            if let found = tag.range(of: "charset") {
-                var rest = tag[found.upperBound...].drop { $0 == " " }
-                if rest.first == "=" {
-                    rest = rest.dropFirst().drop { $0 == " " || $0 == "\"" || $0 == "'" }
-                    let value = rest.prefix { !" \"';/>".contains($0) }
-                    if !value.isEmpty { return String(value) }
+        // ASCII case folding of the bytes is all the matching needs; the label found is
+        // decoded as Latin-1, one character a byte.
+        let head = bytes.prefix(1024).map { $0 &- 0x41 < 26 ? $0 | 0x20 : $0 }
+        func find(_ needle: String, from start: Int, before end: Int) -> Int? {
+            let needle = Array(needle.utf8)
+            guard end - start >= needle.count else { return nil }
+            return (start...(end - needle.count)).first { head[$0..<$0 + needle.count].elementsEqual(needle) }
+        }
+        let quotesAndSpace: [UInt8] = Array(" \"'".utf8)
+        let valueEnds: [UInt8] = Array(" \"';/>".utf8)
+        var searchStart = 0
+        while let meta = find("<meta", from: searchStart, before: head.count) {
+            let tagStart = meta + 5
+            let tagEnd = head[tagStart...].firstIndex(of: UInt8(ascii: ">")) ?? head.count
+            if let found = find("charset", from: tagStart, before: tagEnd) {
+                var index = found + 7
+                while index < tagEnd, head[index] == UInt8(ascii: " ") { index += 1 }
+                if index < tagEnd, head[index] == UInt8(ascii: "=") {
+                    index += 1
+                    while index < tagEnd, quotesAndSpace.contains(head[index]) { index += 1 }
+                    var end = index
+                    while end < tagEnd, !valueEnds.contains(head[end]) { end += 1 }
+                    if end > index {
+                        return String(String.UnicodeScalarView(head[index..<end].map { Unicode.Scalar($0) })).lowercased()
+                    }
                 }
             }
             searchStart = tagEnd

@@ -73,6 +73,8 @@ struct PipelineBenchmark: AsyncParsableCommand {
         var peakRSS: Int
         var bound: Double?
         var windows: [Window] = []
+        /// Rate mode: calls per second after the burst, from the records' times.
+        var sustained: Double?
         var itemsPerSecond: Double { Double(items) / seconds }
         var cpuPerItemMs: Double { cpuSeconds / Double(items) * 1000 }
     }
@@ -145,6 +147,9 @@ struct PipelineBenchmark: AsyncParsableCommand {
                 if let ratePerMinute { terms.append(ratePerMinute / 60) }
                 result.bound = terms.min()
                 print(line(result))
+                if let sustained = result.sustained, let ratePerMinute {
+                    print(String(format: "  after the burst: %.2f calls/s, %.3f of the limit", sustained, sustained / (ratePerMinute / 60)))
+                }
                 for window in result.windows {
                     print(
                         "  busiest \(Int(window.seconds)) s window: \(window.busiest) calls, the limit allows \(window.allowed)"
@@ -237,6 +242,9 @@ struct PipelineBenchmark: AsyncParsableCommand {
                 fields["bound"] = round(bound, 10)
                 fields["ratio"] = round(result.itemsPerSecond / bound)
             }
+            if let sustained = result.sustained {
+                fields["sustained_per_second"] = round(sustained)
+            }
             if !result.windows.isEmpty {
                 fields["windows"] = result.windows.map { ["seconds": $0.seconds, "busiest": $0.busiest, "allowed": $0.allowed] }
             }
@@ -289,7 +297,14 @@ struct Runner {
         var result = PipelineBenchmark.Measurement(
             label: label, concurrency: concurrency, latencyMs: latencyMs, items: items, seconds: seconds,
             cpuSeconds: outcome.cpuSeconds, peakRSS: outcome.peakRSS)
-        if let rate { result.windows = Self.windows(times.sorted(), ratePerSecond: rate / 60, burst: burst) }
+        if let rate {
+            let sorted = times.sorted()
+            result.windows = Self.windows(sorted, ratePerSecond: rate / 60, burst: burst)
+            // The first `burst` calls go at once; the rest at the limit's pace.
+            if sorted.count > burst + 1 {
+                result.sustained = Double(sorted.count - burst - 1) / (sorted[sorted.count - 1] - sorted[burst])
+            }
+        }
         return result
     }
 

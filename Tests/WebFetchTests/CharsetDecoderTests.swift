@@ -66,3 +66,17 @@ struct CharsetDecoderTests {
         #expect(decoded.text.hasSuffix("héllo"))
     }
 }
+
+@Suite("Meta charset")
+struct MetaCharsetTests {
+    @Test func theFirstMetaNamingACharsetWinsInAnyCaseAndQuoting() {
+        #expect(CharsetDecoder.metaCharset(Array("<META CharSet = 'Windows-1251'>".utf8)) == "windows-1251")
+        #expect(CharsetDecoder.metaCharset(Array("<meta name=x><meta charset=utf-8/>".utf8)) == "utf-8")
+        #expect(CharsetDecoder.metaCharset(Array("<meta http-equiv=\"Content-Type\" content=\"text/html; charset=euc-jp\">".utf8)) == "euc-jp")
+        // Only the first 1,024 bytes are read, and a charset outside a meta tag is not one.
+        #expect(CharsetDecoder.metaCharset(Array((String(repeating: " ", count: 1_100) + "<meta charset=utf-8>").utf8)) == nil)
+        #expect(CharsetDecoder.metaCharset(Array("<p>charset=utf-8</p><meta name=x>".utf8)) == nil)
+        #expect(CharsetDecoder.metaCharset(Array("<meta charset=>".utf8)) == nil)
+        #expect(CharsetDecoder.metaCharset([0xC9, 0x3C] + Array("meta charset=\"ISO-8859-2\">".utf8)) == "iso-8859-2")
+    }
+}

@@ -121,12 +121,12 @@ final class JSONLinesFile: Sendable {
     }
 
     /// The `news_url_id` of every complete line, read from the start of the open file.
-    func readIDs() throws(PipelineError) -> Set<String> {
+    func readIDs() throws(PipelineError) -> IDSet {
         let fd = try state.withLock { (state: inout State) throws(PipelineError) -> Int32 in
             _ = try openLocked(&state)
             return state.descriptor!
         }
-        var ids: Set<String> = []
+        var ids = IDSet()
         try Self.forEachLine(fd, path: path) { line in
             if let id = Self.newsURLID(in: line) { ids.insert(id) }
         }

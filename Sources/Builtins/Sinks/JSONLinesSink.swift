@@ -10,11 +10,11 @@ import Synchronization
 /// sinks that lack them, and no id is written to the file twice.
 ///
 /// The ids of the file are read once, at the first question, and kept in memory with those
-/// written since (about 100 bytes per record); the file itself has no index to ask.
+/// written since (about 25 bytes per record, see ``IDSet``); the file itself has no index to ask.
 public final class JSONLinesSink: Sink {
     let file: JSONLinesFile
     let resume: Bool
-    private let ids = Mutex<Set<String>?>(nil)
+    private let ids = Mutex<IDSet?>(nil)
 
     public init(path: String, resume: Bool = true) {
         file = JSONLinesFile(path: path, locking: .forRun)
@@ -37,7 +37,7 @@ public final class JSONLinesSink: Sink {
         return Set(ids.filter(known.contains))
     }
 
-    private func knownIDs() throws(PipelineError) -> Set<String> {
+    private func knownIDs() throws(PipelineError) -> IDSet {
         if let known = ids.withLock({ $0 }) { return known }
         let read = try file.readIDs()
         return ids.withLock { state in

@@ -82,7 +82,7 @@ public struct Orchestrator: Sendable {
         var pendingRecords: [PendingRecord] = []
         var pendingFailures: [FailureRecord] = []
         /// Ids seen so far, to drop duplicates; `nil` for a source whose ids are distinct.
-        var seen: Set<String>?
+        var seen: IDSet?
         /// Items read but not yet checked against the sinks.
         var window: [WorkItem] = []
         /// Items checked and waiting for a free slot, the next one last.
@@ -134,7 +134,7 @@ public struct Orchestrator: Sendable {
         progress.report.dryRun = options.dryRun
         progress.report.maxItemAttempts = settings.maxItemAttempts
         progress.stopOnError = options.stopOnError || !settings.continueOnError
-        if !pipeline.source.component.distinctIDs { progress.seen = [] }
+        if !pipeline.source.component.distinctIDs { progress.seen = IDSet() }
 
         if !options.dryRun {
             await prepareSinks(&progress)
@@ -254,7 +254,7 @@ public struct Orchestrator: Sendable {
                     let failure = FailureRecord(item: item, stage: .source, error: rejection.error, failedAt: Date())
                     await handle(.failed(failure), Delivery(targets: [], holders: []), &progress)
                 case .element(.item(let item)):
-                    if progress.seen?.insert(item.id).inserted == false {
+                    if progress.seen?.insert(item.id) == false {
                         logger.info("skipping a duplicate", metadata: ["item": "\(item.id)", "url": "\(item.url)"])
                         progress.report.skipped += 1
                     } else if progress.stopping {
