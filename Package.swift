@@ -192,7 +192,7 @@ let package = Package(
         ),
         .testTarget(
             name: "HTMLExtractionTests",
-            dependencies: ["HTMLExtraction", "SummarizerCore", "SummarizerTesting"]
+            dependencies: ["HTMLExtraction", "SummarizerCore", "SummarizerTesting", "WebFetch"]
         ),
         .testTarget(
             name: "WebFetchTests",

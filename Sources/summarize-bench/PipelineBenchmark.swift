@@ -23,6 +23,11 @@ struct PipelineBenchmark: AsyncParsableCommand {
             pair, or, with --rate-per-minute, per concurrency with the summarizer behind a rateLimit middleware, where \
             the busiest window of each length is checked against the limit. Every run must write every item. The last \
             line is one JSON object.
+
+            A run's first and last latency are spent filling and draining its slots: give it enough items to last \
+            many latencies (20,000 at concurrency 256 and 200 ms). Examples: `--concurrency 64,256 --latency-ms 200 \
+            --items 20000`; `--fetcher http --concurrency 64`; `--rate-per-minute 1200 --concurrency 8 --items 1500`; \
+            `--concurrency 8 --latency-ms 0 --items 100000` for memory at scale.
             """
     )
 
@@ -45,10 +50,10 @@ struct PipelineBenchmark: AsyncParsableCommand {
     @Option(help: "Concurrency of the measured runs, comma-separated.")
     var concurrency = "64"
 
-    @Option(help: "The mock's latency in milliseconds, comma-separated.")
-    var latencyMs = "200"
+    @Option(help: "The mock's latency in milliseconds, comma-separated (default: 200, or 0 with --rate-per-minute).")
+    var latencyMs: String?
 
-    @Option(help: "Rate-limit mode: the summarizer's requests per minute (latency 0 unless --latency-ms says otherwise).")
+    @Option(help: "Rate-limit mode: the summarizer's requests per minute.")
     var ratePerMinute: Double?
 
     @Option(help: "The rate limit's burst.")
@@ -89,7 +94,7 @@ struct PipelineBenchmark: AsyncParsableCommand {
     func run() async throws {
         let program = try summarizeProgram()
         let concurrencies = try numbers(concurrency, "--concurrency")
-        let latencies = ratePerMinute != nil && latencyMs == "200" ? [0] : try numbers(latencyMs, "--latency-ms", minimum: 0)
+        let latencies = try numbers(latencyMs ?? (ratePerMinute == nil ? "200" : "0"), "--latency-ms", minimum: 0)
         guard items > 0, distinctPages > 0, pageBytes > 0 else { throw ValidationError("--items, --distinct-pages and --page-bytes must be positive") }
 
         let scratch = FileManager.default.temporaryDirectory.appendingPathComponent("summarize-bench-pipeline-\(getpid())")
