@@ -1,3 +1,5 @@
+import SummarizerCore
+
 /// Small, deterministic text heuristics for the mock summarizer.
 ///
 /// Everything works on Unicode scalars, once over the text, with ASCII fast paths: walking a
@@ -552,65 +554,6 @@ enum TextHeuristics {
     ]
 }
 
-/// A fixed set of lowercase ASCII phrases, up to 63, found in one pass over a text's bytes as
-/// they would be found in the lowercased text.
-struct PhraseSet: Sendable {
-    let phrases: [[UInt8]]
-    /// A bit per phrase (`1 << index`), by the phrase's first byte.
-    private let startingWith: [UInt64]
-
-    init(_ phrases: [String]) {
-        precondition(phrases.count < 64 && phrases.allSatisfy { !$0.isEmpty && $0 == $0.lowercased() && $0.utf8.allSatisfy { $0 < 0x80 } })
-        self.phrases = phrases.map { Array($0.utf8) }
-        // Indexed by any byte, upper case included, so the scan needs no other test.
-        var table = [UInt64](repeating: 0, count: 256)
-        for (index, phrase) in self.phrases.enumerated() {
-            table[Int(phrase[0])] |= 1 << UInt64(index)
-            if (0x61...0x7A).contains(phrase[0]) { table[Int(phrase[0] - 0x20)] |= 1 << UInt64(index) }
-        }
-        table[0xC4] |= Self.specialLeadByte
-        table[0xE2] |= Self.specialLeadByte
-        startingWith = table
-    }
-
-    /// A bit per phrase (`1 << index`) that occurs in `text.lowercased()`.
-    func found(inLowercased text: String) -> UInt64 {
-        var text = text
-        var found: UInt64 = 0
-        let complete = text.withUTF8 { bytes in
-            startingWith.withUnsafeBufferPointer { table in
-                for start in bytes.indices {
-                    var candidates = table[Int(bytes[start])] & ~found
-                    guard candidates != 0 else { continue }
-                    if candidates & Self.specialLeadByte != 0 {
-                        if UTF8Text.isASCIILowercasingScalar(bytes, at: start) { return false }
-                        candidates &= ~Self.specialLeadByte
-                    }
-                    while candidates != 0 {
-                        let index = candidates.trailingZeroBitCount
-                        candidates &= candidates - 1
-                        if UTF8Text.matchesLowercase(phrases[index], bytes, at: start) { found |= 1 << UInt64(index) }
-                    }
-                }
-                return true
-            }
-        }
-        // One of the two scalars outside ASCII that lowercase to ASCII letters: lowercase for real.
-        return complete ? found : self.found(inLowercased: TextHeuristics.lowercased(text))
-    }
-
-    /// The bit that marks the lead bytes of the scalars that lowercase to ASCII letters.
-    private static let specialLeadByte: UInt64 = 1 << 63
-
-    /// Whether any phrase occurs in `text.lowercased()`.
-    func occurs(inLowercased text: String) -> Bool { found(inLowercased: text) != 0 }
-
-    /// The bit of `phrase`, which must be one of the set's.
-    func bit(_ phrase: String) -> UInt64 {
-        1 << UInt64(phrases.firstIndex(of: Array(phrase.utf8))!)
-    }
-}
-
 /// Reading a string's UTF-8 in place (it is valid: it comes from a `String`).
 enum UTF8Text {
     /// The scalar that starts at `index`, and its length in bytes.
@@ -716,11 +659,7 @@ enum UTF8Text {
     }
 
     @inline(__always) static func isASCIILowercasingScalar(_ bytes: UnsafeBufferPointer<UInt8>, at index: Int) -> Bool {
-        switch bytes[index] {
-        case 0xC4: bytes.count - index >= 2 && bytes[index + 1] == 0xB0
-        case 0xE2: bytes.count - index >= 3 && bytes[index + 1] == 0x84 && bytes[index + 2] == 0xAA
-        default: false
-        }
+        PhraseSet.isASCIILowercasingScalar(bytes, at: index)
     }
 }
 

@@ -1,5 +1,6 @@
 import CLibXML2
 import Foundation
+import SummarizerCore
 
 /// What a page says about itself: structured data (JSON-LD), OpenGraph and meta tags, `<title>`.
 public struct PageMetadata: Sendable, Hashable, Codable {
@@ -34,7 +35,7 @@ public struct PageMetadata: Sendable, Hashable, Codable {
         var metadata = PageMetadata()
         var meta: [String: String] = [:]
         for node in index["meta"] ?? [] {
-            guard let content = node.attribute("content")?.trimmingCharacters(in: .whitespacesAndNewlines), !content.isEmpty else {
+            guard let content = node.attribute("content")?.trimmingWhitespace, !content.isEmpty else {
                 continue
             }
             for key in [node.attribute("property"), node.attribute("name"), node.attribute("itemprop")].compactMap({ $0 }) {
@@ -63,13 +64,13 @@ public struct PageMetadata: Sendable, Hashable, Codable {
     }
 
     static func nonEmpty(_ text: String?) -> String? {
-        guard let text = text?.trimmingCharacters(in: .whitespacesAndNewlines), !text.isEmpty else { return nil }
+        guard let text = text?.trimmingWhitespace, !text.isEmpty else { return nil }
         return text
     }
 
     /// `<title>` without the site name: "Headline | Site" gives "Headline".
     static func cleanTitle(_ original: String, headings: [Node], h1Count: Int) -> String {
-        let title = original.trimmingCharacters(in: .whitespacesAndNewlines)
+        let title = original.trimmingWhitespace
         let separators = [" | ", " - ", " – ", " — ", " \\ ", " / ", " > ", " » "]
         func wordCount(_ text: String) -> Int { text.split { $0 == " " }.count }
         var result = title
@@ -119,7 +120,7 @@ struct StructuredData {
     static func articles(in scripts: [Node]) -> StructuredData {
         var found = StructuredData()
         for script in scripts where script.attribute("type")?.lowercased().contains("ld+json") == true {
-            let text = script.rawText.trimmingCharacters(in: .whitespacesAndNewlines)
+            let text = script.rawText.trimmingWhitespace
             guard let data = text.data(using: .utf8), let json = try? JSONSerialization.jsonObject(with: data) else { continue }
             for object in flatten(json) {
                 let types = typeNames(object["@type"])

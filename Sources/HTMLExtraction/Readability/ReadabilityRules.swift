@@ -4,28 +4,28 @@ import SummarizerCore
 /// boilerplate, or neither. Matching is on lowercase substrings of `class` and `id`.
 enum ReadabilityRules {
     /// Names that mark an element as probably not content (navigation, ads, comments...).
-    static let unlikely = [
+    static let unlikely = PhraseSet([
         "-ad-", "ai2html", "banner", "breadcrumbs", "combx", "comment", "community", "cover-wrap", "disqus", "extra",
         "footer", "gdpr", "header", "legends", "menu", "related", "remark", "replies", "rss", "shoutbox", "sidebar",
         "skyscraper", "social", "sponsor", "supplemental", "ad-break", "agegate", "pagination", "pager", "popup",
         "yom-remote",
-    ]
+    ])
 
     /// Names that rescue an unlikely-looking element: it may hold the content after all.
-    static let maybe = ["and", "article", "body", "column", "content", "main", "mathjax", "shadow"]
+    static let maybe = PhraseSet(["and", "article", "body", "column", "content", "main", "mathjax", "shadow"])
 
     /// Names that raise an element's score.
-    static let positive = [
+    static let positive = PhraseSet([
         "article", "body", "content", "entry", "hentry", "h-entry", "main", "page", "pagination", "post", "text", "blog",
         "story",
-    ]
+    ])
 
     /// Names that lower an element's score.
-    static let negative = [
+    static let negative = PhraseSet([
         "-ad-", "hidden", "banner", "combx", "comment", "com-", "contact", "footer", "gdpr", "masthead", "media", "meta",
         "outbrain", "promo", "related", "scroll", "share", "shoutbox", "sidebar", "skyscraper", "sponsor", "shopping",
         "tags", "widget",
-    ]
+    ])
 
     /// ARIA roles of elements that are never the article.
     static let unlikelyRoles: Set<String> = [
@@ -53,10 +53,10 @@ enum ReadabilityRules {
     static let keptSiblingTags: Set<String> = ["div", "article", "section", "p"]
 
     /// Names of share and social widgets inside the article.
-    static let share = ["share", "sharedaddy"]
+    static let share = PhraseSet(["share", "sharedaddy"])
 
     /// Names that mark a byline.
-    static let byline = ["byline", "author", "dateline", "writtenby", "p-author"]
+    static let byline = PhraseSet(["byline", "author", "dateline", "writtenby", "p-author"])
 
     /// Class and id words of blocks that sit inside articles without being part of them:
     /// newsletter and subscription boxes, calls to action, author bios, disclaimers, ad breaks,
@@ -95,16 +95,17 @@ enum ReadabilityRules {
         return closingHeadings.contains { lowered.hasPrefix($0) }
     }
 
-    static func matches(_ text: String, _ words: [String]) -> Bool {
-        // Byte search: String.contains goes through the generic string-processing searcher,
-        // which dominated the profile when run for every element of every page.
-        guard !text.isEmpty else { return false }
-        let haystack = Array(text.utf8)
-        return words.contains { ByteSearch.contains(haystack, Array($0.utf8)) }
+    /// Whether `text` (lowercase) contains one of `words`: one pass over its bytes, since this
+    /// runs for every element of every page (`String.contains` goes through the generic
+    /// string-processing searcher, which dominated the profile).
+    static func matches(_ text: String, _ words: PhraseSet) -> Bool {
+        !text.isEmpty && words.occurs(inLowercased: text)
     }
+
+    private static let hidWord = PhraseSet([" hid "])
 
     /// "hid" alone counts as hidden; as part of a word it does not.
     static func isNegative(_ text: String) -> Bool {
-        matches(text, negative) || text == "hid" || text.hasPrefix("hid ") || text.hasSuffix(" hid") || text.contains(" hid ")
+        matches(text, negative) || text == "hid" || text.hasPrefix("hid ") || text.hasSuffix(" hid") || hidWord.occurs(inLowercased: text)
     }
 }

@@ -1,0 +1,78 @@
+/// A fixed set of lowercase ASCII phrases, up to 63, found in one pass over a text's bytes as
+/// they would be found in the lowercased text.
+public struct PhraseSet: Sendable {
+    public let phrases: [[UInt8]]
+    /// A bit per phrase (`1 << index`), by the phrase's first byte.
+    private let startingWith: [UInt64]
+
+    public init(_ phrases: [String]) {
+        precondition(phrases.count < 64 && phrases.allSatisfy { !$0.isEmpty && $0 == $0.lowercased() && $0.utf8.allSatisfy { $0 < 0x80 } })
+        self.phrases = phrases.map { Array($0.utf8) }
+        // Indexed by any byte, upper case included, so the scan needs no other test.
+        var table = [UInt64](repeating: 0, count: 256)
+        for (index, phrase) in self.phrases.enumerated() {
+            table[Int(phrase[0])] |= 1 << UInt64(index)
+            if (0x61...0x7A).contains(phrase[0]) { table[Int(phrase[0] - 0x20)] |= 1 << UInt64(index) }
+        }
+        table[0xC4] |= Self.specialLeadByte
+        table[0xE2] |= Self.specialLeadByte
+        startingWith = table
+    }
+
+    /// A bit per phrase (`1 << index`) that occurs in `text.lowercased()`.
+    public func found(inLowercased text: String) -> UInt64 {
+        var text = text
+        var found: UInt64 = 0
+        let complete = text.withUTF8 { bytes in
+            startingWith.withUnsafeBufferPointer { table in
+                for start in bytes.indices {
+                    var candidates = table[Int(bytes[start])] & ~found
+                    guard candidates != 0 else { continue }
+                    if candidates & Self.specialLeadByte != 0 {
+                        if Self.isASCIILowercasingScalar(bytes, at: start) { return false }
+                        candidates &= ~Self.specialLeadByte
+                    }
+                    while candidates != 0 {
+                        let index = candidates.trailingZeroBitCount
+                        candidates &= candidates - 1
+                        if Self.matches(phrases[index], bytes, at: start) { found |= 1 << UInt64(index) }
+                    }
+                }
+                return true
+            }
+        }
+        // One of the two scalars outside ASCII that lowercase to ASCII letters: lowercase for real.
+        return complete ? found : self.found(inLowercased: text.lowercased())
+    }
+
+    /// The bit that marks the lead bytes of the scalars that lowercase to ASCII letters.
+    private static let specialLeadByte: UInt64 = 1 << 63
+
+    /// Whether any phrase occurs in `text.lowercased()`.
+    public func occurs(inLowercased text: String) -> Bool { found(inLowercased: text) != 0 }
+
+    /// The bit of `phrase`, which must be one of the set's.
+    public func bit(_ phrase: String) -> UInt64 {
+        1 << UInt64(phrases.firstIndex(of: Array(phrase.utf8))!)
+    }
+
+    /// Whether `phrase` (lowercase ASCII) starts at `start` in the lowercased bytes.
+    @inline(__always) static func matches(_ phrase: [UInt8], _ bytes: UnsafeBufferPointer<UInt8>, at start: Int) -> Bool {
+        guard bytes.count - start >= phrase.count else { return false }
+        for offset in phrase.indices {
+            let byte = bytes[start + offset]
+            if (byte &- 0x41 < 26 ? byte | 0x20 : byte) != phrase[offset] { return false }
+        }
+        return true
+    }
+
+    /// Whether one of the two scalars outside ASCII whose lowercase mapping holds an ASCII letter
+    /// starts at `index`: U+0130 (İ, to "i̇") and U+212A (the Kelvin sign, to "k").
+    @inline(__always) public static func isASCIILowercasingScalar(_ bytes: UnsafeBufferPointer<UInt8>, at index: Int) -> Bool {
+        switch bytes[index] {
+        case 0xC4: bytes.count - index >= 2 && bytes[index + 1] == 0xB0
+        case 0xE2: bytes.count - index >= 3 && bytes[index + 1] == 0x84 && bytes[index + 2] == 0xAA
+        default: false
+        }
+    }
+}
