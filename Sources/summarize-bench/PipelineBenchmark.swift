@@ -103,24 +103,33 @@ struct PipelineBenchmark: AsyncParsableCommand {
             if keep { print("scratch folder kept: \(scratch.path)") } else { try? FileManager.default.removeItem(at: scratch) }
         }
         let pages = (0..<min(distinctPages, items)).map { ArticlePages.page($0, bytes: pageBytes) }
-        var server: LocalPageServer?
-        defer { if let server { Task { try? await server.shutdown() } } }
+        let server = fetcher == .http ? try await LocalPageServer.start() : nil
+        do {
+            try await measure(pages, program: program, scratch: scratch, server: server, concurrencies: concurrencies, latencies: latencies)
+            try await server?.shutdown()
+        } catch {
+            try? await server?.shutdown()
+            throw error
+        }
+    }
+
+    /// Serves or writes `pages`, then runs the latency-0 pass and every measurement.
+    func measure(
+        _ pages: [String], program: String, scratch: URL, server: LocalPageServer?, concurrencies: [Int], latencies: [Int]
+    ) async throws {
         let urls: [String]
-        switch fetcher {
-        case .file:
+        if let server {
+            urls = pages.indices.map { index in
+                server.route("/p\(index).html", .page(pages[index]))
+                return server.url("/p\(index).html")
+            }
+        } else {
             let folder = scratch.appendingPathComponent("pages")
             try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
             urls = try pages.indices.map { index in
                 let file = folder.appendingPathComponent("p\(index).html")
                 try Data(pages[index].utf8).write(to: file)
                 return file.absoluteString
-            }
-        case .http:
-            let started = try await LocalPageServer.start()
-            server = started
-            urls = pages.indices.map { index in
-                started.route("/p\(index).html", .page(pages[index]))
-                return started.url("/p\(index).html")
             }
         }
         let list = scratch.appendingPathComponent("items.jsonl")
@@ -151,19 +160,23 @@ struct PipelineBenchmark: AsyncParsableCommand {
                 if latency > 0 { terms.append(Double(concurrency) / (Double(latency) / 1000)) }
                 if let ratePerMinute { terms.append(ratePerMinute / 60) }
                 result.bound = terms.min()
-                print(line(result))
-                if let sustained = result.sustained, let ratePerMinute {
-                    print(String(format: "  after the burst: %.2f calls/s, %.3f of the limit", sustained, sustained / (ratePerMinute / 60)))
-                }
-                for window in result.windows {
-                    print(
-                        "  busiest \(Int(window.seconds)) s window: \(window.busiest) calls, the limit allows \(window.allowed)"
-                            + (window.busiest > window.allowed ? "  OVER THE LIMIT" : ""))
-                }
+                report(result)
                 results.append(result)
             }
         }
         printJSON(cpuPass: cpuPass, mockMs: mockMs, cpuBound: cpuBound, results: results)
+    }
+
+    func report(_ result: Measurement) {
+        print(line(result))
+        if let sustained = result.sustained, let ratePerMinute {
+            print(String(format: "  after the burst: %.2f calls/s, %.3f of the limit", sustained, sustained / (ratePerMinute / 60)))
+        }
+        for window in result.windows {
+            print(
+                "  busiest \(Int(window.seconds)) s window: \(window.busiest) calls, the limit allows \(window.allowed)"
+                    + (window.busiest > window.allowed ? "  OVER THE LIMIT" : ""))
+        }
     }
 
     func summarizeProgram() throws -> String {
