@@ -145,6 +145,25 @@ struct ReadabilityTests {
         #expect(text.contains("league history report, part 12"))
     }
 
+    /// A box that opens with a closing heading's words in a plain block ("About the Author" in a
+    /// div, then a bio) goes when short; a long container opening the same way stays.
+    @Test func boxesCaptionedLikeClosingHeadingsAreDropped() throws {
+        let html = """
+            <html><body><article>
+              <p>\(prose("opening"))</p>
+              <p>\(prose("results"))</p>
+              <div class="wrap"><div class="caption">About the Author</div><div class="item"><p>Geri writes on networks.</p></div></div>
+              <div class="notes"><p>Comments are closed for this post.</p><p>See the forum instead.</p></div>
+              <div class="guide"><p>Recommended</p><p>\(prose("reading list", sentences: 14))</p></div>
+            </article></body></html>
+            """
+        let text = try extract(html).text
+        #expect(text.contains("opening report, part 1") && text.contains("results report, part 6"))
+        #expect(!text.contains("About the Author") && !text.contains("Geri writes"))
+        #expect(!text.contains("Comments are closed") && !text.contains("See the forum"))
+        #expect(text.contains("reading list report, part 14"))
+    }
+
     @Test func siblingsOfTheBestCandidateAreMerged() throws {
         let html = """
             <html><body><div class="page">

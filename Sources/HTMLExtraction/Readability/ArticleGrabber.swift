@@ -369,6 +369,7 @@ struct ArticleGrabber {
             }
         }
         removeClosingBoilerplate(article)
+        removeCaptionedBoilerplate(article, articleLength: articleLength)
         for header in article.descendants(["h1", "h2"]) where header.parentNode != nil {
             if classWeight(header) < 0 { header.remove() }
         }
@@ -402,6 +403,21 @@ struct ArticleGrabber {
             }
             guard length < 1_000 else { continue }
             for node in section { node.remove() }
+        }
+    }
+
+    /// Boxes that open with a closing heading's words in a plain block rather than a heading
+    /// (`<div class="caption">About the Author</div>` and a bio, `<p>Related</p>` and links):
+    /// the box goes when it is short and a small part of the article.
+    func removeCaptionedBoilerplate(_ article: Node, articleLength: Int) {
+        for caption in article.descendants(["div", "p"]) where caption.parentNode != nil && caption.elementChildren.isEmpty {
+            guard let box = caption.parentNode, box != article, box.elementChildren.first == caption,
+                ["div", "section", "aside"].contains(box.tag)
+            else { continue }
+            let text = caption.innerText
+            guard text.count < 80, ReadabilityRules.isClosingHeading(text) else { continue }
+            let length = box.textLength
+            if length < 1_000, 4 * length < articleLength { box.remove() }
         }
     }
 
