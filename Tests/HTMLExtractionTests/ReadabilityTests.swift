@@ -164,6 +164,27 @@ struct ReadabilityTests {
         #expect(text.contains("reading list report, part 14"))
     }
 
+    /// Affiliate disclosures and newsletter lines go; a paragraph about affiliate marketing
+    /// itself, which uses the same words, stays.
+    @Test func noticesAboutThePageAreDropped() throws {
+        let html = """
+            <html><body><article>
+              <p><em>This post contains affiliate links. Read my full disclosure.</em></p>
+              <p>\(prose("opening"))</p>
+              <p>Products are chosen by our editors. Purchases made through our links may earn us a commission.</p>
+              <p>To measure these partnerships, implement affiliate links and tracking codes per campaign.</p>
+              <p>\(prose("results"))</p>
+              <div>Want more? Sign up for our newsletter and shop smarter.</div>
+            </article></body></html>
+            """
+        let text = try extract(html).text
+        #expect(text.contains("opening report, part 1") && text.contains("results report, part 6"))
+        #expect(text.contains("implement affiliate links and tracking codes"))
+        for notice in ["contains affiliate links", "earn us a commission", "Sign up for our newsletter"] {
+            #expect(!text.contains(notice), "kept \(notice)")
+        }
+    }
+
     @Test func siblingsOfTheBestCandidateAreMerged() throws {
         let html = """
             <html><body><div class="page">

@@ -370,6 +370,7 @@ struct ArticleGrabber {
         }
         removeClosingBoilerplate(article)
         removeCaptionedBoilerplate(article, articleLength: articleLength)
+        removeNotices(article)
         for header in article.descendants(["h1", "h2"]) where header.parentNode != nil {
             if classWeight(header) < 0 { header.remove() }
         }
@@ -418,6 +419,15 @@ struct ArticleGrabber {
             guard text.count < 80, ReadabilityRules.isClosingHeading(text) else { continue }
             let length = box.textLength
             if length < 1_000, 4 * length < articleLength { box.remove() }
+        }
+    }
+
+    /// Short blocks that speak about the page rather than the story: affiliate disclosures
+    /// ("we may earn a commission") and newsletter sign-up lines, wherever they sit.
+    func removeNotices(_ article: Node) {
+        for block in article.descendants(["p", "div"]) where block.parentNode != nil {
+            guard block.descendants(["p", "div"]).isEmpty, block.textLength < 300 else { continue }
+            if ReadabilityRules.isNotice(block.innerText) { block.remove() }
         }
     }
 

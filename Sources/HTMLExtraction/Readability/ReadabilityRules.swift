@@ -82,6 +82,25 @@ enum ReadabilityRules {
         return false
     }
 
+    /// Whether a short block (lowercase) is a notice about the page rather than part of the
+    /// story: an affiliate disclosure ("we may earn a commission", "this post contains
+    /// affiliate links"), or a newsletter sign-up line. An article about affiliate marketing
+    /// uses the words too, so a disclosure needs two of its marks together.
+    static func isNotice(_ text: String) -> Bool {
+        let marks = noticeMarks.found(inLowercased: text)
+        func has(_ phrases: String...) -> Bool { phrases.contains { marks & noticeMarks.bit($0) != 0 } }
+        if has("sign up for our newsletter", "subscribe to our newsletter", "sign up for the newsletter") { return true }
+        if has("contain affiliate", "contains affiliate", "includes affiliate", "use affiliate", "uses affiliate") { return true }
+        if has("commission"), has("purchase", "buy", "link", "affiliate") { return true }
+        return has("affiliate") && has("disclos", "qualifying purchases", "kickback")
+    }
+
+    private static let noticeMarks = PhraseSet([
+        "sign up for our newsletter", "subscribe to our newsletter", "sign up for the newsletter",
+        "contain affiliate", "contains affiliate", "includes affiliate", "use affiliate", "uses affiliate",
+        "commission", "purchase", "buy", "link", "affiliate", "disclos", "qualifying purchases", "kickback",
+    ])
+
     /// How headings that close an article's own text begin (lowercase).
     static let closingHeadings = [
         "related", "you might also like", "you may also like", "you might like", "you may like", "more from",
