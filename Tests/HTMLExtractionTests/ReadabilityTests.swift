@@ -185,6 +185,27 @@ struct ReadabilityTests {
         }
     }
 
+    /// Reading times and publication dates in lines of their own go; a sentence that starts
+    /// with "Published in" stays.
+    @Test func metadataLinesAreDropped() throws {
+        let html = """
+            <html><body><article>
+              <div><span>Bridgestone Team | 5 min read</span></div>
+              <p><time>Published June 23, 2025 10:39AM</time></p>
+              <p>\(prose("opening"))</p>
+              <p>Updated: 3 Dec 2025</p>
+              <p>Published in 1998, the guide is still in print.</p>
+              <p>\(prose("results"))</p>
+            </article></body></html>
+            """
+        let text = try extract(html).text
+        #expect(text.contains("opening report, part 1") && text.contains("results report, part 6"))
+        #expect(text.contains("Published in 1998, the guide is still in print."))
+        for line in ["5 min read", "June 23, 2025", "Updated: 3 Dec"] {
+            #expect(!text.contains(line), "kept \(line)")
+        }
+    }
+
     @Test func siblingsOfTheBestCandidateAreMerged() throws {
         let html = """
             <html><body><div class="page">

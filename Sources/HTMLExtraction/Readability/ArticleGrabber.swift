@@ -423,11 +423,13 @@ struct ArticleGrabber {
     }
 
     /// Short blocks that speak about the page rather than the story: affiliate disclosures
-    /// ("we may earn a commission") and newsletter sign-up lines, wherever they sit.
+    /// ("we may earn a commission"), newsletter sign-up lines, reading times and publication
+    /// dates, wherever they sit.
     func removeNotices(_ article: Node) {
-        for block in article.descendants(["p", "div"]) where block.parentNode != nil {
+        for block in article.descendants(["p", "div", "span", "time"]) where block.parentNode != nil {
             guard block.descendants(["p", "div"]).isEmpty, block.textLength < 300 else { continue }
-            if ReadabilityRules.isNotice(block.innerText) { block.remove() }
+            let text = block.innerText
+            if ReadabilityRules.isNotice(text) || ReadabilityRules.isMetadataLine(text) { block.remove() }
         }
     }
 

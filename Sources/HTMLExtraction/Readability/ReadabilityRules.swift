@@ -95,6 +95,23 @@ enum ReadabilityRules {
         return has("affiliate") && has("disclos", "qualifying purchases", "kickback")
     }
 
+    /// Whether a short block is a line of the page's own metadata: a reading time ("5 min
+    /// read") or a publication date ("Published June 23, 2025", "Updated: 3 Dec").
+    static func isMetadataLine(_ text: String) -> Bool {
+        let lowered = text.lowercased().trimmingWhitespace
+        if lowered.count < 100, readingTime.occurs(inLowercased: lowered), lowered.contains(where: \.isNumber) { return true }
+        guard lowered.count < 60 else { return false }
+        for prefix in ["published", "updated", "last updated"] where lowered.hasPrefix(prefix) {
+            var rest = lowered.dropFirst(prefix.count).drop { $0 == ":" || $0 == " " }
+            if rest.hasPrefix("on ") { rest = rest.dropFirst(3) }
+            if rest.first?.isNumber == true || months.contains(where: { rest.hasPrefix($0) }) { return true }
+        }
+        return false
+    }
+
+    private static let readingTime = PhraseSet(["min read", "mins read", "minute read", "minutes read"])
+    private static let months = ["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"]
+
     private static let noticeMarks = PhraseSet([
         "sign up for our newsletter", "subscribe to our newsletter", "sign up for the newsletter",
         "contain affiliate", "contains affiliate", "includes affiliate", "use affiliate", "uses affiliate",
