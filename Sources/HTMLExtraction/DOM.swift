@@ -19,6 +19,33 @@ extension UnsafeMutablePointer where Pointee == xmlNode {
     var nextSibling: Node? { pointee.next }
     var previousSibling: Node? { pointee.prev }
 
+    /// The first child element, without listing them all.
+    var firstElementChild: Node? {
+        var child = pointee.children
+        while let current = child, !current.isElement { child = current.pointee.next }
+        return child
+    }
+
+    /// Whether the element's name is one of `names` (lowercase ASCII), compared on libxml2's
+    /// own bytes: no string is made, which matters in loops over every element of a page.
+    func hasName(in names: [[UInt8]]) -> Bool {
+        guard isElement, let name = pointee.name else { return false }
+        return names.contains { candidate in
+            for (offset, byte) in candidate.enumerated() where name[offset] != byte { return false }
+            return name[candidate.count] == 0
+        }
+    }
+
+    /// Whether no child element is named one of `names`.
+    func hasNoChild(namedAnyOf names: [[UInt8]]) -> Bool {
+        var child = pointee.children
+        while let current = child {
+            if current.hasName(in: names) { return false }
+            child = current.pointee.next
+        }
+        return true
+    }
+
     /// Child elements, in order.
     var elementChildren: [Node] {
         var result: [Node] = []
@@ -183,7 +210,11 @@ extension UnsafeMutablePointer where Pointee == xmlNode {
 
 
     /// The length of the text, white space runs counted as one, in Unicode scalars; no string is built.
-    var textLength: Int {
+    var textLength: Int { textLength(cappedAt: .max) }
+
+    /// `textLength`, or `limit` once the text reaches it: the walk stops there, so asking
+    /// whether a long block is short costs only the start of it.
+    func textLength(cappedAt limit: Int) -> Int {
         var length = 0
         var pendingSpace = false
         var started = false
@@ -205,11 +236,11 @@ extension UnsafeMutablePointer where Pointee == xmlNode {
                     }
                     pointer += 1
                 }
-                return .skipChildren
+                return length >= limit ? .stop : .skipChildren
             }
             return node.isElement || node == self ? .descend : .skipChildren
         }
-        return length
+        return min(length, limit)
     }
 }
 

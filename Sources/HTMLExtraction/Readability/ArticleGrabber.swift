@@ -358,12 +358,12 @@ struct ArticleGrabber {
         for child in article.elementChildren {
             for node in child.allDescendantElements where node.parentNode != nil {
                 let match = (node.className + " " + node.idAttribute).lowercased()
-                if ReadabilityRules.matches(match, ReadabilityRules.share), node.textLength < 500 {
+                if ReadabilityRules.matches(match, ReadabilityRules.share), node.textLength(cappedAt: 500) < 500 {
                     node.remove()
                 } else if ReadabilityRules.isBoilerplateBlock(match) {
                     // A newsletter box, call to action, author bio or ad break inside the
                     // article: named so by its class, and a small part of the text.
-                    let length = node.textLength
+                    let length = node.textLength(cappedAt: 2_000)
                     if length < 2_000, 4 * length < articleLength { node.remove() }
                 }
             }
@@ -411,25 +411,37 @@ struct ArticleGrabber {
     /// (`<div class="caption">About the Author</div>` and a bio, `<p>Related</p>` and links):
     /// the box goes when it is short and a small part of the article.
     func removeCaptionedBoilerplate(_ article: Node, articleLength: Int) {
-        for caption in article.descendants(["div", "p"]) where caption.parentNode != nil && caption.elementChildren.isEmpty {
-            guard let box = caption.parentNode, box != article, box.elementChildren.first == caption,
-                ["div", "section", "aside"].contains(box.tag)
+        let boxes = Self.nameBytes(["div", "section", "aside"])
+        for caption in article.descendants(["div", "p"]) where caption.parentNode != nil && caption.firstElementChild == nil {
+            guard let box = caption.parentNode, box != article, box.firstElementChild == caption, box.hasName(in: boxes),
+                caption.textLength(cappedAt: 80) < 80, ReadabilityRules.isClosingHeading(caption.innerText)
             else { continue }
-            let text = caption.innerText
-            guard text.count < 80, ReadabilityRules.isClosingHeading(text) else { continue }
-            let length = box.textLength
+            let length = box.textLength(cappedAt: 1_000)
             if length < 1_000, 4 * length < articleLength { box.remove() }
         }
     }
+
+    static func nameBytes(_ names: [String]) -> [[UInt8]] { names.map { Array($0.utf8) } }
+
+    /// Elements that make a block a container rather than a block of inline content.
+    static let containerNames = nameBytes([
+        "p", "div", "section", "article", "main", "aside", "header", "footer", "nav", "ul", "ol", "li", "dl", "table",
+        "blockquote", "figure", "form", "pre", "h1", "h2", "h3", "h4", "h5", "h6",
+    ])
 
     /// Short blocks that speak about the page rather than the story: affiliate disclosures
     /// ("we may earn a commission"), newsletter sign-up lines, reading times and publication
     /// dates, wherever they sit.
     func removeNotices(_ article: Node) {
-        for block in article.descendants(["p", "div", "span", "time"]) where block.parentNode != nil {
-            guard block.descendants(["p", "div"]).isEmpty, block.textLength < 300 else { continue }
+        let containers = Self.containerNames
+        for block in article.descendants(["p", "div"]) where block.parentNode != nil {
+            // Blocks of inline content only (a container is judged by its own blocks); the
+            // children's names are cheap to read where the text is not.
+            guard block.hasNoChild(namedAnyOf: containers) else { continue }
+            let length = block.textLength(cappedAt: 300)
+            guard length < 300 else { continue }
             let text = block.innerText
-            if ReadabilityRules.isNotice(text) || ReadabilityRules.isMetadataLine(text) { block.remove() }
+            if ReadabilityRules.isNotice(text) || (length < 100 && ReadabilityRules.isMetadataLine(text)) { block.remove() }
         }
     }
 
