@@ -6,7 +6,7 @@
 public enum ArticlePages {
     /// The page numbered `index`, about `bytes` long (never less than one paragraph).
     public static func page(_ index: Int, bytes: Int) -> String {
-        var random = SplitMix(seed: UInt64(truncatingIfNeeded: index) &* 0x9E37_79B9 &+ 1)
+        var random = SeededGenerator(seed: UInt64(truncatingIfNeeded: index) &* 0x9E37_79B9 &+ 1)
         let home = teams[random.below(teams.count)]
         var away = teams[random.below(teams.count)]
         if away == home { away = teams[(teams.firstIndex(of: home)! + 1) % teams.count] }
@@ -54,11 +54,11 @@ public enum ArticlePages {
     static let verbs = ["beat", "edge", "fall to", "rout", "stun", "hold off"]
     static let injuries = ["hamstring", "ankle", "knee", "shoulder", "concussion"]
 
-    static func person(_ random: inout SplitMix) -> String {
+    static func person(_ random: inout SeededGenerator) -> String {
         "\(firstNames[random.below(firstNames.count)]) \(lastNames[random.below(lastNames.count)])"
     }
 
-    static func sentence(_ random: inout SplitMix, home: Team, away: Team) -> String {
+    static func sentence(_ random: inout SeededGenerator, home: Team, away: Team) -> String {
         let player = person(&random)
         let coach = person(&random)
         let yards = 10 + random.below(140)
@@ -83,14 +83,14 @@ public enum ArticlePages {
     }
 }
 
-/// A small, fast, seedable generator (SplitMix64), so generated pages do not depend on the
-/// platform's random number generator.
-struct SplitMix {
-    var state: UInt64
+/// A small, fast, seedable random number generator (SplitMix64), so generated inputs are the
+/// same on every run and platform.
+public struct SeededGenerator: RandomNumberGenerator, Sendable {
+    public var state: UInt64
 
-    init(seed: UInt64) { state = seed }
+    public init(seed: UInt64) { state = seed }
 
-    mutating func next() -> UInt64 {
+    public mutating func next() -> UInt64 {
         state &+= 0x9E37_79B9_7F4A_7C15
         var z = state
         z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
@@ -98,8 +98,8 @@ struct SplitMix {
         return z ^ (z >> 31)
     }
 
-    /// A number in `0..<bound`.
-    mutating func below(_ bound: Int) -> Int {
+    /// A number in `0..<bound`, by remainder (the generated pages depend on exactly this).
+    public mutating func below(_ bound: Int) -> Int {
         Int(next() % UInt64(bound))
     }
 }
