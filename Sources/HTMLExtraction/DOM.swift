@@ -36,6 +36,15 @@ extension UnsafeMutablePointer where Pointee == xmlNode {
         }
     }
 
+    /// Whether the element is named `name` (lowercase ASCII); no string is made.
+    func hasName(_ name: StaticString) -> Bool {
+        guard isElement, let own = pointee.name else { return false }
+        return name.withUTF8Buffer { bytes in
+            for (offset, byte) in bytes.enumerated() where own[offset] != byte { return false }
+            return own[bytes.count] == 0
+        }
+    }
+
     /// Whether no child element is named one of `names`.
     func hasNoChild(namedAnyOf names: [[UInt8]]) -> Bool {
         var child = pointee.children
@@ -82,9 +91,11 @@ extension UnsafeMutablePointer where Pointee == xmlNode {
 
     /// Every descendant element named one of `tags`, in document order, without recursion.
     func descendants(_ tags: Set<String>) -> [Node] {
+        // Names compared on libxml2's bytes: making a string per element was most of the cost.
+        let names = tags.map { Array($0.utf8) }
         var result: [Node] = []
         HTMLWalker.walk(self) { node, depth in
-            if depth > 0, let name = node.elementName, tags.contains(name) { result.append(node) }
+            if depth > 0, node.hasName(in: names) { result.append(node) }
             return node.isElement || depth == 0 ? .descend : .skipChildren
         }
         return result

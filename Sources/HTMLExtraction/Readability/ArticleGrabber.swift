@@ -553,7 +553,7 @@ struct ArticleGrabber {
                 let text = last.1 + pendingText
                 pendingText = 0
                 var linked = last.2
-                if node.tag == "a" {
+                if node.hasName("a") {
                     linked = Double(text) * ((node.attribute("href") ?? "").hasPrefix("#") ? 0.3 : 1)
                 }
                 result[node] = text > 0 ? linked / Double(text) : 0
