@@ -47,7 +47,6 @@ public struct MockSummarizer: Summarizer {
     /// Identifies the summarizing rules; changes when they change.
     public static let rulesVersion = "mock-1"
 
-
     public func summarize(_ request: SummaryRequest, context: StageContext) async throws -> SummaryResult {
         let call = calls.next()
         if latency > .zero {

@@ -82,7 +82,7 @@ enum ReadabilityRules {
         return false
     }
 
-    /// Whether a short block (lowercase) is a notice about the page rather than part of the
+    /// Whether a short block's text (any case) is a notice about the page rather than part of the
     /// story: an affiliate disclosure ("we may earn a commission", "this post contains
     /// affiliate links"), or a newsletter sign-up line. An article about affiliate marketing
     /// uses the words too, so a disclosure needs two of its marks together.
