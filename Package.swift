@@ -228,7 +228,7 @@ let package = Package(
             ],
             resources: [.copy("Fixtures")]
         ),
-        // The README's fault matrix: one test per fault, counting written, failed, retried, lost.
+        // The fault matrix of docs/reliability.md: one test per fault, counting written, failed, retried, lost.
         .testTarget(
             name: "FaultMatrixTests",
             dependencies: [

@@ -38,7 +38,7 @@ log "swift build --build-tests"
 swift build --build-tests
 log "swift test (all but the CLI suites)"
 # About one run in ten, this process has stalled for good (every task suspended, no thread busy,
-# no database connection open; a cause in our code has not been found, see the README). It takes
+# no database connection open; a cause in our code has not been found, see docs/testing.md). It takes
 # about a minute when healthy: a run that passes ten minutes has stalled, and is run once more.
 # A failing test fails at once either way; only a hang is retried.
 status=0

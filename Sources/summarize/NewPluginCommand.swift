@@ -102,7 +102,7 @@ struct NewPluginCommand: ParsableCommand {
               swift build && swift run summarize plugins describe \(plugin)
               swift test --filter LocalPluginsTests
               use it in config.json: \(usage)
-            then replace the skeleton in \(type).swift with your logic (README: "Writing a plugin").
+            then replace the skeleton in \(type).swift with your logic (docs/writing-a-plugin.md).
             """)
     }
 }

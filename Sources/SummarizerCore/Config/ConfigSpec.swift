@@ -79,7 +79,7 @@ public struct ConfigKey: Sendable, Hashable {
     /// For middleware keys: the overrides apply only to middleware used by stages of these
     /// roles (`MAX_REQUESTS_PER_MINUTE` sets the summarizer's rate limits only); `nil` means all.
     public var environmentRoles: Set<PluginRole>?
-    /// One or two sentences for `plugins describe` and the README.
+    /// One or two sentences for `plugins describe` and the docs.
     public var documentation: String
 
     public init(
