@@ -207,6 +207,26 @@ struct ReadabilityTests {
         }
     }
 
+    /// A block whose class says "widget" stays when it holds paragraphs of prose with few links
+    /// (a product review box); one of links goes, and so does a comment box whatever it holds.
+    @Test func proseInANegativelyNamedBlockIsKept() throws {
+        let links = (1...8).map { "<li><a href=\"/p\($0)\">Deal number \($0) of the week</a></li>" }.joined()
+        let html = """
+            <html><body><div class="content">
+              <p>\(prose("intro"))</p>
+              <div class="c-product-widget"><h3>The best dishwasher</h3><p>\(prose("dishwasher review"))</p><p>\(prose("dryer review"))</p></div>
+              <div class="deals-widget"><ul>\(links)</ul></div>
+              <div class="comment-widget"><p>\(prose("reader comment"))</p><p>\(prose("another comment"))</p></div>
+              <p>\(prose("verdict"))</p>
+            </div></body></html>
+            """
+        let text = try extract(html).text
+        #expect(text.contains("intro report, part 1") && text.contains("verdict report, part 6"))
+        #expect(text.contains("dishwasher review report, part 6") && text.contains("dryer review report, part 6"))
+        #expect(!text.contains("Deal number"))
+        #expect(!text.contains("reader comment report"))
+    }
+
     @Test func siblingsOfTheBestCandidateAreMerged() throws {
         let html = """
             <html><body><div class="page">

@@ -461,8 +461,16 @@ struct ArticleGrabber {
         if node.hasAncestor("code", maxDepth: 0) { return }
         let weight = classWeight(node)
         if weight < 0 {
-            node.remove()
-            return
+            // A class word such as "widget" or "media" says boilerplate, but a block holding
+            // paragraphs of prose with few links is the article's (product reviews in
+            // "product-widget" boxes), unless its name is one of comments, footers, sidebars.
+            let names = (node.className + " " + node.idAttribute).lowercased()
+            guard !ReadabilityRules.matches(names, ReadabilityRules.unlikely), Self.proseLength(node, densities: [:]) >= 500,
+                Self.linkDensity(node) < 0.2
+            else {
+                node.remove()
+                return
+            }
         }
         let text = node.rawText
         guard text.utf8.lazy.filter({ $0 == UInt8(ascii: ",") }).count < 10 else { return }
