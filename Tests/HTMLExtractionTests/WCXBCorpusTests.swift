@@ -51,7 +51,7 @@ struct WCXBCorpusTests {
 
     /// The measures of `../shared/bench/score_extraction.py` on this corpus, held as floors a
     /// change must not fall below, a little under what the extractor reaches today (word F1
-    /// 0.945, 85.7% of `with` snippets found, 3.9% of `without` present, by the script); issue 16's
+    /// 0.948, 86.2% of `with` snippets found, 4.0% of `without` present, by the script); issue 16's
     /// targets (0.950, 88%, 2.5%) are not reached yet, see docs/extraction.md.
     @Test func wordF1AndSnippetRatesHold() async throws {
         let pages = CorpusPage.list(in: WCXB.directory)
@@ -77,7 +77,7 @@ struct WCXBCorpusTests {
         }
         func mean(_ values: [Double]) -> Double { values.reduce(0, +) / Double(max(1, values.count)) }
         let f1 = mean(f1s)
-        #expect(f1 >= 0.935, "word F1 \(f1)")
+        #expect(f1 >= 0.94, "word F1 \(f1)")
         #expect(mean(found) >= 0.85, "with snippets found \(mean(found))")
         #expect(mean(present) <= 0.045, "without snippets present \(mean(present))")
     }

@@ -463,9 +463,11 @@ struct ArticleGrabber {
         if weight < 0 {
             // A class word such as "widget" or "media" says boilerplate, but a block holding
             // paragraphs of prose with few links is the article's (product reviews in
-            // "product-widget" boxes), unless its name is one of comments, footers, sidebars.
+            // "product-widget" boxes, page builders' text widgets), unless its name is one of
+            // comments, footers, sidebars. 200 characters: a box of one paragraph counts, since
+            // page builders put every paragraph in a widget of its own.
             let names = (node.className + " " + node.idAttribute).lowercased()
-            guard !ReadabilityRules.matches(names, ReadabilityRules.unlikely), Self.proseLength(node, densities: [:]) >= 500,
+            guard !ReadabilityRules.matches(names, ReadabilityRules.unlikely), Self.proseLength(node, densities: [:]) >= 200,
                 Self.linkDensity(node) < 0.2
             else {
                 node.remove()
