@@ -256,3 +256,20 @@ struct TextHeuristicsTests {
         #expect(TextHeuristics.gameReferences(["Lakers versus Celtics tonight"]) == ["Lakers vs Celtics"])
     }
 }
+
+@Suite("Mock summarizer: cut articles")
+struct MockSummarizerCutTests {
+    /// The summary reads the part that fits the input budget; the sentiment still weighs the
+    /// whole article, as it always did.
+    @Test func sentimentWeighsTheWholeArticleWhenTheInputIsCut() async throws {
+        let neutral = (1...40).map { "The team met on day \($0) of the camp near the river." }.joined(separator: " ")
+        let text = neutral + "\n\nA win, a record, a victory and a strong comeback: the best week."
+        let article = Article(title: "Camp notes", text: text, extractor: "test", extractorVersion: "1")
+        let request = SummaryRequest(item: WorkItem(url: "https://example.test/cut"), input: .article(article))
+        let mock = MockSummarizer(prompt: SummaryPrompt(maxInputTokens: 100))
+        let result = try await mock.summarize(request, context: StageContext(logger: Logger(label: "test")))
+        #expect(result.inputTruncated)
+        #expect(!result.summary.summary.contains("comeback"))
+        #expect(result.summary.sentiment == "positive")
+    }
+}

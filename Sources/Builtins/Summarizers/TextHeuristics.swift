@@ -478,7 +478,7 @@ enum TextHeuristics {
             let firstByte = firstBytes.first!
             text.withUTF8 { bytes in
                 for position in bytes.indices where bytes[position] == firstByte {
-                    for marker in markers where UTF8Text.matchesLowercase(marker, bytes, at: position) {
+                    for marker in markers where PhraseSet.matches(marker, bytes, at: position) {
                         let start = position + marker.count
                         var end = start
                         var ascii = true
@@ -595,7 +595,7 @@ enum UTF8Text {
     }
 
     @inline(__always) static func lowercasedASCII(_ byte: UInt8) -> UInt8 {
-        byte &- 0x41 < 26 ? byte | 0x20 : byte
+        PhraseSet.lowercasedASCII(byte)
     }
 
     /// The lowercased text of `range`; `ascii` says it has only ASCII bytes.
@@ -634,12 +634,6 @@ enum UTF8Text {
         return start < end ? String(decoding: UnsafeBufferPointer(rebasing: bytes[start..<end]), as: UTF8.self) : nil
     }
 
-    /// Whether `phrase` (lowercase ASCII) starts at `start` in the lowercased bytes.
-    @inline(__always) static func matchesLowercase(_ phrase: [UInt8], _ bytes: UnsafeBufferPointer<UInt8>, at start: Int) -> Bool {
-        guard bytes.count - start >= phrase.count else { return false }
-        for offset in phrase.indices where lowercasedASCII(bytes[start + offset]) != phrase[offset] { return false }
-        return true
-    }
 
     static func firstIndex(of needle: [UInt8], in bytes: UnsafeBufferPointer<UInt8>, from start: Int) -> Int? {
         guard let first = needle.first, bytes.count >= needle.count else { return nil }

@@ -57,13 +57,15 @@ public struct PhraseSet: Sendable {
     }
 
     /// Whether `phrase` (lowercase ASCII) starts at `start` in the lowercased bytes.
-    @inline(__always) static func matches(_ phrase: [UInt8], _ bytes: UnsafeBufferPointer<UInt8>, at start: Int) -> Bool {
+    @inline(__always) package static func matches(_ phrase: [UInt8], _ bytes: UnsafeBufferPointer<UInt8>, at start: Int) -> Bool {
         guard bytes.count - start >= phrase.count else { return false }
-        for offset in phrase.indices {
-            let byte = bytes[start + offset]
-            if (byte &- 0x41 < 26 ? byte | 0x20 : byte) != phrase[offset] { return false }
-        }
+        for offset in phrase.indices where lowercasedASCII(bytes[start + offset]) != phrase[offset] { return false }
         return true
+    }
+
+    /// `byte` with ASCII upper case folded to lower case; other bytes as they are.
+    @inline(__always) package static func lowercasedASCII(_ byte: UInt8) -> UInt8 {
+        byte &- 0x41 < 26 ? byte | 0x20 : byte
     }
 
     /// Whether one of the two scalars outside ASCII whose lowercase mapping holds an ASCII letter
