@@ -3,7 +3,7 @@ import PackagePlugin
 
 /// `swift package --allow-writing-to-package-directory new-plugin --role ROLE --name Name`: runs
 /// `summarize new-plugin` in the package's folder, which writes the plugin, its test and fixture
-/// and lists it in `Sources/LocalPlugins/LocalPlugins.swift`.
+/// and lists it in `Sources/LocalPlugins/LocalPluginsPlugins.swift`.
 @main
 struct NewPlugin: CommandPlugin {
     func performCommand(context: PluginContext, arguments: [String]) async throws {

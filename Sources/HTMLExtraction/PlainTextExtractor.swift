@@ -5,13 +5,15 @@ import SummarizerCore
 ///
 /// No boilerplate removal: navigation and footers come along. Useful for clean pages and as
 /// a baseline; a page with fewer than `minWords` words fails with `invalidContent`.
-public struct PlainTextExtractor: ContentExtractor {
+public struct PlainTextExtractor: ContentExtractor, PluginSettings {
     public static let version = "1"
 
     /// Pages with fewer words fail: they are error pages, stubs or walls, not articles.
-    public var minWords: Int
+    public var minWords = 50
 
-    public init(minWords: Int = 50) {
+    public init() {}
+
+    public init(minWords: Int) {
         self.minWords = minWords
     }
 
@@ -74,25 +76,15 @@ public struct PlainTextExtractor: ContentExtractor {
 
     /// The `plainText` extractor plugin.
     public static let plugin = Plugin(
-        PluginSpec(
-            type: "plainText", role: .extractor,
-            summary: "The visible text of <body> via libxml2, blocks separated by blank lines; no boilerplate removal.",
-            keys: [
-                ConfigKey(
-                    "minWords", .integer, default: .number(50), minimum: 1,
-                    doc: "Pages with fewer words fail with invalidContent (no article).")
-            ]),
-        .extractor { config, _ in PlainTextExtractor(minWords: config.int("minWords")!) }
+        type: "plainText",
+        summary: "The visible text of <body> via libxml2, blocks separated by blank lines; no boilerplate removal.",
+        keys: configKeys,
+        .extractor { config, _ in try config.decode(PlainTextExtractor.self) }
     )
-}
 
-/// The extractor plugins of this module.
-public enum HTMLExtraction {
-    public static let plugins: [Plugin] = [ReadabilityExtractor.plugin, PlainTextExtractor.plugin]
-
-    public static func register(in registry: inout PluginRegistry) {
-        for plugin in plugins { registry.register(plugin) }
-    }
+    public static let keys: [SettingKey<Self>] = [
+        SettingKey("minWords", \.minWords, minimum: 1, doc: "Pages with fewer words fail with invalidContent (no article).")
+    ]
 }
 
 extension PlainTextExtractor {

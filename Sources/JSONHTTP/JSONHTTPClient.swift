@@ -50,9 +50,7 @@ package final class JSONHTTPClient: PipelineService {
     }
 
     package func run() async {
-        while !Task.isCancelled {
-            try? await Task.sleep(for: .seconds(3600))
-        }
+        await waitUntilCancelled()
         await shutdown()
     }
 
@@ -110,21 +108,10 @@ package func scrub(_ text: String, secret: String?) -> String {
     return text.replacingOccurrences(of: secret, with: "<redacted>")
 }
 
-/// The `Retry-After` header: seconds (fractions allowed) or an HTTP date.
+/// The wait hint of a response's headers: `retry-after-ms` when the API sends it, else `Retry-After`.
 package func retryAfter(_ headers: HTTPHeaders, now: Date = Date()) -> Duration? {
-    if let milliseconds = headers.first(name: "retry-after-ms").flatMap(Double.init), milliseconds >= 0 {
-        return .milliseconds(Int64(milliseconds))
-    }
-    guard let value = headers.first(name: "retry-after")?.trimmingCharacters(in: .whitespaces) else { return nil }
-    if let seconds = Double(value), seconds >= 0 {
-        return .milliseconds(Int64(seconds * 1000))
-    }
-    let formatter = DateFormatter()
-    formatter.locale = Locale(identifier: "en_US_POSIX")
-    formatter.timeZone = TimeZone(identifier: "GMT")
-    formatter.dateFormat = "EEE, dd MMM yyyy HH:mm:ss zzz"
-    guard let date = formatter.date(from: value) else { return nil }
-    return .milliseconds(Int64(max(0, date.timeIntervalSince(now)) * 1000))
+    if let hint = headers.first(name: "retry-after-ms").flatMap({ RetryAfter.parse(milliseconds: $0) }) { return hint }
+    return headers.first(name: "retry-after").flatMap { RetryAfter.parse($0, now: now) }
 }
 
 /// A base URL from config: http(s), a host, no query or fragment (keys never go into URLs),

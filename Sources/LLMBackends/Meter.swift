@@ -53,10 +53,3 @@ func checkBudget(_ budget: CostBudget?, prices: PriceTable, model: String, confi
         "prices",
         "run.maxCostUSD is set, but the model \"\(model)\" has no price; add {\"\(model)\": {\"inputPerMillion\": ..., \"outputPerMillion\": ...}}")
 }
-
-extension Duration {
-    /// A duration from a number of seconds in config.
-    static func seconds(fromConfig value: Double) -> Duration {
-        .nanoseconds(Int64((value * 1e9).rounded()))
-    }
-}

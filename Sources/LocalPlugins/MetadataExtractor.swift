@@ -12,18 +12,16 @@ import SummarizerCore
 /// text as structured data. As a fallback it gives at least the standfirst; `minWords` decides
 /// how little is too little. Written with `new-plugin` (the skeleton's paragraph scan replaced
 /// by `PageMetadata` from HTMLExtraction), as the model of a small plugin.
-public struct MetadataExtractor: ContentExtractor {
+public struct MetadataExtractor: ContentExtractor, PluginSettings {
     public static let version = "1"
 
     /// Fewer words fail with `invalidContent`: a description alone is often one sentence.
-    public var minWords: Int
+    public var minWords = 1
     /// Whether the description stands in when there is no `articleBody`.
-    public var allowDescription: Bool
+    public var allowDescription = true
 
-    public init(minWords: Int = 1, allowDescription: Bool = true) {
-        self.minWords = minWords
-        self.allowDescription = allowDescription
-    }
+    /// An extractor with the defaults; set the properties to change them.
+    public init() {}
 
     public func extract(_ page: FetchedPage, item: WorkItem, context: StageContext) async throws -> Article {
         guard let metadata = PageMetadata.read(html: page.text, url: page.finalURL) else {
@@ -48,15 +46,17 @@ public struct MetadataExtractor: ContentExtractor {
 
     /// The `metadata` extractor plugin.
     public static let plugin = Plugin(
-        PluginSpec(
-            type: "metadata", role: .extractor,
-            summary: "The article from JSON-LD and OpenGraph alone: articleBody when present, else the description; cheap fallback.",
-            keys: [
-                ConfigKey("minWords", .integer, default: .number(1), minimum: 1, doc: "Fewer words fail with invalidContent (no article)."),
-                ConfigKey(
-                    "allowDescription", .boolean, default: .bool(true),
-                    doc: "Use the description (JSON-LD, og:description, meta description) when there is no articleBody."),
-            ]),
-        .extractor { config, _ in MetadataExtractor(minWords: config.int("minWords")!, allowDescription: config.bool("allowDescription")!) }
+        type: "metadata",
+        summary: "The article from JSON-LD and OpenGraph alone: articleBody when present, else the description; cheap fallback.",
+        keys: configKeys,
+        .extractor { config, _ in try config.decode(MetadataExtractor.self) }
     )
+
+    /// The config keys, each bound to the property of the same meaning.
+    public static let keys: [SettingKey<Self>] = [
+        SettingKey("minWords", \.minWords, minimum: 1, doc: "Fewer words fail with invalidContent (no article)."),
+        SettingKey(
+            "allowDescription", \.allowDescription,
+            doc: "Use the description (JSON-LD, og:description, meta description) when there is no articleBody."),
+    ]
 }

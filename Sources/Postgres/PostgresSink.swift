@@ -212,35 +212,34 @@ public final class PostgresSink: Sink, PipelineService {
 }
 
 extension PostgresSink {
+    /// What the `postgres` sink's config sets besides the database and the columns.
+    struct Settings: PluginSettings {
+        var table = "context_summaries"
+        var timeout: Duration = .seconds(30)
+
+        static let keys: [SettingKey<Self>] = [
+            SettingKey("table", \.table, doc: "The table to upsert into."),
+            SettingKey(
+                "timeoutSeconds", \.timeout, minimum: 1,
+                doc: "The longest one statement (or the start-up check) may take, connecting included; an unreachable database stops the run after it."),
+        ]
+    }
+
     /// The `postgres` sink plugin.
     public static let plugin = Plugin(
-        PluginSpec(
-            type: "postgres", role: .sink,
-            summary: "Upserts records into PostgreSQL on news_url_id, one statement per batch; bad rows are isolated and dead-lettered.",
-            keys: [
-                DatabaseURL.configKey,
-                ConfigKey("table", .string, default: .string("context_summaries"), doc: "The table to upsert into."),
-                ConfigKey(
-                    "timeoutSeconds", .number, default: .number(30), minimum: 1,
-                    doc: "The longest one statement (or the start-up check) may take, connecting included; an unreachable database stops the run after it."),
-                SummaryColumns.configKey,
-            ]),
+        type: "postgres",
+        summary: "Upserts records into PostgreSQL on news_url_id, one statement per batch; bad rows are isolated and dead-lettered.",
+        keys: [DatabaseURL.configKey] + Settings.configKeys + [SummaryColumns.configKey],
         .sink { config, environment in
             let url = try DatabaseURL(config: config)
-            let columns = try SummaryColumns(config: config)
+            let settings = try config.decode(Settings.self)
             let sink = PostgresSink(
-                url: url, table: config.string("table")!, columns: columns,
-                timeout: .milliseconds(Int64(config.double("timeoutSeconds")! * 1000)), logger: environment.logger)
+                url: url, table: settings.table, columns: try SummaryColumns(config: config), timeout: settings.timeout,
+                logger: environment.logger)
             environment.services.add(sink)
             return sink
         }
     )
-}
-
-/// Registers the PostgreSQL plugins.
-public func register(in registry: inout PluginRegistry) {
-    registry.register(PostgresSink.plugin)
-    registry.register(PostgresSource.plugin)
 }
 
 /// A `text[]` parameter whose elements may be null; PostgresNIO's own arrays take no nulls.

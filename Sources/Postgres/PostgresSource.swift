@@ -17,11 +17,11 @@ import Synchronization
 /// the last row with a compound predicate, so rows with a null date are never skipped and a row
 /// is never read twice. URLs are used exactly as stored.
 public final class PostgresSource: ItemSource, PipelineService {
-    public enum Mode: String, Sendable, CaseIterable {
+    public enum Mode: String, Sendable, CaseIterable, ConfigValueConvertible {
         case unsummarized, claim, all
     }
 
-    public struct Settings: Sendable {
+    public struct Settings: PluginSettings {
         public var mode = Mode.unsummarized
         public var worker = "\(ProcessInfo.processInfo.hostName)-\(ProcessInfo.processInfo.processIdentifier)"
         public var leaseSeconds = 900
@@ -155,7 +155,7 @@ public final class PostgresSource: ItemSource, PipelineService {
                     return ([], rejections)
                 }
                 context.logger.debug("nothing to claim; waiting", metadata: ["seconds": "\(poll)"])
-                try await context.clock.sleep(for: .milliseconds(Int64(poll * 1000)))
+                try await context.clock.sleep(for: .seconds(poll))
             }
         }
 
@@ -259,15 +259,13 @@ public final class PostgresSource: ItemSource, PipelineService {
 extension PostgresSource {
     /// The `postgres` source plugin.
     public static let plugin = Plugin(
-        PluginSpec(
-            type: "postgres", role: .source,
-            summary: "news_urls from PostgreSQL: unsummarized rows (anti-join), leased claims for many workers, or all rows; keyset paging.",
-            keys: [DatabaseURL.configKey] + Settings.configKeys,
-            runOptions: [.publisher, .urlIDs, .resummarize]),
+        type: "postgres",
+        summary: "news_urls from PostgreSQL: unsummarized rows (anti-join), leased claims for many workers, or all rows; keyset paging.",
+        keys: [DatabaseURL.configKey] + Settings.configKeys,
+        runOptions: [.publisher, .urlIDs, .resummarize],
         .source { config, environment in
             let url = try DatabaseURL(config: config)
-            let settings = try Settings(config: config)
-            let source = PostgresSource(url: url, settings: settings, logger: environment.logger)
+            let source = PostgresSource(url: url, settings: try config.decode(Settings.self), logger: environment.logger)
             environment.services.add(source)
             return source
         }
@@ -276,42 +274,37 @@ extension PostgresSource {
 
 extension PostgresSource.Settings {
     /// The keys of a news_urls source, shared by the `postgres` and `supabase` sources.
-    public static let configKeys: [ConfigKey] = [
-        ConfigKey(
-            "mode", .string, default: .string("unsummarized"), allowed: PostgresSource.Mode.allCases.map(\.rawValue),
+    public static let keys: [SettingKey<Self>] = [
+        SettingKey(
+            "mode", \.mode,
             doc: "unsummarized: rows without a summary; claim: leased batches from claim_news_urls (many workers); all: every row."),
-        ConfigKey("publisher", .string, doc: "Only rows of this publisher (--publisher overrides)."),
-        ConfigKey("since", .string, doc: "Only rows published at or after this ISO 8601 time."),
-        ConfigKey("worker", .string, doc: "The worker name recorded on claims; default host-pid."),
-        ConfigKey("leaseSeconds", .integer, default: .number(900), minimum: 1, doc: "How long a claim is held before another worker may take the row."),
-        ConfigKey("claimBatchSize", .integer, default: .number(25), minimum: 1, doc: "Rows per claim."),
-        ConfigKey("pollSeconds", .number, minimum: 0, doc: "In claim mode: when a claim comes back empty, wait this long and claim again instead of ending."),
-        ConfigKey("maxItemAttempts", .integer, default: .number(5), minimum: 1, doc: "Rows that failed this often are not read again."),
-        ConfigKey(
-            "timeoutSeconds", .number, default: .number(30), minimum: 1,
+        SettingKey("publisher", \.publisher, doc: "Only rows of this publisher (--publisher overrides)."),
+        SettingKey(
+            ConfigKey("since", .string, doc: "Only rows published at or after this ISO 8601 time."),
+            apply: { settings, value, config throws(ConfigError) in
+                let text = value.stringValue ?? ""
+                guard let date = ISO8601.date(from: text) else {
+                    throw config.problem("since", "\"\(text)\" is not an ISO 8601 time such as 2025-09-01T00:00:00Z")
+                }
+                settings.since = date
+            }),
+        // No default listed: the default names this host and process, worked out at run time.
+        SettingKey(
+            ConfigKey("worker", .string, doc: "The worker name recorded on claims; default host-pid."),
+            apply: { settings, value, _ throws(ConfigError) in
+                if let name = value.stringValue { settings.worker = name }
+            }),
+        SettingKey("leaseSeconds", \.leaseSeconds, minimum: 1, doc: "How long a claim is held before another worker may take the row."),
+        SettingKey("claimBatchSize", \.claimBatchSize, minimum: 1, doc: "Rows per claim."),
+        SettingKey(
+            "pollSeconds", \.pollSeconds, minimum: 0,
+            doc: "In claim mode: when a claim comes back empty, wait this long and claim again instead of ending."),
+        SettingKey("maxItemAttempts", \.maxItemAttempts, minimum: 1, doc: "Rows that failed this often are not read again."),
+        SettingKey(
+            "timeoutSeconds", \.timeout, minimum: 1,
             doc: "The longest one page or claim may take, connecting included; then the source fails (exit 2)."),
-        ConfigKey(
-            "skipUnchanged", .boolean, default: .bool(true),
+        SettingKey(
+            "skipUnchanged", \.skipUnchanged,
             doc: "In all mode: skip, before the LLM call, items whose extracted text and prompt version equal the stored summary's."),
     ]
-
-    /// The settings in a source's config (keys as in ``configKeys``).
-    public init(config: PluginConfig) throws(ConfigError) {
-        self.init()
-        mode = PostgresSource.Mode(rawValue: config.string("mode")!) ?? .unsummarized
-        publisher = config.string("publisher")
-        if let text = config.string("since") {
-            guard let date = ISO8601.date(from: text) else {
-                throw config.problem("since", "\"\(text)\" is not an ISO 8601 time such as 2025-09-01T00:00:00Z")
-            }
-            since = date
-        }
-        if let name = config.string("worker") { worker = name }
-        leaseSeconds = config.int("leaseSeconds")!
-        claimBatchSize = config.int("claimBatchSize")!
-        pollSeconds = config.double("pollSeconds")
-        maxItemAttempts = config.int("maxItemAttempts")!
-        skipUnchanged = config.bool("skipUnchanged")!
-        timeout = .milliseconds(Int64(config.double("timeoutSeconds")! * 1000))
-    }
 }

@@ -43,18 +43,12 @@ public func pipelineError(fromDatabase error: any Error, doing action: String) -
 /// Runs `body`, failing with a `transient` error naming `action` when it takes longer than
 /// `timeout`. The pool retries unreachable servers for ever, so every statement is bounded here.
 func withTimeout<T: Sendable>(_ timeout: Duration, _ action: String, _ body: @escaping @Sendable () async throws -> T) async throws -> T {
-    try await withThrowingTaskGroup(of: T?.self) { group in
-        group.addTask { try await body() }
-        group.addTask {
-            try await Task.sleep(for: timeout)
-            return nil
-        }
-        defer { group.cancelAll() }
-        guard let first = try await group.next(), let value = first else {
-            throw PipelineError(
-                .transient, "\(action): no answer within \(timeout.seconds) s (is the database reachable?)", reason: "database-timeout")
-        }
+    switch try await withTimeLimit(timeout, body) {
+    case .finished(let value):
         return value
+    case .expired:
+        throw PipelineError(
+            .transient, "\(action): no answer within \(timeout.seconds) s (is the database reachable?)", reason: "database-timeout")
     }
 }
 

@@ -40,42 +40,42 @@ public struct CircuitBreakerMiddleware: StageMiddleware {
         return text + (settings.halfOpenProbes == 1 ? ")" : "s)")
     }
 
+    /// What the `circuitBreaker` plugin's config sets: the breaker's settings and what it is kept per.
+    struct Options: PluginSettings {
+        var settings = CircuitBreaker.Settings()
+        var key = PolicyKey.domain
+
+        static let keys: [SettingKey<Self>] = [
+            SettingKey("key", \.key, doc: "global, domain (per host of the item's URL) or backend (per plugin)."),
+            SettingKey(
+                "failureThreshold", \.settings.failureThreshold, minimum: 1, environment: ["CIRCUIT_BREAKER_THRESHOLD"],
+                doc: "Consecutive failures (transient, timeout, blocked) that open the breaker."),
+            SettingKey(
+                "openSeconds", \.settings.openDuration, minimum: 0, environment: ["CIRCUIT_BREAKER_TIMEOUT"],
+                doc: "How long an open breaker fails calls at once."),
+            SettingKey("halfOpenProbes", \.settings.halfOpenProbes, minimum: 1, doc: "Calls let through when half-open."),
+            SettingKey(
+                "failureRateThreshold", \.settings.failureRateThreshold, minimum: 0.01,
+                doc: "Also open when this fraction (0-1) of the last windowSize calls failed; unset: off."),
+            SettingKey("windowSize", \.settings.windowSize, minimum: 1, doc: "Calls in the failure-rate window."),
+            SettingKey("minimumCalls", \.settings.minimumCalls, minimum: 1, doc: "Calls needed before the rate is judged."),
+        ]
+    }
+
     /// The `circuitBreaker` middleware plugin.
     public static let plugin = Plugin(
-        PluginSpec(
-            type: "circuitBreaker", role: .middleware,
-            summary: "Keyed circuit breaker (global, per domain or per backend) with half-open probes.",
-            keys: [
-                ConfigKey(
-                    "key", .string, default: .string("domain"), allowed: PolicyKey.allCases.map(\.rawValue),
-                    doc: "global, domain (per host of the item's URL) or backend (per plugin)."),
-                ConfigKey(
-                    "failureThreshold", .integer, default: .number(5), minimum: 1, environment: ["CIRCUIT_BREAKER_THRESHOLD"],
-                    doc: "Consecutive failures (transient, timeout, blocked) that open the breaker."),
-                ConfigKey(
-                    "openSeconds", .number, default: .number(300), minimum: 0, environment: ["CIRCUIT_BREAKER_TIMEOUT"],
-                    doc: "How long an open breaker fails calls at once."),
-                ConfigKey("halfOpenProbes", .integer, default: .number(1), minimum: 1, doc: "Calls let through when half-open."),
-                ConfigKey(
-                    "failureRateThreshold", .number, minimum: 0.01,
-                    doc: "Also open when this fraction (0-1) of the last windowSize calls failed; unset: off."),
-                ConfigKey("windowSize", .integer, default: .number(20), minimum: 1, doc: "Calls in the failure-rate window."),
-                ConfigKey("minimumCalls", .integer, default: .number(10), minimum: 1, doc: "Calls needed before the rate is judged."),
-            ]),
+        type: "circuitBreaker",
+        summary: "Keyed circuit breaker (global, per domain or per backend) with half-open probes.",
+        keys: Options.configKeys,
         .middleware { config, environment in
-            var settings = CircuitBreaker.Settings()
-            settings.failureThreshold = config.int("failureThreshold")!
-            settings.openDuration = .seconds(fromConfig: config.double("openSeconds")!)
-            settings.halfOpenProbes = config.int("halfOpenProbes")!
-            if let rate = config.double("failureRateThreshold") {
-                guard rate <= 1 else { throw config.problem("failureRateThreshold", "must be a fraction between 0 and 1") }
-                settings.failureRateThreshold = rate
+            var options = try config.decode(Options.self)
+            if let rate = options.settings.failureRateThreshold, rate > 1 {
+                throw config.problem("failureRateThreshold", "must be a fraction between 0 and 1")
             }
-            settings.windowSize = config.int("windowSize")!
-            settings.minimumCalls = min(config.int("minimumCalls")!, settings.windowSize)
+            options.settings.minimumCalls = min(options.settings.minimumCalls, options.settings.windowSize)
             let breaker = CircuitBreaker(
-                settings: settings, key: PolicyKey(rawValue: config.string("key")!.lowercased()) ?? .domain,
-                clock: RunClock(environment.clock), logger: environment.logger, metrics: environment.metrics)
+                settings: options.settings, key: options.key, clock: RunClock(environment.clock), logger: environment.logger,
+                metrics: environment.metrics)
             return CircuitBreakerMiddleware(breaker: breaker, name: config.name)
         }
     )

@@ -36,26 +36,34 @@ public struct RateLimitMiddleware: StageMiddleware {
         "rateLimit" + (name.map { " \"\($0)\"" } ?? "") + " (\(rateDescription), burst \(bucket.burst))"
     }
 
+    /// What the `rateLimit` plugin's config sets: one of the two rates, and the burst.
+    struct Options: PluginSettings {
+        var requestsPerMinute: Double?
+        var requestsPerSecond: Double?
+        var burst = 1
+
+        static let keys: [SettingKey<Self>] = [
+            SettingKey(
+                "requestsPerMinute", \.requestsPerMinute, minimum: 0.001, environment: ["MAX_REQUESTS_PER_MINUTE"],
+                environmentRoles: [.summarizer],
+                doc: "Sustained rate per minute; MAX_REQUESTS_PER_MINUTE overrides it for the summarizer's limits."),
+            SettingKey("requestsPerSecond", \.requestsPerSecond, minimum: 0.001, doc: "Sustained rate per second (instead of per minute)."),
+            SettingKey("burst", \.burst, minimum: 1, doc: "Requests allowed at once after an idle period."),
+        ]
+    }
+
     /// The `rateLimit` middleware plugin.
     public static let plugin = Plugin(
-        PluginSpec(
-            type: "rateLimit", role: .middleware,
-            summary: "Token bucket shared by every stage that names it; every attempt, retries included, takes a token.",
-            keys: [
-                ConfigKey(
-                    "requestsPerMinute", .number, minimum: 0.001, environment: ["MAX_REQUESTS_PER_MINUTE"],
-                    environmentRoles: [.summarizer],
-                    doc: "Sustained rate per minute; MAX_REQUESTS_PER_MINUTE overrides it for the summarizer's limits."),
-                ConfigKey("requestsPerSecond", .number, minimum: 0.001, doc: "Sustained rate per second (instead of per minute)."),
-                ConfigKey("burst", .integer, default: .number(1), minimum: 1, doc: "Requests allowed at once after an idle period."),
-            ]),
+        type: "rateLimit",
+        summary: "Token bucket shared by every stage that names it; every attempt, retries included, takes a token.",
+        keys: Options.configKeys,
         .middleware { config, environment in
+            let options = try config.decode(Options.self)
             // An environment override of the per-minute rate replaces whatever rate the file set.
-            let perMinute = config.double("requestsPerMinute")
-            let perSecond = config.origins["requestsPerMinute"] == .environment ? nil : config.double("requestsPerSecond")
+            let perSecond = config.origins["requestsPerMinute"] == .environment ? nil : options.requestsPerSecond
             let rate: Double
             let text: String
-            switch (perMinute, perSecond) {
+            switch (options.requestsPerMinute, perSecond) {
             case (let minute?, nil):
                 rate = minute / 60
                 text = "\(format(minute))/min"
@@ -67,7 +75,7 @@ public struct RateLimitMiddleware: StageMiddleware {
             case (.some, .some):
                 throw config.problem("requestsPerSecond", "set requestsPerMinute or requestsPerSecond, not both")
             }
-            let bucket = TokenBucket(requestsPerSecond: rate, burst: config.int("burst")!, clock: RunClock(environment.clock))
+            let bucket = TokenBucket(requestsPerSecond: rate, burst: options.burst, clock: RunClock(environment.clock))
             return RateLimitMiddleware(bucket: bucket, name: config.name, rateDescription: text, metrics: environment.metrics)
         }
     )

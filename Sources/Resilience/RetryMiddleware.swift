@@ -77,32 +77,11 @@ public struct RetryMiddleware: StageMiddleware {
 
     /// The `retry` middleware plugin.
     public static let plugin = Plugin(
-        PluginSpec(
-            type: "retry", role: .middleware,
-            summary: "Retries transient and rate-limited failures with exponential backoff, honouring server wait hints.",
-            keys: [
-                ConfigKey(
-                    "maxAttempts", .integer, default: .number(3), minimum: 1, environment: ["RETRY_MAX_ATTEMPTS"],
-                    doc: "Attempts in all, the first included."),
-                ConfigKey("baseDelaySeconds", .number, default: .number(1), minimum: 0, doc: "Delay after the first failure."),
-                ConfigKey("multiplier", .number, default: .number(2), minimum: 1, doc: "Growth of each further delay."),
-                ConfigKey("maxDelaySeconds", .number, default: .number(30), minimum: 0, doc: "The longest computed delay."),
-                ConfigKey(
-                    "jitter", .string, default: .string("full"), allowed: ["full", "none"],
-                    doc: "full: a uniform delay between 0 and the backoff; none: exactly the backoff."),
-                ConfigKey(
-                    "maxRetryAfterSeconds", .number, default: .number(120), minimum: 0,
-                    doc: "A server wait hint longer than this fails the item instead of stalling the run."),
-            ]),
+        type: "retry",
+        summary: "Retries transient and rate-limited failures with exponential backoff, honouring server wait hints.",
+        keys: RetryPolicy.configKeys,
         .middleware { config, environment in
-            var policy = RetryPolicy()
-            policy.maxAttempts = config.int("maxAttempts")!
-            policy.baseDelay = .seconds(fromConfig: config.double("baseDelaySeconds")!)
-            policy.multiplier = config.double("multiplier")!
-            policy.maxDelay = .seconds(fromConfig: config.double("maxDelaySeconds")!)
-            policy.jitter = RetryPolicy.Jitter(name: config.string("jitter")!) ?? .full
-            policy.maxRetryAfter = .seconds(fromConfig: config.double("maxRetryAfterSeconds")!)
-            return RetryMiddleware(policy: policy, name: config.name, metrics: environment.metrics)
+            RetryMiddleware(policy: try config.decode(RetryPolicy.self), name: config.name, metrics: environment.metrics)
         }
     )
 }

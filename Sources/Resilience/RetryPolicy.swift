@@ -43,13 +43,39 @@ public struct RetryPolicy: Sendable, Hashable {
     public func backoff(afterAttempt failedAttempt: Int) -> Duration {
         let exponent = Double(max(0, failedAttempt - 1))
         let seconds = baseDelay.seconds * pow(multiplier, exponent)
-        return min(maxDelay, .seconds(fromConfig: min(seconds, maxDelay.seconds)))
+        return min(maxDelay, .seconds(min(seconds, maxDelay.seconds)))
     }
 
     /// The delay before the next attempt; `random` is uniform in [0, 1).
     public func delay(afterAttempt failedAttempt: Int, random: Double) -> Duration {
         let backoff = backoff(afterAttempt: failedAttempt)
         guard jitter == .full else { return backoff }
-        return .seconds(fromConfig: backoff.seconds * min(max(random, 0), 1))
+        return .seconds(backoff.seconds * min(max(random, 0), 1))
     }
+}
+
+extension RetryPolicy.Jitter: ConfigValueConvertible {
+    public static var configType: ConfigValueType { .string }
+    public static var allowedValues: [String]? { ["full", "none"] }
+
+    public init?(configValue: JSONValue) {
+        guard let name = configValue.stringValue else { return nil }
+        self.init(name: name)
+    }
+
+    public var configValue: JSONValue { .string(self == .full ? "full" : "none") }
+}
+
+/// The `retry` middleware's config is the policy itself.
+extension RetryPolicy: PluginSettings {
+    public static let keys: [SettingKey<Self>] = [
+        SettingKey("maxAttempts", \.maxAttempts, minimum: 1, environment: ["RETRY_MAX_ATTEMPTS"], doc: "Attempts in all, the first included."),
+        SettingKey("baseDelaySeconds", \.baseDelay, minimum: 0, doc: "Delay after the first failure."),
+        SettingKey("multiplier", \.multiplier, minimum: 1, doc: "Growth of each further delay."),
+        SettingKey("maxDelaySeconds", \.maxDelay, minimum: 0, doc: "The longest computed delay."),
+        SettingKey("jitter", \.jitter, doc: "full: a uniform delay between 0 and the backoff; none: exactly the backoff."),
+        SettingKey(
+            "maxRetryAfterSeconds", \.maxRetryAfter, minimum: 0,
+            doc: "A server wait hint longer than this fails the item instead of stalling the run."),
+    ]
 }

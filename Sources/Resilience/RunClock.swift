@@ -43,7 +43,7 @@ public struct RunClock: Sendable {
 }
 
 /// How a keyed policy (breaker, concurrency limit) groups calls.
-public enum PolicyKey: String, Sendable, CaseIterable {
+public enum PolicyKey: String, Sendable, CaseIterable, ConfigValueConvertible {
     /// One state for every call.
     case global
     /// One state per host of the item's URL (or per plugin for calls without an item).
@@ -62,11 +62,6 @@ public enum PolicyKey: String, Sendable, CaseIterable {
 }
 
 extension Duration {
-    /// A duration from a number of seconds, for config values.
-    static func seconds(fromConfig value: Double) -> Duration {
-        .nanoseconds(Int64((value * 1e9).rounded()))
-    }
-
     /// The duration in seconds, shortened for messages: `2s`, `1.5s`, `0.25s`.
     var shortDescription: String {
         let value = seconds

@@ -60,18 +60,25 @@ public struct TimeoutMiddleware: StageMiddleware {
         "timeout" + (name.map { " \"\($0)\"" } ?? "") + " (\(timeout.shortDescription) per attempt)"
     }
 
+    /// What the `timeout` plugin's config sets.
+    struct Options: PluginSettings {
+        var limit: Duration = .zero
+
+        static let keys: [SettingKey<Self>] = [
+            SettingKey("seconds", \.limit, required: true, minimum: 0.001, doc: "The limit per attempt.")
+        ]
+    }
+
     /// The `timeout` middleware plugin.
     public static let plugin = Plugin(
-        PluginSpec(
-            type: "timeout", role: .middleware,
-            summary: "Cancels an attempt that takes longer than the limit; the attempt fails as transient (timeout).",
-            keys: [ConfigKey("seconds", .number, required: true, minimum: 0.001, doc: "The limit per attempt.")]),
+        type: "timeout",
+        summary: "Cancels an attempt that takes longer than the limit; the attempt fails as transient (timeout).",
+        keys: Options.configKeys,
         .middleware { config, environment in
+            let limit = try config.decode(Options.self).limit
             let clock = environment.services.shared("resilience.clock") { RunClock(environment.clock) }
             let scheduler = environment.services.shared("resilience.deadlines") { DeadlineScheduler(clock: clock) }
-            return TimeoutMiddleware(
-                timeout: .seconds(fromConfig: config.double("seconds")!), scheduler: scheduler, clock: clock,
-                name: config.name)
+            return TimeoutMiddleware(timeout: limit, scheduler: scheduler, clock: clock, name: config.name)
         }
     )
 }

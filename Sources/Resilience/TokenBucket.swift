@@ -19,7 +19,7 @@ public final class TokenBucket: Sendable {
     /// A bucket granting `requestsPerSecond` on average, with `burst` at once.
     public init(requestsPerSecond: Double, burst: Int, clock: RunClock) {
         precondition(requestsPerSecond > 0 && burst >= 1)
-        interval = .seconds(fromConfig: 1 / requestsPerSecond)
+        interval = .seconds(1 / requestsPerSecond)
         self.burst = burst
         self.clock = clock
         theoreticalArrival = Mutex(nil)

@@ -102,3 +102,21 @@ public final class SupabaseSink: Sink, PipelineService {
 
     public func finish() async throws {}
 }
+
+extension SupabaseSink {
+    /// The `supabase` sink plugin.
+    public static let plugin = Plugin(
+        type: "supabase",
+        summary: "Upserts records into Supabase over PostgREST on news_url_id, one request per batch; bad rows are isolated and dead-lettered.",
+        keys: SupabaseProject.configKeys + SupabaseSinkSettings.configKeys + [SummaryColumns.configKey],
+        .sink { config, environment in
+            let project = try SupabaseProject(config: config)
+            let settings = try config.decode(SupabaseSinkSettings.self)
+            let sink = SupabaseSink(
+                projectURL: project.url, apiKey: project.apiKey, table: settings.table, columns: try SummaryColumns(config: config),
+                timeout: settings.timeout)
+            environment.services.add(sink)
+            return sink
+        }
+    )
+}

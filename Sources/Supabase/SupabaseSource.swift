@@ -198,7 +198,7 @@ public final class SupabaseSource: ItemSource, PipelineService {
                 return []
             }
             context.logger.debug("nothing to claim; waiting", metadata: ["seconds": "\(poll)"])
-            try await context.clock.sleep(for: .milliseconds(Int64(poll * 1000)))
+            try await context.clock.sleep(for: .seconds(poll))
         }
     }
 
@@ -254,4 +254,20 @@ public final class SupabaseSource: ItemSource, PipelineService {
         let fraction = text[text.index(after: dot)..<zone].prefix(3)
         return ISO8601.date(from: text[..<dot] + "." + fraction + text[zone...])
     }
+}
+
+extension SupabaseSource {
+    /// The `supabase` source plugin.
+    public static let plugin = Plugin(
+        type: "supabase",
+        summary: "news_urls from Supabase over PostgREST: unsummarized rows (embedded anti-join), leased claims via /rpc/, or all rows; keyset paging.",
+        keys: SupabaseProject.configKeys + Settings.configKeys,
+        runOptions: [.publisher, .urlIDs, .resummarize],
+        .source { config, environment in
+            let project = try SupabaseProject(config: config)
+            let source = SupabaseSource(projectURL: project.url, apiKey: project.apiKey, settings: try config.decode(Settings.self))
+            environment.services.add(source)
+            return source
+        }
+    )
 }

@@ -5,11 +5,13 @@ import SummarizerCore
 ///
 /// The same checks as the HTTP fetcher apply: a size cap, HTML only, charset detection. A
 /// `.gz` file is decompressed first (the cap then applies to the page it expands to).
-public struct FileFetcher: Fetcher {
+public struct FileFetcher: Fetcher, PluginSettings {
     /// Files larger than this fail with `invalidContent` rather than being read.
-    public var maxBodyBytes: Int
+    public var maxBodyBytes = 5_000_000
 
-    public init(maxBodyBytes: Int = 5_000_000) {
+    public init() {}
+
+    public init(maxBodyBytes: Int) {
         self.maxBodyBytes = maxBodyBytes
     }
 
@@ -77,22 +79,13 @@ public struct FileFetcher: Fetcher {
 
     /// The `file` fetcher plugin.
     public static let plugin = Plugin(
-        PluginSpec(
-            type: "file", role: .fetcher, summary: "Reads pages from local files (file:// URLs), with charset detection.",
-            keys: [
-                ConfigKey(
-                    "maxBodyBytes", .integer, default: .number(5_000_000), minimum: 1,
-                    doc: "Larger files fail with invalidContent instead of being read.")
-            ]),
-        .fetcher { config, _ in FileFetcher(maxBodyBytes: config.int("maxBodyBytes")!) }
+        type: "file",
+        summary: "Reads pages from local files (file:// URLs), with charset detection.",
+        keys: configKeys,
+        .fetcher { config, _ in try config.decode(FileFetcher.self) }
     )
-}
 
-/// The fetcher plugins of this module.
-public enum WebFetch {
-    public static let plugins: [Plugin] = [HTTPFetcher.plugin, FileFetcher.plugin]
-
-    public static func register(in registry: inout PluginRegistry) {
-        for plugin in plugins { registry.register(plugin) }
-    }
+    public static let keys: [SettingKey<Self>] = [
+        SettingKey("maxBodyBytes", \.maxBodyBytes, minimum: 1, doc: "Larger files fail with invalidContent instead of being read.")
+    ]
 }

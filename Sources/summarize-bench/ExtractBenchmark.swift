@@ -40,7 +40,8 @@ struct ExtractBenchmark: AsyncParsableCommand {
         let pages = CorpusPage.list(in: URL(fileURLWithPath: corpus))
         guard !pages.isEmpty else { throw ValidationError("no pages in \(corpus): expected DIR/*/source.html, DIR/*.html or DIR/*.html.gz") }
 
-        let extractor = ReadabilityExtractor(timeBudget: .seconds(30))
+        var extractor = ReadabilityExtractor()
+        extractor.timeBudget = .seconds(30)
         let reader = FileFetcher(maxBodyBytes: 50_000_000)
         let context = StageContext(logger: Logger(label: "bench") { _ in SwiftLogNoOpLogHandler() })
         let clock = ContinuousClock()

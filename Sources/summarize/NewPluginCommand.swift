@@ -2,20 +2,20 @@ import ArgumentParser
 import Foundation
 
 /// `summarize new-plugin`: writes a plugin skeleton into `Sources/LocalPlugins`, lists it in
-/// `LocalPlugins.plugins`, and adds its test and fixture. `swift package new-plugin` runs it.
+/// `LocalPluginsPlugins.all`, and adds its test and fixture. `swift package new-plugin` runs it.
 struct NewPluginCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "new-plugin",
-        abstract: "Write a new plugin (source, fetcher, extractor, summarizer or sink) with its test, ready to build.",
+        abstract: "Write a new plugin (source, fetcher, extractor, summarizer, sink or middleware) with its test, ready to build.",
         discussion: """
-            Writes Sources/LocalPlugins/<Name><Role>.swift, lists it in Sources/LocalPlugins/LocalPlugins.swift, and adds \
-            Tests/LocalPluginsTests/<Name><Role>Tests.swift with a fixture. Nothing is overwritten: if a file exists, \
-            nothing is written. Usually run as:
+            Writes Sources/LocalPlugins/<Name><Role>.swift, lists it in Sources/LocalPlugins/LocalPluginsPlugins.swift, and adds \
+            Tests/LocalPluginsTests/<Name><Role>Tests.swift with its fixture, copied from Examples/plugin-templates/<role>/ \
+            with the names replaced. Nothing is overwritten: if a file exists, nothing is written. Usually run as:
               swift package --allow-writing-to-package-directory new-plugin --role extractor --name Headline
             """
     )
 
-    static let roles = ["source", "fetcher", "extractor", "summarizer", "sink"]
+    static let roles = ["source", "fetcher", "extractor", "summarizer", "sink", "middleware"]
 
     @Option(help: "The stage the plugin fills: \(roles.joined(separator: ", ")).")
     var role: String
@@ -54,25 +54,34 @@ struct NewPluginCommand: ParsableCommand {
 
     func run() throws {
         let root = URL(fileURLWithPath: packageDir)
-        let registryFile = root.appendingPathComponent("Sources/LocalPlugins/LocalPlugins.swift")
+        let registryFile = root.appendingPathComponent("Sources/LocalPlugins/LocalPluginsPlugins.swift")
         guard let registry = try? String(contentsOf: registryFile, encoding: .utf8) else {
             throw ValidationError("\(registryFile.path) is missing: run this in the news-summarizer package (or pass --package-dir)")
         }
         let marker = "        // new-plugin: new plugins are listed above this line."
         guard registry.contains(marker) else {
-            throw ValidationError("\(registryFile.path) has lost its marker line (\(marker.trimmingCharacters(in: .whitespaces))); put it back in `plugins`")
+            throw ValidationError("\(registryFile.path) has lost its marker line (\(marker.trimmingCharacters(in: .whitespaces))); put it back in `all`")
         }
         let type = Self.typeName(name: name, role: role)
         let plugin = Self.pluginType(name: name)
-        guard let templates = NewPluginTemplates.files(for: role) else { throw ValidationError("no template for \(role)") }
+        let templates = root.appendingPathComponent("Examples/plugin-templates/\(role)")
+        guard let names = try? FileManager.default.contentsOfDirectory(atPath: templates.path), !names.isEmpty else {
+            throw ValidationError("\(templates.path) is missing: the templates come with the package")
+        }
         func fill(_ text: String) -> String {
             text.replacingOccurrences(of: "__TYPE__", with: type).replacingOccurrences(of: "__PLUGIN__", with: plugin)
         }
-        let files: [(path: String, content: String)] = [
-            ("Sources/LocalPlugins/\(type).swift", fill(templates.source)),
-            ("Tests/LocalPluginsTests/\(type)Tests.swift", fill(templates.test)),
-            ("Tests/LocalPluginsTests/Fixtures/\(type).\(templates.fixtureExtension)", templates.fixture),
-        ]
+        var files: [(path: String, content: String)] = []
+        // The plugin first, then its test, then fixtures: the order they are printed in.
+        let order = ["__TYPE__.swift": 0, "__TYPE__Tests.swift": 1]
+        for name in names.sorted(by: { (order[$0] ?? 2, $0) < (order[$1] ?? 2, $1) }) {
+            let text = try String(contentsOf: templates.appendingPathComponent(name), encoding: .utf8)
+            switch name {
+            case "__TYPE__.swift": files.append(("Sources/LocalPlugins/\(type).swift", fill(Self.header + text)))
+            case "__TYPE__Tests.swift": files.append(("Tests/LocalPluginsTests/\(type)Tests.swift", fill(Self.header + text)))
+            default: files.append(("Tests/LocalPluginsTests/Fixtures/\(fill(name))", text))
+            }
+        }
         // Check everything before writing anything, so a refusal leaves the package untouched.
         let existing = files.filter { FileManager.default.fileExists(atPath: root.appendingPathComponent($0.path).path) }
         guard existing.isEmpty else {
@@ -89,14 +98,18 @@ struct NewPluginCommand: ParsableCommand {
         try registry.replacingOccurrences(of: marker, with: "        \(type).plugin,\n" + marker)
             .write(to: registryFile, atomically: true, encoding: .utf8)
 
-        let usage = role == "sink" ? "\"sinks\": [{\"type\": \"\(plugin)\", \"path\": \"out/\(plugin).tsv\"}]" : "\"\(role)\": {\"type\": \"\(plugin)\"}"
+        let usage =
+            switch role {
+            case "sink": "\"sinks\": [{\"type\": \"\(plugin)\", \"path\": \"out/\(plugin).tsv\"}]"
+            case "middleware": "\"middleware\": {\"\(plugin)\": {\"type\": \"\(plugin)\"}}, and \"middleware\": [\"\(plugin)\"] in a stage"
+            default: "\"\(role)\": {\"type\": \"\(plugin)\"}"
+            }
         print(
             """
             Wrote the \(role) plugin "\(plugin)":
-              Sources/LocalPlugins/\(type).swift                 the plugin: its spec (config keys) and a working skeleton
-              Tests/LocalPluginsTests/\(type)Tests.swift         its test, run by Scripts/test.sh
-              Tests/LocalPluginsTests/Fixtures/\(type).\(templates.fixtureExtension)   the test's fixture
-            and listed \(type).plugin in Sources/LocalPlugins/LocalPlugins.swift.
+            \(files.map { "  " + $0.path }.joined(separator: "\n"))
+            (the plugin with its config keys and a working skeleton, its test, run by Scripts/test.sh, and any fixture)
+            and listed \(type).plugin in Sources/LocalPlugins/LocalPluginsPlugins.swift.
 
             Next:
               swift build && swift run summarize plugins describe \(plugin)
@@ -105,4 +118,12 @@ struct NewPluginCommand: ParsableCommand {
             then replace the skeleton in \(type).swift with your logic (docs/writing-a-plugin.md).
             """)
     }
+
+    /// The first lines of every generated Swift file.
+    static let header = """
+        // Generated by `swift package new-plugin`. Replace the skeleton with your logic; keep the
+        // spec's keys documented: `summarize plugins describe __PLUGIN__` prints them.
+
+
+        """
 }

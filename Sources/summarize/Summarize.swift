@@ -34,14 +34,13 @@ struct Summarize: AsyncParsableCommand {
     /// Every plugin the program knows, composed from the plugin modules.
     static func registry() -> PluginRegistry {
         var registry = PluginRegistry()
-        Builtins.register(in: &registry)
-        WebFetch.register(in: &registry)
-        HTMLExtraction.register(in: &registry)
-        LLMBackends.register(in: &registry)
-        Postgres.register(in: &registry)
-        Supabase.register(in: &registry)
-        LocalPlugins.register(in: &registry)
-        Resilience.register(in: &registry)
+        for list in [
+            BuiltinPlugins.all, WebFetchPlugins.all, HTMLExtractionPlugins.all, LLMBackendsPlugins.all, PostgresPlugins.all,
+            SupabasePlugins.all, LocalPluginsPlugins.all, ResiliencePlugins.all,
+        ] {
+            registry.register(contentsOf: list)
+        }
+        registry.setDefaultMiddleware(ResiliencePlugins.defaultChains)
         return registry
     }
 }

@@ -56,7 +56,7 @@ struct MockSummarizerTests {
     }
 
     @Test func failsEveryNthCallWithTheChosenKind() async throws {
-        let mock = MockSummarizer(failEvery: 3, failureKind: .rateLimited)
+        let mock = MockSummarizer(configuration: configuration { $0.failEvery = 3; $0.failureKind = .rateLimited })
         var outcomes: [String] = []
         for _ in 0..<6 {
             do {
@@ -71,7 +71,7 @@ struct MockSummarizerTests {
     }
 
     @Test func playsItsScriptCallByCall() async throws {
-        let mock = MockSummarizer(script: ["transient", "ok", "invalidOutput"])
+        let mock = MockSummarizer(configuration: configuration { $0.script = ["transient", "ok", "invalidOutput"] })
         var outcomes: [String] = []
         for _ in 0..<4 {
             do {
@@ -107,7 +107,7 @@ struct MockSummarizerTests {
 
     @Test func latencyWaitsOnTheRunsClock() async throws {
         let clock = ManualClock()
-        let mock = MockSummarizer(latency: .milliseconds(250))
+        let mock = MockSummarizer(configuration: configuration { $0.latency = .milliseconds(250) })
         let context = StageContext(logger: Logger(label: "t"), clock: clock)
         async let result = mock.summarize(request(), context: context)
         await clock.waitForSleepers(1)
@@ -272,4 +272,11 @@ struct MockSummarizerCutTests {
         #expect(!result.summary.summary.contains("comeback"))
         #expect(result.summary.sentiment == "positive")
     }
+}
+
+/// A mock configuration with `change` applied.
+private func configuration(_ change: (inout MockSummarizer.Configuration) -> Void) -> MockSummarizer.Configuration {
+    var configuration = MockSummarizer.Configuration()
+    change(&configuration)
+    return configuration
 }

@@ -55,7 +55,8 @@ struct CorpusTests {
         let truthData = try Data(contentsOf: Corpus.directory.appendingPathComponent("ground-truth.json"))
         let truth = try #require(try JSONSerialization.jsonObject(with: truthData) as? [String: [String: Any]])
         #expect(truth.count >= 100)
-        let extractor = ReadabilityExtractor(timeBudget: .seconds(20))
+        var extractor = ReadabilityExtractor()
+        extractor.timeBudget = .seconds(20)
         var precisions: [Double] = []
         var recalls: [Double] = []
         for (id, expected) in truth.sorted(by: { $0.key < $1.key }) {

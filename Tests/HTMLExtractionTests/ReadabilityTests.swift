@@ -355,7 +355,9 @@ struct ReadabilityTests {
         // Pathological nesting ends within the time budget: an article or a clean refusal.
         let absurd = String(repeating: "<div><table><tr><td><span>", count: 20_000) + "x"
         do {
-            _ = try ReadabilityExtractor(timeBudget: .milliseconds(500)).extract(html: absurd)
+            var bounded = ReadabilityExtractor()
+            bounded.timeBudget = .milliseconds(500)
+            _ = try bounded.extract(html: absurd)
         } catch {
             #expect(error.kind == .invalidContent)
         }
@@ -370,7 +372,8 @@ struct ReadabilityTests {
     }
 
     @Test func oversizeInputIsRefused() {
-        let small = ReadabilityExtractor(maxInputBytes: 1_000)
+        var small = ReadabilityExtractor()
+        small.maxInputBytes = 1_000
         #expect(throws: PipelineError.self) { try small.extract(html: String(repeating: "<p>a</p>", count: 500)) }
     }
 
@@ -382,7 +385,9 @@ struct ReadabilityTests {
 
     @Test func theCleanedHTMLIsKeptWhenAsked() throws {
         let html = "<html><body><nav class=\"menu\"><a href=\"/\">Home</a></nav><article><p>\(prose("kept"))</p></article></body></html>"
-        let result = try ReadabilityExtractor(includeHTML: true).extract(html: html)
+        var extractor = ReadabilityExtractor()
+        extractor.includeHTML = true
+        let result = try extractor.extract(html: html)
         #expect(result.html?.contains("<p>") == true)
         #expect(result.html?.contains("Home") == false)
     }

@@ -58,7 +58,8 @@ struct WCXBCorpusTests {
         #expect(pages.count >= 700)
         let reader = FileFetcher(maxBodyBytes: 50_000_000)
         let context = StageContext(logger: Logger(label: "test") { _ in SwiftLogNoOpLogHandler() })
-        let extractor = ReadabilityExtractor(timeBudget: .seconds(30))
+        var extractor = ReadabilityExtractor()
+        extractor.timeBudget = .seconds(30)
         var f1s: [Double] = []
         var found: [Double] = []
         var present: [Double] = []

@@ -142,7 +142,7 @@ struct PostgresSourceTests {
                     source: PipelineStage(type: "postgres", component: source),
                     fetcher: PipelineStage(type: "file", component: FileFetcher()),
                     extractor: PipelineStage(type: "readability", component: ReadabilityExtractor()),
-                    summarizer: PipelineStage(type: "mock", component: MockSummarizer(model: model, prompt: SummaryPrompt(maxInputTokens: model == "mock-extractive-1" ? 30_000 : 20_000))),
+                    summarizer: PipelineStage(type: "mock", component: MockSummarizer(configuration: { var mock = MockSummarizer.Configuration(); mock.model = model; return mock }(), prompt: SummaryPrompt(maxInputTokens: model == "mock-extractive-1" ? 30_000 : 20_000))),
                     sinks: [PipelineStage(type: "postgres", component: sink)],
                     deadLetter: PipelineStage(type: "memory", component: InMemoryDeadLetterSink()),
                     services: [source, sink])

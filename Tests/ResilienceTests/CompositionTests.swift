@@ -11,17 +11,18 @@ struct CompositionTests {
     /// A registry with the resilience plugins and minimal stages, so configs can be built.
     func registry() -> PluginRegistry {
         var registry = PluginRegistry()
-        Resilience.register(in: &registry)
-        registry.register(Plugin(PluginSpec(type: "list", role: .source, summary: "s"), .source { _, _ in StaticSource([]) }))
-        registry.register(Plugin(PluginSpec(type: "page", role: .fetcher, summary: "f"), .fetcher { _, _ in
+        registry.register(contentsOf: ResiliencePlugins.all)
+        registry.setDefaultMiddleware(ResiliencePlugins.defaultChains)
+        registry.register(Plugin(type: "list", summary: "s", .source { _, _ in StaticSource([]) }))
+        registry.register(Plugin(type: "page", summary: "f", .fetcher { _, _ in
             ClosureFetcher.serving { _ in "text" }
         }))
-        registry.register(Plugin(PluginSpec(type: "text", role: .extractor, summary: "e"), .extractor { _, _ in ClosureExtractor.passThrough }))
-        registry.register(Plugin(PluginSpec(type: "llm", role: .summarizer, summary: "l"), .summarizer { _, _ in ClosureSummarizer.echo }))
-        registry.register(Plugin(PluginSpec(type: "memory", role: .sink, summary: "m"), .sink { _, _ in InMemorySink() }))
+        registry.register(Plugin(type: "text", summary: "e", .extractor { _, _ in ClosureExtractor.passThrough }))
+        registry.register(Plugin(type: "llm", summary: "l", .summarizer { _, _ in ClosureSummarizer.echo }))
+        registry.register(Plugin(type: "memory", summary: "m", .sink { _, _ in InMemorySink() }))
         registry.register(
             Plugin(
-                PluginSpec(type: "jsonl", role: .deadLetter, summary: "d", keys: [ConfigKey("path", .path, doc: "p")]),
+                type: "jsonl", summary: "d", keys: [ConfigKey("path", .path, doc: "p")],
                 .deadLetter { _, _ in InMemoryDeadLetterSink() }))
         return registry
     }

@@ -7,7 +7,8 @@ import Testing
 struct RegistrationTests {
     @Test func registersOnlyMiddleware() {
         var registry = PluginRegistry()
-        Resilience.register(in: &registry)
+        registry.register(contentsOf: ResiliencePlugins.all)
+        registry.setDefaultMiddleware(ResiliencePlugins.defaultChains)
         for role in PluginRole.allCases where role != .middleware {
             #expect(registry.plugins(role: role).isEmpty)
         }

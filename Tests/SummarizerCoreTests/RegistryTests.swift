@@ -17,7 +17,7 @@ struct RegistryTests {
 
     @Test func registeringTheSameRoleAndTypeReplaces() {
         var registry = TestRegistry.make()
-        registry.register(Plugin(PluginSpec(type: "text", role: .extractor, summary: "replacement"), .extractor { _, _ in
+        registry.register(Plugin(type: "text", summary: "replacement", .extractor { _, _ in
             fatalError("not built")
         }))
         #expect(registry.plugins(role: .extractor).count == 1)

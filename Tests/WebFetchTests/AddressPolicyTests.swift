@@ -118,11 +118,4 @@ struct BlockedPageAndRobotsTests {
         #expect(!wildcard.allows("/search?q=1"))
         #expect(RobotsRules(parsing: "User-agent: *\nDisallow:", userAgent: "summarize").allows("/anything"))
     }
-
-    @Test func retryAfterParsesSecondsAndDates() {
-        #expect(RetryAfter.parse("120") == .seconds(120))
-        #expect(RetryAfter.parse("1.5") == .milliseconds(1500))
-        #expect(RetryAfter.parse("Wed, 21 Oct 2015 07:28:00 GMT") == .zero)
-        #expect(RetryAfter.parse("soon") == nil)
-    }
 }

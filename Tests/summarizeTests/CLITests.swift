@@ -126,6 +126,17 @@ struct CLITests {
         #expect(unknown.stderr.contains("did you mean \"mock\""))
     }
 
+    @Test func theCommittedPluginReferenceIsWhatTheRegistryPrints() async throws {
+        let result = try await CLIRunner.run(["plugins", "--markdown"], in: CLIRunner.repositoryRoot)
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(result.stdout.contains("| extractor | [`readability`](#readability-extractor) |"))
+        let committed = try String(
+            contentsOf: CLIRunner.repositoryRoot.appendingPathComponent("docs/plugin-reference.md"), encoding: .utf8)
+        #expect(
+            committed == result.stdout,
+            "docs/plugin-reference.md is out of date: run `swift run summarize plugins --markdown > docs/plugin-reference.md`")
+    }
+
     @Test func anOptionNoPluginHonoursIsAUsageError() async throws {
         let folder = try CLIRunner.sandbox()
         let result = try await CLIRunner.run(["run", "--enable-grounding"], in: folder)
@@ -303,13 +314,14 @@ struct ExecExtractorCLITests {
 
 @Suite("summarize new-plugin")
 struct NewPluginCLITests {
-    /// A folder shaped like the package: just the LocalPlugins registry, copied from the repository.
+    /// A folder shaped like the package: the LocalPlugins registry, copied from the repository,
+    /// beside the sandbox's link to Examples, where the templates are.
     static func package() throws -> URL {
         let folder = try CLIRunner.sandbox()
-        let registry = folder.appendingPathComponent("Sources/LocalPlugins/LocalPlugins.swift")
+        let registry = folder.appendingPathComponent("Sources/LocalPlugins/LocalPluginsPlugins.swift")
         try FileManager.default.createDirectory(at: registry.deletingLastPathComponent(), withIntermediateDirectories: true)
         try FileManager.default.copyItem(
-            at: CLIRunner.repositoryRoot.appendingPathComponent("Sources/LocalPlugins/LocalPlugins.swift"), to: registry)
+            at: CLIRunner.repositoryRoot.appendingPathComponent("Sources/LocalPlugins/LocalPluginsPlugins.swift"), to: registry)
         return folder
     }
 
@@ -327,19 +339,28 @@ struct NewPluginCLITests {
         }
         let source = try String(contentsOf: folder.appendingPathComponent("Sources/LocalPlugins/HeadlineExtractor.swift"), encoding: .utf8)
         #expect(source.contains("public struct HeadlineExtractor: ContentExtractor"))
-        #expect(source.contains("type: \"headline\", role: .extractor"))
-        let registry = try String(contentsOf: folder.appendingPathComponent("Sources/LocalPlugins/LocalPlugins.swift"), encoding: .utf8)
+        #expect(source.contains("type: \"headline\""))
+        #expect(source.contains(".extractor { config, _ in try config.decode(HeadlineExtractor.self) }"))
+        #expect(!source.contains("__TYPE__") && !source.contains("__PLUGIN__"))
+        let registry = try String(contentsOf: folder.appendingPathComponent("Sources/LocalPlugins/LocalPluginsPlugins.swift"), encoding: .utf8)
         #expect(registry.contains("        HeadlineExtractor.plugin,\n        // new-plugin:"))
 
         // A second plugin goes in beside it; the same one again is refused and nothing changes.
         #expect(try await CLIRunner.run(["new-plugin", "--role", "sink", "--name", "CSVFile"], in: folder).status == 0)
         #expect(FileManager.default.fileExists(atPath: folder.appendingPathComponent("Sources/LocalPlugins/CSVFileSink.swift").path))
         let sink = try String(contentsOf: folder.appendingPathComponent("Sources/LocalPlugins/CSVFileSink.swift"), encoding: .utf8)
-        #expect(sink.contains("type: \"csvFile\", role: .sink"))
+        #expect(sink.contains("type: \"csvFile\""))
+        #expect(FileManager.default.fileExists(atPath: folder.appendingPathComponent("Tests/LocalPluginsTests/Fixtures/CSVFileSink.tsv").path))
+
+        // Middleware has no fixture: only the plugin and its test are written.
+        let middleware = try await CLIRunner.run(["new-plugin", "--role", "middleware", "--name", "SlowCall"], in: folder)
+        #expect(middleware.status == 0, "\(middleware.stderr)")
+        #expect(middleware.stdout.contains("\"middleware\": [\"slowCall\"] in a stage"))
+        #expect(FileManager.default.fileExists(atPath: folder.appendingPathComponent("Tests/LocalPluginsTests/SlowCallMiddlewareTests.swift").path))
         let again = try await CLIRunner.run(["new-plugin", "--role", "extractor", "--name", "Headline"], in: folder)
         #expect(again.status != 0)
         #expect(again.stderr.contains("not overwriting Sources/LocalPlugins/HeadlineExtractor.swift"))
-        let unchanged = try String(contentsOf: folder.appendingPathComponent("Sources/LocalPlugins/LocalPlugins.swift"), encoding: .utf8)
+        let unchanged = try String(contentsOf: folder.appendingPathComponent("Sources/LocalPlugins/LocalPluginsPlugins.swift"), encoding: .utf8)
         #expect(unchanged.components(separatedBy: "HeadlineExtractor.plugin,").count == 2)
     }
 
@@ -347,7 +368,7 @@ struct NewPluginCLITests {
         let folder = try Self.package()
         let role = try await CLIRunner.run(["new-plugin", "--role", "parser", "--name", "Headline"], in: folder)
         #expect(role.status == 64)
-        #expect(role.stderr.contains("--role \"parser\" is not one of source, fetcher, extractor, summarizer, sink"))
+        #expect(role.stderr.contains("--role \"parser\" is not one of source, fetcher, extractor, summarizer, sink, middleware"))
         for name in ["headline", "Head-line", "Héadline", ""] {
             let result = try await CLIRunner.run(["new-plugin", "--role", "sink", "--name", name], in: folder)
             #expect(result.status == 64, "\(name)")
@@ -355,6 +376,6 @@ struct NewPluginCLITests {
         }
         let elsewhere = try await CLIRunner.run(["new-plugin", "--role", "sink", "--name", "Csv"], in: try CLIRunner.sandbox())
         #expect(elsewhere.status != 0)
-        #expect(elsewhere.stderr.contains("LocalPlugins.swift is missing"))
+        #expect(elsewhere.stderr.contains("LocalPluginsPlugins.swift is missing"))
     }
 }

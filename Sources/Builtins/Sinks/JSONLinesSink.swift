@@ -62,18 +62,28 @@ public final class JSONLinesSink: Sink {
         file.close()
     }
 
+    /// What the `jsonl` sink's config sets.
+    struct Settings: PluginSettings {
+        var path = ""
+        var resume = true
+
+        static let keys: [SettingKey<Self>] = [
+            SettingKey("path", \.path, as: .path, required: true, doc: "The output file, e.g. out/summaries.jsonl."),
+            SettingKey(
+                "resume", \.resume,
+                doc: "Skip the items whose records the file already holds (a run started again after a crash or a stop); false summarizes them again and appends."),
+        ]
+    }
+
     /// The `jsonl` sink plugin.
     public static let plugin = Plugin(
-        PluginSpec(
-            type: "jsonl", role: .sink,
-            summary: "Appends one JSON object per record to a file; folders are created, each batch is flushed to disk.",
-            keys: [
-                ConfigKey("path", .path, required: true, doc: "The output file, e.g. out/summaries.jsonl."),
-                ConfigKey(
-                    "resume", .boolean, default: .bool(true),
-                    doc: "Skip the items whose records the file already holds (a run started again after a crash or a stop); false summarizes them again and appends."),
-            ]),
-        .sink { config, _ in JSONLinesSink(path: config.string("path")!, resume: config.bool("resume")!) }
+        type: "jsonl",
+        summary: "Appends one JSON object per record to a file; folders are created, each batch is flushed to disk.",
+        keys: Settings.configKeys,
+        .sink { config, _ in
+            let settings = try config.decode(Settings.self)
+            return JSONLinesSink(path: settings.path, resume: settings.resume)
+        }
     )
 }
 
@@ -117,12 +127,18 @@ public struct JSONLinesDeadLetterSink: DeadLetterSink {
         index.reset()
     }
 
+    /// What the `jsonl` dead-letter sink's config sets.
+    struct Settings: PluginSettings {
+        var path = "out/failed.jsonl"
+
+        static let keys: [SettingKey<Self>] = [SettingKey("path", \.path, as: .path, doc: "The dead-letter file.")]
+    }
+
     /// The `jsonl` dead-letter plugin.
     public static let plugin = Plugin(
-        PluginSpec(
-            type: "jsonl", role: .deadLetter,
-            summary: "Appends one JSON object per failed item (stage, error kind, attempts) to a file.",
-            keys: [ConfigKey("path", .path, default: .string("out/failed.jsonl"), doc: "The dead-letter file.")]),
-        .deadLetter { config, _ in JSONLinesDeadLetterSink(path: config.string("path")!) }
+        type: "jsonl",
+        summary: "Appends one JSON object per failed item (stage, error kind, attempts) to a file.",
+        keys: Settings.configKeys,
+        .deadLetter { config, _ in JSONLinesDeadLetterSink(path: try config.decode(Settings.self).path) }
     )
 }

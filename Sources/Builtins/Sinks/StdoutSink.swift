@@ -7,8 +7,15 @@ import SummarizerCore
 /// `summarize run | jq` works with `"format": "jsonl"`.
 public struct StdoutSink: Sink {
     /// How records are printed.
-    public enum Format: String, Sendable {
+    public enum Format: String, Sendable, CaseIterable, ConfigValueConvertible {
         case text, jsonl
+    }
+
+    /// What the `stdout` plugin's config sets.
+    struct Settings: PluginSettings {
+        var format = Format.text
+
+        static let keys: [SettingKey<Self>] = [SettingKey("format", \.format, doc: "text or jsonl.")]
     }
 
     public var format: Format
@@ -55,9 +62,9 @@ public struct StdoutSink: Sink {
 
     /// The `stdout` sink plugin.
     public static let plugin = Plugin(
-        PluginSpec(
-            type: "stdout", role: .sink, summary: "Prints records to standard output, as readable text or JSON lines.",
-            keys: [ConfigKey("format", .string, default: .string("text"), allowed: ["text", "jsonl"], doc: "text or jsonl.")]),
-        .sink { config, _ in StdoutSink(format: Format(rawValue: config.string("format")!.lowercased()) ?? .text) }
+        type: "stdout",
+        summary: "Prints records to standard output, as readable text or JSON lines.",
+        keys: Settings.configKeys,
+        .sink { config, _ in StdoutSink(format: try config.decode(Settings.self).format) }
     )
 }

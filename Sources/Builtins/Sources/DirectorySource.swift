@@ -2,8 +2,11 @@ import Foundation
 import SummarizerCore
 
 /// Every `*.html` file below a folder, in path order (`directory`).
-public struct DirectorySource: ItemSource {
-    public var path: String
+public struct DirectorySource: ItemSource, PluginSettings {
+    /// The folder to scan; required, so empty only until a config sets it.
+    public var path = ""
+
+    public init() {}
 
     public init(path: String) {
         self.path = path
@@ -33,10 +36,14 @@ public struct DirectorySource: ItemSource {
 
     /// The `directory` source plugin.
     public static let plugin = Plugin(
-        PluginSpec(
-            type: "directory", role: .source, summary: "Every *.html file below a folder, as file URLs.",
-            keys: [ConfigKey("path", .path, required: true, doc: "The folder to scan, recursively.")],
-            runOptions: [.urlIDs]),
-        .source { config, _ in DirectorySource(path: config.string("path")!) }
+        type: "directory",
+        summary: "Every *.html file below a folder, as file URLs.",
+        keys: configKeys,
+        runOptions: [.urlIDs],
+        .source { config, _ in try config.decode(DirectorySource.self) }
     )
+
+    public static let keys: [SettingKey<Self>] = [
+        SettingKey("path", \.path, as: .path, required: true, doc: "The folder to scan, recursively.")
+    ]
 }

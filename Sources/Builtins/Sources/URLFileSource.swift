@@ -46,25 +46,31 @@ public struct URLListSource: ItemSource {
         }
     }
 
-    static let pathKey = ConfigKey(
-        "path", .path, required: true,
-        doc: "The URL list: one URL or file path per line (# comments), or JSON lines with id, url, title, publisher.")
+    /// The `urlFile` source's config: the list's path.
+    struct FileSettings: PluginSettings {
+        var path = ""
+
+        static let keys: [SettingKey<Self>] = [
+            SettingKey(
+                "path", \.path, as: .path, required: true,
+                doc: "The URL list: one URL or file path per line (# comments), or JSON lines with id, url, title, publisher.")
+        ]
+    }
 
     /// The `urlFile` source plugin.
     public static let urlFilePlugin = Plugin(
-        PluginSpec(
-            type: "urlFile", role: .source,
-            summary: "URLs from a list file: one per line, or JSON lines with id, url, title, publisher.",
-            keys: [pathKey], runOptions: [.publisher, .urlIDs]),
-        .source { config, _ in URLListSource(path: config.string("path")!) }
+        type: "urlFile",
+        summary: "URLs from a list file: one per line, or JSON lines with id, url, title, publisher.",
+        keys: FileSettings.configKeys,
+        runOptions: [.publisher, .urlIDs],
+        .source { config, _ in URLListSource(path: try config.decode(FileSettings.self).path) }
     )
 
     /// The `stdin` source plugin.
     public static let stdinPlugin = Plugin(
-        PluginSpec(
-            type: "stdin", role: .source,
-            summary: "URLs from standard input, in the URL-list format; relative paths resolve against the config's folder.",
-            keys: [], runOptions: [.publisher, .urlIDs]),
+        type: "stdin",
+        summary: "URLs from standard input, in the URL-list format; relative paths resolve against the config's folder.",
+        runOptions: [.publisher, .urlIDs],
         .source { _, environment in URLListSource(standardInputRelativeTo: environment.baseDirectory) }
     )
 }

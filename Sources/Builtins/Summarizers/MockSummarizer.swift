@@ -12,13 +12,60 @@ import Synchronization
 /// bytes / 4 and cost nothing. For tests it can wait (`latencyMilliseconds`), play a script of
 /// outcomes call by call (`script`), and fail every Nth call with a chosen error kind.
 public struct MockSummarizer: Summarizer {
-    public var model: String
-    public var latency: Duration
-    /// Fail every Nth call (retries included); 0 never fails.
-    public var failEvery: Int
-    public var failureKind: PipelineError.Kind
-    /// Outcomes of the first calls in order: `ok` or an error kind's name; then normal behaviour.
-    public var script: [String]
+    /// What the `mock` plugin's config sets.
+    public struct Configuration: PluginSettings {
+        /// The name recorded as `llm_model`.
+        public var model = "mock-extractive-1"
+        /// Simulated time per call, on the run's clock.
+        public var latency: Duration = .zero
+        /// Fail every Nth call (retries included); 0 never fails.
+        public var failEvery = 0
+        public var failureKind: PipelineError.Kind = .transient
+        /// Outcomes of the first calls in order: `ok` or an error kind's name; then normal behaviour.
+        public var script: [String] = []
+
+        public init() {}
+
+        public static let keys: [SettingKey<Self>] = [
+            SettingKey("model", \.model, doc: "The name recorded as llm_model; --model overrides."),
+            SettingKey(
+                ConfigKey(
+                    "latencyMilliseconds", .integer, default: .number(0), minimum: 0, doc: "Simulated time per call, on the run's clock."),
+                apply: { settings, value, _ throws(ConfigError) in settings.latency = .milliseconds(value.intValue ?? 0) }),
+            SettingKey("failEvery", \.failEvery, minimum: 0, doc: "Fail every Nth call, retries included; 0 never fails."),
+            SettingKey(
+                ConfigKey(
+                    "failureKind", .string, default: .string(Configuration().failureKind.name),
+                    allowed: PipelineError.Kind.allKinds.map(\.name), doc: "The error kind of injected failures."),
+                apply: { settings, value, config throws(ConfigError) in
+                    guard let kind = value.stringValue.flatMap(PipelineError.Kind.init(name:)) else {
+                        throw config.problem("failureKind", "\(value) is not an error kind")
+                    }
+                    settings.failureKind = kind
+                }),
+            SettingKey(
+                ConfigKey(
+                    "script", .stringArray, default: .array([]),
+                    doc: "Outcomes of the first calls, in order: \"ok\" or an error kind (e.g. [\"rateLimited\", \"ok\", \"invalidOutput\"]); later calls behave normally."),
+                apply: { settings, value, config throws(ConfigError) in
+                    let script = [String](configValue: value) ?? []
+                    let known = Set(PipelineError.Kind.allKinds.map(\.name) + ["ok"])
+                    if let index = script.firstIndex(where: { !known.contains($0) }) {
+                        throw ConfigError(
+                            config.pointer.appending("script").appending(index),
+                            "\"\(script[index])\" is not \"ok\" or an error kind (\(PipelineError.Kind.allKinds.map(\.name).joined(separator: ", ")))")
+                    }
+                    settings.script = script
+                }),
+        ]
+    }
+
+    public var configuration: Configuration
+    public var model: String { configuration.model }
+    public var latency: Duration { configuration.latency }
+    public var failEvery: Int { configuration.failEvery }
+    public var failureKind: PipelineError.Kind { configuration.failureKind }
+    public var script: [String] { configuration.script }
     public var prompt: SummaryPrompt {
         didSet { promptVersion = prompt.version(settings: Self.rulesVersion) }
     }
@@ -27,19 +74,8 @@ public struct MockSummarizer: Summarizer {
     public private(set) var promptVersion: String
     private let calls = Counter()
 
-    public init(
-        model: String = "mock-extractive-1",
-        latency: Duration = .zero,
-        failEvery: Int = 0,
-        failureKind: PipelineError.Kind = .transient,
-        script: [String] = [],
-        prompt: SummaryPrompt = SummaryPrompt()
-    ) {
-        self.model = model
-        self.latency = latency
-        self.failEvery = failEvery
-        self.failureKind = failureKind
-        self.script = script
+    public init(configuration: Configuration = Configuration(), prompt: SummaryPrompt = SummaryPrompt()) {
+        self.configuration = configuration
         self.prompt = prompt
         promptVersion = prompt.version(settings: Self.rulesVersion)
     }
@@ -169,36 +205,14 @@ public struct MockSummarizer: Summarizer {
 
     /// The `mock` summarizer plugin.
     public static let plugin = Plugin(
-        PluginSpec(
-            type: "mock", role: .summarizer,
-            summary: "Deterministic offline summarizer: first sentences, top sentences, name heuristics; with fault injection.",
-            keys: [
-                ConfigKey("model", .string, default: .string("mock-extractive-1"), doc: "The name recorded as llm_model; --model overrides."),
-                ConfigKey("latencyMilliseconds", .integer, default: .number(0), minimum: 0, doc: "Simulated time per call, on the run's clock."),
-                ConfigKey("failEvery", .integer, default: .number(0), minimum: 0, doc: "Fail every Nth call, retries included; 0 never fails."),
-                ConfigKey(
-                    "failureKind", .string, default: .string("transient"), allowed: PipelineError.Kind.allKinds.map(\.name),
-                    doc: "The error kind of injected failures."),
-                ConfigKey(
-                    "script", .stringArray, default: .array([]),
-                    doc: "Outcomes of the first calls, in order: \"ok\" or an error kind (e.g. [\"rateLimited\", \"ok\", \"invalidOutput\"]); later calls behave normally."),
-            ] + SummaryPrompt.configKeys,
-            runOptions: [.model]),
+        type: "mock",
+        summary: "Deterministic offline summarizer: first sentences, top sentences, name heuristics; with fault injection.",
+        keys: Configuration.configKeys + SummaryPrompt.configKeys,
+        runOptions: [.model],
         .summarizer { config, environment in
-            let script = config.strings("script") ?? []
-            let known = Set(PipelineError.Kind.allKinds.map(\.name) + ["ok"])
-            if let index = script.firstIndex(where: { !known.contains($0) }) {
-                throw ConfigError(
-                    config.pointer.appending("script").appending(index),
-                    "\"\(script[index])\" is not \"ok\" or an error kind (\(PipelineError.Kind.allKinds.map(\.name).joined(separator: ", ")))")
-            }
-            return MockSummarizer(
-                model: environment.runOptions.model ?? config.string("model")!,
-                latency: .milliseconds(config.int("latencyMilliseconds") ?? 0),
-                failEvery: config.int("failEvery") ?? 0,
-                failureKind: PipelineError.Kind(name: config.string("failureKind")!) ?? .transient,
-                script: script,
-                prompt: try SummaryPrompt(config: config))
+            var configuration = try config.decode(Configuration.self)
+            if let model = environment.runOptions.model { configuration.model = model }
+            return MockSummarizer(configuration: configuration, prompt: try SummaryPrompt(config: config))
         }
     )
 }

@@ -9,26 +9,22 @@ import SummarizerCore
 /// penalises link density, takes the best candidate with the siblings that belong to it,
 /// cleans it, and relaxes the rules and tries again when the result is too short. Metadata
 /// comes from JSON-LD, OpenGraph and meta tags.
-public struct ReadabilityExtractor: ContentExtractor {
+public struct ReadabilityExtractor: ContentExtractor, PluginSettings {
     public static let version = "1"
 
     /// Results shorter than this (in characters) make the extractor try again with fewer rules.
     public var retryBelowCharacters = 500
     /// Fewer words than this fail the item with `invalidContent` (`no-article`).
-    public var minWords: Int
+    public var minWords = 0
     /// Pages larger than this are refused rather than parsed.
-    public var maxInputBytes: Int
+    public var maxInputBytes = 5_000_000
     /// Also return the cleaned article HTML.
-    public var includeHTML: Bool
+    public var includeHTML = false
     /// Once spent, no further relaxed attempt is started.
-    public var timeBudget: Duration
+    public var timeBudget: Duration = .seconds(2)
 
-    public init(minWords: Int = 0, maxInputBytes: Int = 5_000_000, includeHTML: Bool = false, timeBudget: Duration = .seconds(2)) {
-        self.minWords = minWords
-        self.maxInputBytes = maxInputBytes
-        self.includeHTML = includeHTML
-        self.timeBudget = timeBudget
-    }
+    /// An extractor with the defaults; set the properties to change them.
+    public init() {}
 
     /// The extraction result before the word-count check, for tools that want it regardless.
     public struct Result: Sendable {
@@ -173,21 +169,17 @@ public struct ReadabilityExtractor: ContentExtractor {
 
     /// The `readability` extractor plugin.
     public static let plugin = Plugin(
-        PluginSpec(
-            type: "readability", role: .extractor,
-            summary: "Readability-style main-content extraction on libxml2, with JSON-LD/OpenGraph metadata.",
-            keys: [
-                ConfigKey(
-                    "minWords", .integer, default: .number(0), minimum: 0,
-                    doc: "A floor on the main content's words (0: none); error pages, login forms and link lists fail as no-article anyway."),
-                ConfigKey(
-                    "maxInputBytes", .integer, default: .number(5_000_000), minimum: 1,
-                    doc: "Larger pages are refused (invalidContent) rather than parsed."),
-                ConfigKey("includeHTML", .boolean, default: .bool(false), doc: "Also keep the cleaned article HTML."),
-            ]),
-        .extractor { config, _ in
-            ReadabilityExtractor(
-                minWords: config.int("minWords")!, maxInputBytes: config.int("maxInputBytes")!, includeHTML: config.bool("includeHTML")!)
-        }
+        type: "readability",
+        summary: "Readability-style main-content extraction on libxml2, with JSON-LD/OpenGraph metadata.",
+        keys: configKeys,
+        .extractor { config, _ in try config.decode(ReadabilityExtractor.self) }
     )
+
+    public static let keys: [SettingKey<Self>] = [
+        SettingKey(
+            "minWords", \.minWords, minimum: 0,
+            doc: "A floor on the main content's words (0: none); error pages, login forms and link lists fail as no-article anyway."),
+        SettingKey("maxInputBytes", \.maxInputBytes, minimum: 1, doc: "Larger pages are refused (invalidContent) rather than parsed."),
+        SettingKey("includeHTML", \.includeHTML, doc: "Also keep the cleaned article HTML."),
+    ]
 }

@@ -15,12 +15,13 @@ import SummarizerCore
 /// The API key travels only in the `x-goog-api-key` header: never in a URL, a log line or an error.
 public struct GeminiSummarizer: Summarizer {
     /// The `gemini` plugin's settings.
-    public struct Configuration: Sendable {
-        public enum Mode: String, Sendable {
+    public struct Configuration: PluginSettings {
+        public enum Mode: String, Sendable, CaseIterable, ConfigValueConvertible {
             case content, urlContext
         }
 
-        public var apiKey: String
+        /// Required; empty only until a config or the caller sets it.
+        public var apiKey = ""
         public var model = "gemini-2.5-flash"
         public var baseURL = "https://generativelanguage.googleapis.com"
         public var temperature = 0.1
@@ -33,9 +34,34 @@ public struct GeminiSummarizer: Summarizer {
         public var timeout: Duration = .seconds(120)
         public var maxConnections = 16
 
+        public init() {}
+
         public init(apiKey: String) {
             self.apiKey = apiKey
         }
+
+        public static let keys: [SettingKey<Self>] = [
+            SettingKey(
+                "apiKey", \.apiKey, required: true, secret: true, environment: ["GEMINI_API_KEY"],
+                doc: "The API key, sent only in the x-goog-api-key header. Set GEMINI_API_KEY or write \"${GEMINI_API_KEY}\"."),
+            SettingKey("model", \.model, environment: ["GEMINI_MODEL"], doc: "The model; GEMINI_MODEL and --model override."),
+            SettingKey(
+                "baseURL", \.baseURL, environment: ["GEMINI_BASE_URL"],
+                doc: "The API's base URL (scheme and host, no query); GEMINI_BASE_URL overrides; tests point it at a local fake."),
+            SettingKey(
+                "mode", \.mode,
+                doc: "content: the model reads our extracted text. urlContext: the model reads the page with the url_context tool; on a failed retrieval we fetch and extract it ourselves (fallback_used)."),
+            SettingKey("temperature", \.temperature, minimum: 0, doc: "Sampling temperature; low keeps summaries factual."),
+            SettingKey(
+                "maxOutputTokens", \.maxOutputTokens, minimum: 1,
+                doc: "The reply's token limit (thinking included on 2.5 models); a cut reply fails the item as invalidOutput."),
+            SettingKey(
+                "thinkingBudget", \.thinkingBudget, minimum: 0,
+                doc: "Gemini 2.5 thinking budget in tokens (0 turns thinking off on Flash); unset: the model's default."),
+            SettingKey("grounding", \.grounding, doc: "Add the google_search tool (--enable-grounding); the schema then goes into the prompt."),
+            SettingKey("timeoutSeconds", \.timeout, minimum: 1, doc: "The longest one call may take."),
+            SettingKey("maxConnections", \.maxConnections, minimum: 1, doc: "Pooled connections to the API."),
+        ]
     }
 
     /// Prices in USD per million tokens as Google published them for paid-tier text prompts up
@@ -186,48 +212,15 @@ public struct GeminiSummarizer: Summarizer {
 extension GeminiSummarizer {
     /// The `gemini` summarizer plugin.
     public static let plugin = Plugin(
-        PluginSpec(
-            type: "gemini", role: .summarizer,
-            summary: "Google Gemini generateContent: structured JSON output, URL-context mode with fallback, token and cost accounting.",
-            keys: [
-                ConfigKey(
-                    "apiKey", .string, required: true, secret: true, environment: ["GEMINI_API_KEY"],
-                    doc: "The API key, sent only in the x-goog-api-key header. Set GEMINI_API_KEY or write \"${GEMINI_API_KEY}\"."),
-                ConfigKey(
-                    "model", .string, default: .string("gemini-2.5-flash"), environment: ["GEMINI_MODEL"],
-                    doc: "The model; GEMINI_MODEL and --model override."),
-                ConfigKey(
-                    "baseURL", .string, default: .string("https://generativelanguage.googleapis.com"), environment: ["GEMINI_BASE_URL"],
-                    doc: "The API's base URL (scheme and host, no query); GEMINI_BASE_URL overrides; tests point it at a local fake."),
-                ConfigKey(
-                    "mode", .string, default: .string("content"), allowed: ["content", "urlContext"],
-                    doc: "content: the model reads our extracted text. urlContext: the model reads the page with the url_context tool; on a failed retrieval we fetch and extract it ourselves (fallback_used)."),
-                ConfigKey("temperature", .number, default: .number(0.1), minimum: 0, doc: "Sampling temperature; low keeps summaries factual."),
-                ConfigKey(
-                    "maxOutputTokens", .integer, default: .number(8192), minimum: 1,
-                    doc: "The reply's token limit (thinking included on 2.5 models); a cut reply fails the item as invalidOutput."),
-                ConfigKey("thinkingBudget", .integer, minimum: 0, doc: "Gemini 2.5 thinking budget in tokens (0 turns thinking off on Flash); unset: the model's default."),
-                ConfigKey(
-                    "grounding", .boolean, default: .bool(false),
-                    doc: "Add the google_search tool (--enable-grounding); the schema then goes into the prompt."),
-                ConfigKey(
-                    "prices", .object,
-                    doc: "USD per million tokens by model: {\"gemini-2.5-flash\": {\"inputPerMillion\": 0.3, \"outputPerMillion\": 2.5, \"cachedInputPerMillion\": 0.03}}; merged over the built-in table."),
-                ConfigKey("timeoutSeconds", .number, default: .number(120), minimum: 1, doc: "The longest one call may take."),
-                ConfigKey("maxConnections", .integer, default: .number(16), minimum: 1, doc: "Pooled connections to the API."),
-            ] + SummaryPrompt.configKeys,
-            runOptions: [.model, .enableGrounding]),
+        type: "gemini",
+        summary: "Google Gemini generateContent: structured JSON output, URL-context mode with fallback, token and cost accounting.",
+        keys: Configuration.configKeys + [PriceTable.configKey(doc: pricesDoc)] + SummaryPrompt.configKeys,
+        runOptions: [.model, .enableGrounding],
         .summarizer { config, environment in
-            var settings = Configuration(apiKey: config.string("apiKey")!)
-            settings.model = environment.runOptions.model ?? config.string("model")!
-            settings.baseURL = try checkedBaseURL(config.string("baseURL")!, config: config)
-            settings.mode = Configuration.Mode(rawValue: config.string("mode")!) ?? .content
-            settings.temperature = config.double("temperature")!
-            settings.maxOutputTokens = config.int("maxOutputTokens")!
-            settings.thinkingBudget = config.int("thinkingBudget")
-            settings.grounding = environment.runOptions.enableGrounding || config.bool("grounding")!
-            settings.timeout = .seconds(fromConfig: config.double("timeoutSeconds")!)
-            settings.maxConnections = config.int("maxConnections")!
+            var settings = try config.decode(Configuration.self)
+            if let model = environment.runOptions.model { settings.model = model }
+            settings.baseURL = try checkedBaseURL(settings.baseURL, config: config)
+            if environment.runOptions.enableGrounding { settings.grounding = true }
             guard !settings.model.isEmpty, settings.model.unicodeScalars.allSatisfy({ $0.isASCII && ($0.properties.isAlphabetic || ("0"..."9").contains($0) || "-._".unicodeScalars.contains($0)) }) else {
                 throw config.problem("model", "\"\(settings.model)\" is not a model name (letters, digits, '-', '.', '_')")
             }
@@ -239,4 +232,7 @@ extension GeminiSummarizer {
             return summarizer
         }
     )
+
+    static let pricesDoc =
+        "USD per million tokens by model: {\"gemini-2.5-flash\": {\"inputPerMillion\": 0.3, \"outputPerMillion\": 2.5, \"cachedInputPerMillion\": 0.03}}; merged over the built-in table."
 }

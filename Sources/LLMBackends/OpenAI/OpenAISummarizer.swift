@@ -12,8 +12,8 @@ import SummarizerCore
 /// bearer token only.
 public struct OpenAISummarizer: Summarizer {
     /// The `openai` plugin's settings.
-    public struct Configuration: Sendable {
-        public enum StructuredOutput: String, Sendable {
+    public struct Configuration: PluginSettings {
+        public enum StructuredOutput: String, Sendable, CaseIterable, ConfigValueConvertible {
             /// `response_format: {type: json_schema, strict: true}`.
             case jsonSchema
             /// `response_format: {type: json_object}`, with the schema in the prompt.
@@ -23,7 +23,8 @@ public struct OpenAISummarizer: Summarizer {
         }
 
         public var apiKey: String?
-        public var model: String
+        /// Required; empty only until a config or the caller sets it.
+        public var model = ""
         public var baseURL = "https://api.openai.com/v1"
         public var temperature = 0.1
         public var maxOutputTokens = 4096
@@ -33,10 +34,35 @@ public struct OpenAISummarizer: Summarizer {
         public var timeout: Duration = .seconds(120)
         public var maxConnections = 16
 
+        public init() {}
+
         public init(model: String, apiKey: String? = nil) {
             self.model = model
             self.apiKey = apiKey
         }
+
+        public static let keys: [SettingKey<Self>] = [
+            SettingKey(
+                "model", \.model, required: true,
+                doc: "The model name the server knows, e.g. gpt-4o-mini or llama3.1:8b; --model overrides."),
+            SettingKey(
+                "baseURL", \.baseURL, environment: ["OPENAI_BASE_URL"],
+                doc: "The API base, ending in /v1 (Ollama: http://127.0.0.1:11434/v1); OPENAI_BASE_URL overrides."),
+            SettingKey(
+                "apiKey", \.apiKey, secret: true, environment: ["OPENAI_API_KEY"],
+                doc: "Sent as a bearer token; optional for local servers. Set OPENAI_API_KEY or write \"${OPENAI_API_KEY}\"."),
+            SettingKey("temperature", \.temperature, minimum: 0, doc: "Sampling temperature."),
+            SettingKey(
+                "maxOutputTokens", \.maxOutputTokens, minimum: 1, doc: "The reply's token limit; a cut reply fails the item as invalidOutput."),
+            SettingKey(
+                "maxTokensField", \.maxTokensField, allowed: ["max_tokens", "max_completion_tokens"],
+                doc: "The request field for maxOutputTokens: max_tokens (most servers) or max_completion_tokens (OpenAI's reasoning models)."),
+            SettingKey(
+                "structuredOutput", \.structuredOutput,
+                doc: "jsonSchema: response_format json_schema (strict); jsonObject: JSON mode with the schema in the prompt; none: the schema in the prompt only."),
+            SettingKey("timeoutSeconds", \.timeout, minimum: 1, doc: "The longest one call may take."),
+            SettingKey("maxConnections", \.maxConnections, minimum: 1, doc: "Pooled connections to the server."),
+        ]
     }
 
     public let configuration: Configuration
@@ -145,134 +171,21 @@ public struct OpenAISummarizer: Summarizer {
             }
         }
     }
-
-    /// Maps an error answer onto the taxonomy. OpenAI writes `{"error": {"message", "type",
-    /// "code"}}`; Ollama and others `{"error": "message"}`.
-    static func error(status: Int, headers: HTTPHeaders, body: Data, model: String, secret: String?) -> PipelineError {
-        var message = String(decoding: body.prefix(300), as: UTF8.self)
-        var code: String?
-        if let value = try? JSONValue.parse(body), let error = value.objectValue?["error"] {
-            if let text = error.stringValue {
-                message = text
-            } else if let object = error.objectValue {
-                message = object["message"]?.stringValue ?? message
-                code = object["code"]?.stringValue ?? object["type"]?.stringValue
-            }
-        }
-        message = scrub(message, secret: secret)
-        let shownCode = code.map { "\(status) \($0)" } ?? String(status)
-        switch status {
-        case 401, 403:
-            return PipelineError(
-                .unauthorized, "the server refused the API key (\(shownCode)): \(message)", reason: "unauthorized", code: shownCode,
-                hint: "set OPENAI_API_KEY (or apiKey) to a key the server accepts")
-        case 404:
-            return PipelineError(
-                .misconfigured, "the server does not know the model \"\(model)\" or the endpoint (\(shownCode)): \(message)",
-                reason: "unknown-model", code: shownCode, hint: "check model and baseURL (it should end in /v1)")
-        case 429 where code == "insufficient_quota":
-            return PipelineError(
-                .quotaExhausted, "the account's quota is spent (\(shownCode)): \(message)", reason: "insufficient-quota", code: shownCode,
-                hint: "the remaining items are left for the next run")
-        case 429:
-            return PipelineError(
-                .rateLimited, "rate limit reached (\(shownCode)): \(message)", reason: "rate-limited", code: shownCode,
-                retryAfter: retryAfter(headers))
-        case 408, 409, 500...599:
-            return PipelineError(.transient, "the server failed (\(shownCode)): \(message)", reason: "http-\(status)", code: shownCode)
-        default:
-            return PipelineError(.invalidContent, "the server rejected the request (\(shownCode)): \(message)", reason: "llm-bad-request", code: shownCode)
-        }
-    }
-
-    struct ChatResponse: Decodable {
-        struct Choice: Decodable {
-            struct Message: Decodable {
-                var content: String?
-                var refusal: String?
-            }
-            var message: Message?
-            var finishReason: String?
-
-            enum CodingKeys: String, CodingKey {
-                case message, finishReason = "finish_reason"
-            }
-        }
-
-        struct Usage: Decodable {
-            struct PromptDetails: Decodable {
-                var cachedTokens: Int?
-                enum CodingKeys: String, CodingKey { case cachedTokens = "cached_tokens" }
-            }
-            struct CompletionDetails: Decodable {
-                var reasoningTokens: Int?
-                enum CodingKeys: String, CodingKey { case reasoningTokens = "reasoning_tokens" }
-            }
-            var promptTokens: Int?
-            var completionTokens: Int?
-            var totalTokens: Int?
-            var promptTokensDetails: PromptDetails?
-            var completionTokensDetails: CompletionDetails?
-
-            enum CodingKeys: String, CodingKey {
-                case promptTokens = "prompt_tokens", completionTokens = "completion_tokens", totalTokens = "total_tokens"
-                case promptTokensDetails = "prompt_tokens_details", completionTokensDetails = "completion_tokens_details"
-            }
-
-            /// Reasoning tokens are part of `completion_tokens` on the wire; here they are thoughts.
-            var tokens: TokenUsage {
-                let reasoning = completionTokensDetails?.reasoningTokens ?? 0
-                let completion = completionTokens ?? 0
-                return TokenUsage(
-                    prompt: promptTokens ?? 0, output: max(0, completion - reasoning), thoughts: reasoning,
-                    cached: promptTokensDetails?.cachedTokens ?? 0, total: totalTokens)
-            }
-        }
-
-        var model: String?
-        var choices: [Choice]?
-        var usage: Usage?
-    }
 }
 
 extension OpenAISummarizer {
     /// The `openai` summarizer plugin.
     public static let plugin = Plugin(
-        PluginSpec(
-            type: "openai", role: .summarizer,
-            summary: "Any OpenAI-compatible chat-completions server (OpenAI, Ollama, vLLM, llama.cpp): json_schema output, usage and cost.",
-            keys: [
-                ConfigKey("model", .string, required: true, doc: "The model name the server knows, e.g. gpt-4o-mini or llama3.1:8b; --model overrides."),
-                ConfigKey(
-                    "baseURL", .string, default: .string("https://api.openai.com/v1"), environment: ["OPENAI_BASE_URL"],
-                    doc: "The API base, ending in /v1 (Ollama: http://127.0.0.1:11434/v1); OPENAI_BASE_URL overrides."),
-                ConfigKey(
-                    "apiKey", .string, secret: true, environment: ["OPENAI_API_KEY"],
-                    doc: "Sent as a bearer token; optional for local servers. Set OPENAI_API_KEY or write \"${OPENAI_API_KEY}\"."),
-                ConfigKey("temperature", .number, default: .number(0.1), minimum: 0, doc: "Sampling temperature."),
-                ConfigKey("maxOutputTokens", .integer, default: .number(4096), minimum: 1, doc: "The reply's token limit; a cut reply fails the item as invalidOutput."),
-                ConfigKey(
-                    "maxTokensField", .string, default: .string("max_tokens"), allowed: ["max_tokens", "max_completion_tokens"],
-                    doc: "The request field for maxOutputTokens: max_tokens (most servers) or max_completion_tokens (OpenAI's reasoning models)."),
-                ConfigKey(
-                    "structuredOutput", .string, default: .string("jsonSchema"), allowed: ["jsonSchema", "jsonObject", "none"],
-                    doc: "jsonSchema: response_format json_schema (strict); jsonObject: JSON mode with the schema in the prompt; none: the schema in the prompt only."),
-                ConfigKey(
-                    "prices", .object,
-                    doc: "USD per million tokens by model, as for gemini; no built-in prices (needed with run.maxCostUSD)."),
-                ConfigKey("timeoutSeconds", .number, default: .number(120), minimum: 1, doc: "The longest one call may take."),
-                ConfigKey("maxConnections", .integer, default: .number(16), minimum: 1, doc: "Pooled connections to the server."),
-            ] + SummaryPrompt.configKeys,
-            runOptions: [.model]),
+        type: "openai",
+        summary: "Any OpenAI-compatible chat-completions server (OpenAI, Ollama, vLLM, llama.cpp): json_schema output, usage and cost.",
+        keys: Configuration.configKeys
+            + [PriceTable.configKey(doc: "USD per million tokens by model, as for gemini; no built-in prices (needed with run.maxCostUSD).")]
+            + SummaryPrompt.configKeys,
+        runOptions: [.model],
         .summarizer { config, environment in
-            var settings = Configuration(model: environment.runOptions.model ?? config.string("model")!, apiKey: config.string("apiKey"))
-            settings.baseURL = try checkedBaseURL(config.string("baseURL")!, config: config)
-            settings.temperature = config.double("temperature")!
-            settings.maxOutputTokens = config.int("maxOutputTokens")!
-            settings.maxTokensField = config.string("maxTokensField")!
-            settings.structuredOutput = Configuration.StructuredOutput(rawValue: config.string("structuredOutput")!) ?? .jsonSchema
-            settings.timeout = .seconds(fromConfig: config.double("timeoutSeconds")!)
-            settings.maxConnections = config.int("maxConnections")!
+            var settings = try config.decode(Configuration.self)
+            if let model = environment.runOptions.model { settings.model = model }
+            settings.baseURL = try checkedBaseURL(settings.baseURL, config: config)
             let prices = try PriceTable.parse(config["prices"], over: PriceTable(), config: config)
             try checkBudget(environment.costBudget, prices: prices, model: settings.model, config: config)
             let summarizer = OpenAISummarizer(

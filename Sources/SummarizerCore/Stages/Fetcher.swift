@@ -4,40 +4,7 @@
 /// 404, ``PipelineError/Kind/transient`` for a reset connection...): retries, breakers and
 /// the dead-letter record all follow from it.
 public protocol Fetcher: Sendable {
+    /// The page of `item`, its body decoded to text; throws ``PipelineError`` for a page that
+    /// cannot be had. Never retries by itself: the stage's middleware does.
     func fetch(_ item: WorkItem, context: StageContext) async throws -> FetchedPage
-}
-
-/// Finds the main article in a fetched page.
-///
-/// Asynchronous so that extractors that wait (a subprocess, a remote service) can be timed
-/// out and cancelled like every other stage; CPU-bound extractors simply don't suspend.
-public protocol ContentExtractor: Sendable {
-    func extract(_ page: FetchedPage, item: WorkItem, context: StageContext) async throws -> Article
-}
-
-/// Turns an article (or a URL) into a structured summary, usually with an LLM.
-public protocol Summarizer: Sendable {
-    /// What the summarizer wants to be given: the extracted article (``SummaryInputMode/content``,
-    /// the default) or only the URL, for backends that read pages themselves.
-    var inputMode: SummaryInputMode { get }
-
-    /// What decides the answers (prompt, schema, generation settings) as a short hash: recorded
-    /// on every record, and compared with the stored one to skip unchanged items.
-    var promptVersion: String { get }
-
-    func summarize(_ request: SummaryRequest, context: StageContext) async throws -> SummaryResult
-}
-
-extension Summarizer {
-    public var inputMode: SummaryInputMode { .content }
-}
-
-/// Where a summarizer's input comes from.
-public enum SummaryInputMode: Sendable, Hashable {
-    /// The orchestrator fetches and extracts; the summarizer gets the article.
-    case content
-    /// The summarizer gets the URL and reads the page itself. When it throws a failure with
-    /// reason ``PipelineError/urlRetrievalFailedReason``, the orchestrator falls back to content
-    /// mode for that item and records `fallback_used`.
-    case url
 }

@@ -68,6 +68,11 @@ public struct PriceTable: Sendable, Hashable {
         return prices.filter { model.hasPrefix($0.key + "-") }.max { $0.key.count < $1.key.count }?.value
     }
 
+    /// The `prices` key of a summarizer's spec, read with ``parse(_:over:config:key:)``.
+    public static func configKey(doc: String) -> ConfigKey {
+        ConfigKey("prices", .object, doc: doc)
+    }
+
     /// Reads the `prices` config object (`{"model": {"inputPerMillion", "outputPerMillion",
     /// "cachedInputPerMillion"}}`) over `defaults`.
     public static func parse(_ value: JSONValue?, over defaults: PriceTable, config: PluginConfig, key: String = "prices")

@@ -203,25 +203,39 @@ public enum InputBudget {
 }
 
 extension SummaryPrompt {
-    /// The config keys every LLM summarizer shares: the schema, the template, the input budget.
-    public static let configKeys: [ConfigKey] = [
-        ConfigKey(
-            "schemaFile", .path,
-            doc: "A JSON Schema file describing the summary's fields (see Examples/schemas/); unset: the built-in news schema."),
-        ConfigKey(
-            "promptFile", .path,
-            doc: "A prompt template file with {{article}} and optionally {{format}}, {{title}}, {{url}}, {{publisher}}, {{published}}; unset: the built-in template."),
-        ConfigKey(
-            "maxInputTokens", .integer, default: .number(30_000), minimum: 100,
-            doc: "Article text beyond about this many tokens (4 bytes each) is cut at a paragraph boundary; records say input_truncated."),
-    ]
+    /// The config every summarizer shares: the schema, the template, the input budget.
+    public struct Settings: PluginSettings {
+        /// A JSON Schema file; `nil`: the built-in news schema.
+        public var schemaFile: String?
+        /// A prompt template file; `nil`: the built-in template.
+        public var promptFile: String?
+        public var maxInputTokens = SummaryPrompt().maxInputTokens
+
+        public init() {}
+
+        public static let keys: [SettingKey<Self>] = [
+            SettingKey(
+                "schemaFile", \.schemaFile, as: .path,
+                doc: "A JSON Schema file describing the summary's fields (see Examples/schemas/); unset: the built-in news schema."),
+            SettingKey(
+                "promptFile", \.promptFile, as: .path,
+                doc: "A prompt template file with {{article}} and optionally {{format}}, {{title}}, {{url}}, {{publisher}}, {{published}}; unset: the built-in template."),
+            SettingKey(
+                "maxInputTokens", \.maxInputTokens, minimum: 100,
+                doc: "Article text beyond about this many tokens (4 bytes each) is cut at a paragraph boundary; records say input_truncated."),
+        ]
+    }
+
+    /// The config keys every summarizer shares; a summarizer's spec appends them to its own.
+    public static var configKeys: [ConfigKey] { Settings.configKeys }
 
     /// The prompt a summarizer's config describes; file problems point at the key that names the file.
     public init(config: PluginConfig) throws(ConfigError) {
+        let settings = try config.decode(Settings.self)
         var schema = SummarySchema.news
         var template = PromptTemplate.news
         var problems: [ConfigProblem] = []
-        if let path = config.string("schemaFile") {
+        if let path = settings.schemaFile {
             do {
                 schema = try SummarySchema.load(path: path)
             } catch {
@@ -230,7 +244,7 @@ extension SummaryPrompt {
                 }
             }
         }
-        if let path = config.string("promptFile") {
+        if let path = settings.promptFile {
             do {
                 template = try PromptTemplate.load(path: path)
             } catch {
@@ -238,6 +252,6 @@ extension SummaryPrompt {
             }
         }
         guard problems.isEmpty else { throw ConfigError(problems: problems) }
-        self.init(schema: schema, template: template, maxInputTokens: config.int("maxInputTokens") ?? 30_000)
+        self.init(schema: schema, template: template, maxInputTokens: settings.maxInputTokens)
     }
 }

@@ -62,14 +62,14 @@ public final class HTTPFetcher: Fetcher, PipelineService {
     private let hostLimits = SemaphoreTable()
     private let totalLimit: AsyncSemaphore
     /// What robots.txt said, per origin, and until when it is kept.
-    private struct RobotsEntry {
+    struct RobotsEntry {
         var answer: Result<RobotsRules, PipelineError>
         var expires: ContinuousClock.Instant
         /// The item whose fetch met the error: its retry asks again.
         var item: String?
     }
 
-    private let robots = Mutex<[String: RobotsEntry]>([:])
+    let robots = Mutex<[String: RobotsEntry]>([:])
 
     public init(configuration: Configuration = Configuration(), policy: AddressPolicy = AddressPolicy()) {
         self.configuration = configuration
@@ -79,7 +79,8 @@ public final class HTTPFetcher: Fetcher, PipelineService {
 
     // MARK: - Lifecycle
 
-    private var client: HTTPClient {
+    /// The run's client, made on first use.
+    var client: HTTPClient {
         clientState.withLock { state in
             if let client = state { return client }
             var settings = HTTPClient.Configuration(
@@ -98,9 +99,7 @@ public final class HTTPFetcher: Fetcher, PipelineService {
 
     /// Waits for the end of the run, then shuts the client down.
     public func run() async {
-        while !Task.isCancelled {
-            try? await Task.sleep(for: .seconds(3600))
-        }
+        await waitUntilCancelled()
         await shutdown()
     }
 
@@ -259,201 +258,4 @@ public final class HTTPFetcher: Fetcher, PipelineService {
     }
 
     static let htmlTypes: Set<String> = ["text/html", "application/xhtml+xml"]
-
-    /// Runs `body`, cancelling it when `deadline` passes.
-    static func withDeadline<T: Sendable>(
-        _ deadline: NIODeadline,
-        url: URL,
-        timeout: Duration,
-        _ body: @escaping @Sendable () async throws -> T
-    ) async throws -> T {
-        try await withThrowingTaskGroup(of: DeadlineOutcome<T>.self) { group in
-            group.addTask { .done(try await body()) }
-            group.addTask {
-                let remaining = deadline.uptimeNanoseconds.subtractingReportingOverflow(NIODeadline.now().uptimeNanoseconds)
-                if !remaining.overflow, remaining.partialValue > 0 {
-                    try await Task.sleep(for: .nanoseconds(Int64(clamping: remaining.partialValue)))
-                }
-                return .expired
-            }
-            defer { group.cancelAll() }
-            switch try await group.next()! {
-            case .done(let value):
-                return value
-            case .expired:
-                throw PipelineError(
-                    .transient, "fetching \(url.absoluteString) took longer than \(timeout.seconds) s", reason: "timeout")
-            }
-        }
-    }
-
-    /// The error a non-2xx status means (DESIGN §6: a web page's refusal is that page's problem).
-    static func error(forStatus status: Int, headers: HTTPHeaders, url: URL) -> PipelineError {
-        let code = String(status)
-        let page = url.absoluteString
-        switch status {
-        case 429:
-            let hint = headers.first(name: "retry-after").flatMap(RetryAfter.parse)
-            return PipelineError(
-                .rateLimited, "\(page) answered 429 Too Many Requests", reason: "http-429", code: code, retryAfter: hint)
-        case 500...599:
-            return PipelineError(.transient, "\(page) answered \(status)", reason: "http-\(status)", code: code)
-        case 404, 410:
-            return PipelineError(.notFound, "\(page) answered \(status)", reason: "http-\(status)", code: code)
-        case 401, 403:
-            return PipelineError(.blocked, "\(page) refused us with \(status)", reason: "http-\(status)", code: code)
-        case 408:
-            return PipelineError(.transient, "\(page) answered 408 Request Timeout", reason: "http-408", code: code)
-        default:
-            return PipelineError(.invalidContent, "\(page) answered \(status)", reason: "http-\(status)", code: code)
-        }
-    }
-
-    /// Maps the client's errors into the taxonomy.
-    static func map(_ error: any Error, url: URL, timeout: Duration) -> any Error {
-        if error is CancellationError { return error }
-        if let error = error as? HTTPClientError {
-            switch error {
-            case .deadlineExceeded, .readTimeout, .connectTimeout, .tlsHandshakeTimeout:
-                return PipelineError(
-                    .transient, "fetching \(url.absoluteString) timed out (\(error))", reason: "timeout")
-            case .cancelled:
-                return CancellationError()
-            default:
-                return PipelineError(.transient, "fetching \(url.absoluteString) failed: \(error)", reason: "network")
-            }
-        }
-        if error is NIOHTTPDecompression.DecompressionError {
-            return PipelineError(
-                .invalidContent, "\(url.absoluteString): the compressed body expands beyond the allowed ratio", reason: "decompression-bomb")
-        }
-        return PipelineError(.transient, "fetching \(url.absoluteString) failed: \(error)", reason: "network")
-    }
-
-    /// A request for `url` that connects where the address policy looked: every request the
-    /// fetcher makes is built here.
-    static func request(_ url: URL, checkedAddresses addresses: [IPAddress]) -> HTTPClientRequest {
-        var request = HTTPClientRequest(url: pinned(url, to: addresses))
-        request.headers.add(name: "Host", value: hostHeader(url))
-        return request
-    }
-
-    /// For plain HTTP, the URL with its host replaced by the address the policy checked, so the
-    /// client connects where the check looked (a name resolving differently the second time
-    /// cannot slip through). HTTPS keeps the name: its certificate is checked against it.
-    static func pinned(_ url: URL, to addresses: [IPAddress]) -> String {
-        guard url.scheme?.lowercased() == "http", let address = addresses.first,
-            var components = URLComponents(url: url, resolvingAgainstBaseURL: false)
-        else { return url.absoluteString }
-        components.host = address.isIPv4 ? address.description : "[\(address.description)]"
-        return components.url?.absoluteString ?? url.absoluteString
-    }
-
-    static func hostHeader(_ url: URL) -> String {
-        let host = url.host ?? ""
-        let bracketed = host.contains(":") ? "[\(host)]" : host
-        if let port = url.port { return "\(bracketed):\(port)" }
-        return bracketed
-    }
-
-    // MARK: - robots.txt
-
-    private func checkRobots(_ url: URL, item: String?, deadline: NIODeadline, context: StageContext) async throws {
-        guard let scheme = url.scheme, let host = url.host else { return }
-        let origin = "\(scheme)://\(host)\(url.port.map { ":\($0)" } ?? "")"
-        let now = ContinuousClock.now
-        let cached = robots.withLock { entries -> Result<RobotsRules, PipelineError>? in
-            guard let entry = entries[origin], entry.expires > now else { return nil }
-            if case .failure = entry.answer, entry.item == item { return nil }
-            return entry.answer
-        }
-        let answer: Result<RobotsRules, PipelineError>
-        if let cached {
-            answer = cached
-        } else {
-            answer = await fetchRobots(origin: origin, deadline: deadline, context: context)
-            let kept: Duration
-            switch answer {
-            case .success: kept = configuration.robotsCacheDuration
-            case .failure: kept = min(configuration.robotsErrorCacheDuration, .seconds(60))
-            }
-            robots.withLock { $0[origin] = RobotsEntry(answer: answer, expires: .now + kept, item: item) }
-        }
-        let rules = try answer.get()
-        var path = url.path.isEmpty ? "/" : url.path
-        if let query = url.query { path += "?" + query }
-        guard rules.allows(path) else {
-            throw PipelineError(.blocked, "robots.txt of \(origin) disallows \(path)", reason: "robots")
-        }
-    }
-
-    /// The rules for us in the origin's robots.txt (RFC 9309): a 4xx, or more than five
-    /// redirects, means there are none; a 5xx or a network failure means it could not be read,
-    /// a `transient` failure retried like any fetch, never a refusal.
-    private func fetchRobots(origin: String, deadline: NIODeadline, context: StageContext) async -> Result<RobotsRules, PipelineError> {
-        guard var url = URL(string: origin + "/robots.txt") else { return .success(.allowAll) }
-        func unreachable(_ why: String) -> Result<RobotsRules, PipelineError> {
-            context.logger.warning("robots.txt unreachable; the page is not fetched this time", metadata: ["origin": "\(origin)", "error": "\(why)"])
-            return .failure(
-                PipelineError(
-                    .transient, "robots.txt of \(origin) was unreachable (\(why)), so the page was not fetched; it is tried again",
-                    reason: "robots-unreachable"))
-        }
-        for _ in 0..<5 {
-            do {
-                let addresses = try await policy.check(url)
-                var request = Self.request(url, checkedAddresses: addresses)
-                request.headers.add(name: "User-Agent", value: configuration.userAgent)
-                let response = try await client.execute(request, deadline: deadline, logger: context.logger)
-                let status = Int(response.status.code)
-                if (300...399).contains(status), let location = response.headers.first(name: "location"),
-                    let next = URL(string: location, relativeTo: url)?.absoluteURL
-                {
-                    _ = try? await response.body.collect(upTo: 64 * 1024)
-                    url = next
-                    continue
-                }
-                let body = try await response.body.collect(upTo: 512 * 1024)
-                switch status {
-                case 200...299: return .success(RobotsRules(parsing: String(buffer: body), userAgent: configuration.userAgent))
-                case 400...499: return .success(.allowAll)
-                default: return unreachable("HTTP \(status)")
-                }
-            } catch let error as PipelineError where error.reason == "address-policy" {
-                return .failure(error)
-            } catch let error as HTTPClientError where error == .deadlineExceeded || error == .readTimeout || error == .connectTimeout {
-                return unreachable("no answer in time")
-            } catch {
-                return unreachable("\(error)")
-            }
-        }
-        return .success(.allowAll)
-    }
-}
-
-/// Which finished first: the work or its deadline.
-enum DeadlineOutcome<T: Sendable>: Sendable {
-    case done(T)
-    case expired
-}
-
-/// `Retry-After`: seconds, or an HTTP date.
-enum RetryAfter {
-    static func parse(_ value: String) -> Duration? {
-        let trimmed = value.trimmingCharacters(in: .whitespaces)
-        if let seconds = Double(trimmed), seconds >= 0 { return .nanoseconds(Int64(seconds * 1e9)) }
-        let formatter = DateFormatter()
-        formatter.locale = Locale(identifier: "en_US_POSIX")
-        formatter.timeZone = TimeZone(identifier: "GMT")
-        formatter.dateFormat = "EEE, dd MMM yyyy HH:mm:ss zzz"
-        guard let date = formatter.date(from: trimmed) else { return nil }
-        return .nanoseconds(Int64(max(0, date.timeIntervalSinceNow) * 1e9))
-    }
-}
-
-extension TimeAmount {
-    init(_ duration: Duration) {
-        let (seconds, attoseconds) = duration.components
-        self = .nanoseconds(seconds * 1_000_000_000 + attoseconds / 1_000_000_000)
-    }
 }

@@ -2,9 +2,9 @@ import SummarizerCore
 
 /// The resilience middleware plugins: rate limit, circuit breaker, retry, timeout,
 /// concurrency limit, and the default chain each role gets.
-public enum Resilience {
-    /// Every middleware plugin of this module.
-    public static let plugins: [Plugin] = [
+public enum ResiliencePlugins {
+    /// Every plugin of this module.
+    public static let all: [Plugin] = [
         RetryMiddleware.plugin,
         CircuitBreakerMiddleware.plugin,
         RateLimitMiddleware.plugin,
@@ -32,10 +32,4 @@ public enum Resilience {
         .sink: [.object(["type": .string("retry"), "maxAttempts": .number(3), "baseDelaySeconds": .number(1)])],
         .deadLetter: [.object(["type": .string("retry"), "maxAttempts": .number(3), "baseDelaySeconds": .number(1)])],
     ]
-
-    /// Adds the middleware plugins and the roles' default chains to `registry`.
-    public static func register(in registry: inout PluginRegistry) {
-        for plugin in plugins { registry.register(plugin) }
-        for (role, chain) in defaultChains { registry.setDefaultMiddleware(for: role, chain) }
-    }
 }

@@ -1,0 +1,35 @@
+import Logging
+
+/// What a plugin factory receives besides its config: the run's logger, clock and options.
+public struct PluginEnvironment: Sendable {
+    public var logger: Logger
+    public var clock: any Clock<Duration>
+    /// The folder of the config file; relative paths were already resolved against it.
+    public var baseDirectory: String
+    /// Command-line options for the plugins that declared they honour them.
+    public var runOptions: RunOptions
+    /// Where factories register background services and objects shared across the run.
+    public var services: ServiceCollector
+    /// The run's metrics, for middleware that count (retries, breaker changes, waits).
+    public var metrics: RunMetrics
+    /// The run's spending limit (`run.maxCostUSD`), for summarizers that know their prices.
+    public var costBudget: CostBudget?
+
+    public init(
+        logger: Logger,
+        clock: any Clock<Duration> = ContinuousClock(),
+        baseDirectory: String,
+        runOptions: RunOptions = RunOptions(),
+        services: ServiceCollector = ServiceCollector(),
+        metrics: RunMetrics = RunMetrics(),
+        costBudget: CostBudget? = nil
+    ) {
+        self.logger = logger
+        self.clock = clock
+        self.baseDirectory = baseDirectory
+        self.runOptions = runOptions
+        self.services = services
+        self.metrics = metrics
+        self.costBudget = costBudget
+    }
+}
