@@ -10,6 +10,7 @@ let package = Package(
         .executable(name: "summarize-bench", targets: ["summarize-bench"]),
         .library(name: "SummarizerCore", targets: ["SummarizerCore"]),
         .library(name: "SummarizerTesting", targets: ["SummarizerTesting"]),
+        .library(name: "SummarizerTestingPostgres", targets: ["SummarizerTestingPostgres"]),
         .plugin(name: "ValidateConfig", targets: ["ValidateConfig"]),
         .plugin(name: "NewPlugin", targets: ["NewPlugin"]),
     ],
@@ -87,10 +88,17 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
+        // What the postgres and supabase stages share: the columns a record fills, the settings
+        // and modes of a news_urls source, id parsing, and the isolation of bad rows in a batch.
+        .target(
+            name: "NewsTables",
+            dependencies: ["SummarizerCore"]
+        ),
         .target(
             name: "Postgres",
             dependencies: [
                 "SummarizerCore",
+                "NewsTables",
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "Logging", package: "swift-log"),
@@ -103,7 +111,7 @@ let package = Package(
             dependencies: [
                 "SummarizerCore",
                 "JSONHTTP",
-                "Postgres",
+                "NewsTables",
                 .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
             ]
@@ -125,9 +133,20 @@ let package = Package(
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
-                // The fake PostgREST and the per-test databases run against a real PostgreSQL.
+            ]
+        ),
+        // The test kit's database parts, apart so that a plugin author's test kit links no
+        // database driver: per-test databases and the fake PostgREST, on a real PostgreSQL.
+        .target(
+            name: "SummarizerTestingPostgres",
+            dependencies: [
+                "SummarizerCore",
+                "SummarizerTesting",
                 "Postgres",
                 .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
             ]
         ),
         .executableTarget(
@@ -138,6 +157,7 @@ let package = Package(
                 "HTMLExtraction",
                 "WebFetch",
                 "LLMBackends",
+                "NewsTables",
                 "Postgres",
                 "Supabase",
                 "Builtins",
@@ -161,6 +181,8 @@ let package = Package(
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 "HTMLExtraction",
                 "SummarizerTesting",
+                "SummarizerTestingPostgres",
+                "NewsTables",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]
@@ -177,7 +199,9 @@ let package = Package(
             name: "NewPlugin",
             capability: .command(
                 intent: .custom(verb: "new-plugin", description: "Write a new plugin with its test: --role ROLE --name Name."),
-                permissions: [.writeToPackageDirectory(reason: "new-plugin writes the plugin, its test and fixture, and lists it in LocalPlugins.swift")]
+                permissions: [
+                    .writeToPackageDirectory(reason: "new-plugin writes the plugin, its test and fixture, and lists it in LocalPluginsPlugins.swift")
+                ]
             ),
             dependencies: ["summarize"],
             path: "Plugins/NewPlugin"
@@ -209,7 +233,8 @@ let package = Package(
         .testTarget(
             name: "PostgresTests",
             dependencies: [
-                "Postgres", "Supabase", "SummarizerCore", "SummarizerTesting", "Builtins", "WebFetch", "HTMLExtraction", "Resilience",
+                "Postgres", "Supabase", "NewsTables", "SummarizerCore", "SummarizerTesting", "SummarizerTestingPostgres", "Builtins", "WebFetch",
+                "HTMLExtraction", "Resilience",
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "Logging", package: "swift-log"),
@@ -233,14 +258,14 @@ let package = Package(
             name: "FaultMatrixTests",
             dependencies: [
                 // The CLI's registry: the faults run through exactly the plugins a user's run has.
-                "summarize", "SummarizerCore", "SummarizerTesting", "Postgres",
+                "summarize", "SummarizerCore", "SummarizerTesting", "SummarizerTestingPostgres", "Postgres", "NewsTables",
                 .product(name: "PostgresNIO", package: "postgres-nio"), .product(name: "Logging", package: "swift-log"),
             ]
         ),
         .testTarget(
             name: "summarizeTests",
             dependencies: [
-                "summarize", "SummarizerCore", "SummarizerTesting", "Postgres",
+                "summarize", "SummarizerCore", "SummarizerTesting", "SummarizerTestingPostgres", "Postgres", "NewsTables",
                 .product(name: "PostgresNIO", package: "postgres-nio"),
             ]
         ),

@@ -20,7 +20,8 @@ final class HTMLDocument {
     // than 256 more often than one would hope. Input size is capped before parsing anyway.
     private static let options: Int32 = Int32(
         XML_PARSE_HUGE.rawValue | HTML_PARSE_RECOVER.rawValue | HTML_PARSE_NOERROR.rawValue | HTML_PARSE_NOWARNING.rawValue
-            | HTML_PARSE_NONET.rawValue | HTML_PARSE_COMPACT.rawValue | HTML_PARSE_IGNORE_ENC.rawValue)
+            | HTML_PARSE_NONET.rawValue | HTML_PARSE_COMPACT.rawValue | HTML_PARSE_IGNORE_ENC.rawValue
+    )
 
     /// Parses `text`; `nil` when libxml2 produced no document at all.
     init?(text: String, url: String? = nil) {

@@ -26,14 +26,20 @@ public struct PlainTextExtractor: ContentExtractor, PluginSettings {
         let words = Article.countWords(text)
         guard words >= minWords else {
             throw PipelineError(
-                .invalidContent, "no article: the page has \(words) words of text, fewer than minWords \(minWords)",
-                reason: "no-article")
+                .invalidContent,
+                "no article: the page has \(words) words of text, fewer than minWords \(minWords)",
+                reason: "no-article"
+            )
         }
         let title = document.firstElement(named: "title").map { Self.visibleText(of: $0, includeInvisible: true) }
         let language = document.root?.attribute("lang")
         return Article(
-            title: title.flatMap { $0.isEmpty ? nil : $0 }, language: language, text: text, extractor: "plainText",
-            extractorVersion: Self.version)
+            title: title.flatMap { $0.isEmpty ? nil : $0 },
+            language: language,
+            text: text,
+            extractor: "plainText",
+            extractorVersion: Self.version
+        )
     }
 
     /// The rendered text below `node`.
@@ -70,7 +76,8 @@ public struct PlainTextExtractor: ContentExtractor, PluginSettings {
                 if name == "pre" { preformatted -= 1 }
                 if name == "tr" { builder.lineBreak() }
                 if HTMLElements.blocks.contains(name) { builder.endBlock() }
-            })
+            }
+        )
         return builder.finish()
     }
 

@@ -36,7 +36,8 @@ package final class JSONHTTPClient: PipelineService {
             let settings = HTTPClient.Configuration(
                 redirectConfiguration: .disallow,
                 timeout: .init(connect: .seconds(10)),
-                connectionPool: .init(idleTimeout: .seconds(60), concurrentHTTP1ConnectionsPerHostSoftLimit: maxConnections))
+                connectionPool: .init(idleTimeout: .seconds(60), concurrentHTTP1ConnectionsPerHostSoftLimit: maxConnections)
+            )
             let client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: settings)
             state = client
             return client
@@ -70,7 +71,12 @@ package final class JSONHTTPClient: PipelineService {
 
     /// Sends one request with `body` (if any) as JSON; see ``post(_:headers:body:service:context:)``.
     package func send(
-        _ method: HTTPMethod, _ url: String, headers: [(String, String)], body: Data? = nil, service: String, context: StageContext
+        _ method: HTTPMethod,
+        _ url: String,
+        headers: [(String, String)],
+        body: Data? = nil,
+        service: String,
+        context: StageContext
     ) async throws -> Response {
         var request = HTTPClientRequest(url: url)
         request.method = method
@@ -83,7 +89,11 @@ package final class JSONHTTPClient: PipelineService {
             let response = try await client.execute(request, timeout: .init(timeout), logger: context.logger)
             let length = response.headers.first(name: "content-length").flatMap(Int.init) ?? 0
             guard length <= maxResponseBytes else {
-                throw PipelineError(.transient, "\(service) sent a \(length)-byte reply, over the \(maxResponseBytes)-byte limit", reason: "reply-too-large")
+                throw PipelineError(
+                    .transient,
+                    "\(service) sent a \(length)-byte reply, over the \(maxResponseBytes)-byte limit",
+                    reason: "reply-too-large"
+                )
             }
             let buffer = try await response.body.collect(upTo: maxResponseBytes)
             return Response(status: Int(response.status.code), headers: response.headers, body: Data(buffer.readableBytesView))

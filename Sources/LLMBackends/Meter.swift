@@ -51,5 +51,6 @@ func checkBudget(_ budget: CostBudget?, prices: PriceTable, model: String, confi
     guard budget != nil, prices.price(for: model) == nil else { return }
     throw config.problem(
         "prices",
-        "run.maxCostUSD is set, but the model \"\(model)\" has no price; add {\"\(model)\": {\"inputPerMillion\": ..., \"outputPerMillion\": ...}}")
+        "run.maxCostUSD is set, but the model \"\(model)\" has no price; add {\"\(model)\": {\"inputPerMillion\": ..., \"outputPerMillion\": ...}}"
+    )
 }

@@ -5,7 +5,7 @@ import SummarizerCore
 public enum LocalPluginsPlugins {
     /// Every plugin of this module.
     public static let all: [Plugin] = [
-        MetadataExtractor.plugin,
+        MetadataExtractor.plugin
         // new-plugin: new plugins are listed above this line.
     ]
 }

@@ -31,17 +31,30 @@ public struct MetadataExtractor: ContentExtractor, PluginSettings {
         guard let text = body?.trimmingCharacters(in: .whitespacesAndNewlines), !text.isEmpty else {
             throw PipelineError(
                 .invalidContent,
-                "no article in the page's metadata: no JSON-LD articleBody\(allowDescription ? " and no description" : "")", reason: "no-article")
+                "no article in the page's metadata: no JSON-LD articleBody\(allowDescription ? " and no description" : "")",
+                reason: "no-article"
+            )
         }
         let words = Article.countWords(text)
         guard words >= minWords else {
             throw PipelineError(
-                .invalidContent, "no article: the page's metadata has \(words) words, fewer than minWords \(minWords)", reason: "no-article")
+                .invalidContent,
+                "no article: the page's metadata has \(words) words, fewer than minWords \(minWords)",
+                reason: "no-article"
+            )
         }
         return Article(
-            title: metadata.title ?? item.title, byline: metadata.byline, publishedTime: metadata.publishedTime, siteName: metadata.siteName,
-            language: metadata.language, excerpt: metadata.excerpt, leadImage: metadata.leadImage, text: text, extractor: "metadata",
-            extractorVersion: Self.version)
+            title: metadata.title ?? item.title,
+            byline: metadata.byline,
+            publishedTime: metadata.publishedTime,
+            siteName: metadata.siteName,
+            language: metadata.language,
+            excerpt: metadata.excerpt,
+            leadImage: metadata.leadImage,
+            text: text,
+            extractor: "metadata",
+            extractorVersion: Self.version
+        )
     }
 
     /// The `metadata` extractor plugin.
@@ -56,7 +69,9 @@ public struct MetadataExtractor: ContentExtractor, PluginSettings {
     public static let keys: [SettingKey<Self>] = [
         SettingKey("minWords", \.minWords, minimum: 1, doc: "Fewer words fail with invalidContent (no article)."),
         SettingKey(
-            "allowDescription", \.allowDescription,
-            doc: "Use the description (JSON-LD, og:description, meta description) when there is no articleBody."),
+            "allowDescription",
+            \.allowDescription,
+            doc: "Use the description (JSON-LD, og:description, meta description) when there is no articleBody."
+        ),
     ]
 }

@@ -49,7 +49,11 @@ public struct DatabaseURL: Sendable, CustomStringConvertible {
         guard let components = URLComponents(string: text), let scheme = components.scheme,
             scheme == "postgres" || scheme == "postgresql"
         else {
-            throw PipelineError(.misconfigured, "the database URL must look like postgres://user:password@host:5432/database", reason: "bad-database-url")
+            throw PipelineError(
+                .misconfigured,
+                "the database URL must look like postgres://user:password@host:5432/database",
+                reason: "bad-database-url"
+            )
         }
         guard let host = components.host, !host.isEmpty else {
             throw PipelineError(.misconfigured, "the database URL has no host", reason: "bad-database-url")
@@ -68,8 +72,10 @@ public struct DatabaseURL: Sendable, CustomStringConvertible {
         for item in components.queryItems ?? [] {
             guard Self.parameters.contains(item.name) else {
                 throw PipelineError(
-                    .misconfigured, "the database URL parameter \"\(item.name)\" is not supported (supported: \(Self.parameters.sorted().joined(separator: ", ")))",
-                    reason: "bad-database-url")
+                    .misconfigured,
+                    "the database URL parameter \"\(item.name)\" is not supported (supported: \(Self.parameters.sorted().joined(separator: ", ")))",
+                    reason: "bad-database-url"
+                )
             }
             query[item.name] = item.value ?? ""
         }
@@ -80,7 +86,11 @@ public struct DatabaseURL: Sendable, CustomStringConvertible {
         case "verify-ca": tls = .verifyCA
         case "verify-full": tls = .verifyFull
         case let other:
-            throw PipelineError(.misconfigured, "sslmode \"\(other)\" is not one of disable, prefer, require, verify-ca, verify-full", reason: "bad-database-url")
+            throw PipelineError(
+                .misconfigured,
+                "sslmode \"\(other)\" is not one of disable, prefer, require, verify-ca, verify-full",
+                reason: "bad-database-url"
+            )
         }
         rootCertificateGiven = query["sslrootcert"] != nil
         if let root = query["sslrootcert"], root != "system" {
@@ -152,8 +162,14 @@ public struct DatabaseURL: Sendable, CustomStringConvertible {
 extension DatabaseURL {
     /// The `databaseURL` key the postgres source and sink share.
     static let configKey = ConfigKey(
-        "databaseURL", .string, required: true, secret: true, environment: ["DATABASE_URL"],
-        doc: "postgres://user:password@host:5432/database?sslmode=verify-full&sslrootcert=ca.pem (also sslcert, sslkey); DATABASE_URL when not given. Never printed unredacted.")
+        "databaseURL",
+        .string,
+        required: true,
+        secret: true,
+        environment: ["DATABASE_URL"],
+        doc:
+            "postgres://user:password@host:5432/database?sslmode=verify-full&sslrootcert=ca.pem (also sslcert, sslkey); DATABASE_URL when not given. Never printed unredacted."
+    )
 
     /// The URL in a plugin's `databaseURL` key; a problem there points at the key, never repeats the value.
     init(config: PluginConfig) throws(ConfigError) {

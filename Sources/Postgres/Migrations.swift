@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import NewsTables
 import PostgresNIO
 import SummarizerCore
 
@@ -24,7 +25,8 @@ public enum Migrations {
         return try names.map { name in
             Migration(
                 version: String(name.dropLast(4)),
-                sql: try String(contentsOf: folder.appendingPathComponent(name), encoding: .utf8))
+                sql: try String(contentsOf: folder.appendingPathComponent(name), encoding: .utf8)
+            )
         }
     }
 
@@ -44,7 +46,8 @@ public enum Migrations {
             do {
                 try await connection.query(
                     "create table if not exists summarizer_migrations (version text primary key, applied_at timestamptz not null default now())",
-                    logger: logger)
+                    logger: logger
+                )
                 var applied: Set<String> = []
                 for try await version in try await connection.query("select version from summarizer_migrations", logger: logger)
                     .decode(String.self)

@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import NewsTables
 import PostgresNIO
 import SummarizerCore
 
@@ -81,12 +82,16 @@ public final class PostgresSink: Sink, PipelineService {
                         join pg_attribute a on a.attrelid = i.indrelid and a.attnum = i.indkey[0]
                         where i.indrelid = to_regclass(\(Self.quoted(table))) and i.indisunique and i.indnkeyatts = 1
                           and i.indpred is null and a.attname = \(key))
-                    """, logger: logger)
+                    """,
+                    logger: logger
+                )
                 for try await exists in unique.decode(Bool.self) where exists { return nil }
                 let count = try await client.query(
                     PostgresQuery(
-                        unsafeSQL: "select count(*) from (select 1 from \(Self.quoted(table)) group by \(Self.quoted(key)) having count(*) > 1) d"),
-                    logger: logger)
+                        unsafeSQL: "select count(*) from (select 1 from \(Self.quoted(table)) group by \(Self.quoted(key)) having count(*) > 1) d"
+                    ),
+                    logger: logger
+                )
                 for try await duplicates in count.decode(Int.self) { return duplicates }
                 return 0
             }
@@ -114,7 +119,8 @@ public final class PostgresSink: Sink, PipelineService {
         let keys = Array(byKey.keys)
         let client = client
         let logger = context.logger
-        let sql = "select \(Self.quoted(columns.keyColumn))::text from \(Self.quoted(table)) where \(Self.quoted(columns.keyColumn)) = any($1::text[]::uuid[])"
+        let sql =
+            "select \(Self.quoted(columns.keyColumn))::text from \(Self.quoted(table)) where \(Self.quoted(columns.keyColumn)) = any($1::text[]::uuid[])"
         var held: Set<String> = []
         for start in stride(from: 0, to: keys.count, by: Self.idsPerQuery) {
             let chunk = Array(keys[start..<min(start + Self.idsPerQuery, keys.count)])
@@ -167,26 +173,19 @@ public final class PostgresSink: Sink, PipelineService {
 
     /// Upserts `rows`; a data error splits them until each bad row is alone and rejected.
     func upsert(_ rows: ArraySlice<SummaryRecord>, rejected: inout [String: PipelineError], context: StageContext) async throws {
-        guard !rows.isEmpty else { return }
-        do {
-            let query = statement(for: rows)
-            let client = client
-            let logger = context.logger
-            try await withTimeout(timeout, "upserting into \(table) at \(url)") {
-                _ = try await client.query(query, logger: logger)
+        let client = client
+        let logger = context.logger
+        try await writeIsolatingBadRows(
+            rows,
+            rejected: &rejected,
+            classify: { pipelineError(fromDatabase: $0, doing: "upserting into \(table)") },
+            write: { part in
+                let query = statement(for: part)
+                try await withTimeout(timeout, "upserting into \(table) at \(url)") {
+                    _ = try await client.query(query, logger: logger)
+                }
             }
-        } catch {
-            let failure = pipelineError(fromDatabase: error, doing: "upserting into \(table)")
-            // Only a data error can be a bad row; anything else fails the whole batch for a retry.
-            guard failure.kind == .invalidContent else { throw failure }
-            if rows.count == 1, let row = rows.first {
-                rejected[row.newsURLID] = failure
-                return
-            }
-            let middle = rows.startIndex + rows.count / 2
-            try await upsert(rows[..<middle], rejected: &rejected, context: context)
-            try await upsert(rows[middle...], rejected: &rejected, context: context)
-        }
+        )
     }
 
     /// One `insert ... select ... from unnest($1::text[], ...) on conflict (key) do update`: one
@@ -220,8 +219,12 @@ extension PostgresSink {
         static let keys: [SettingKey<Self>] = [
             SettingKey("table", \.table, doc: "The table to upsert into."),
             SettingKey(
-                "timeoutSeconds", \.timeout, minimum: 1,
-                doc: "The longest one statement (or the start-up check) may take, connecting included; an unreachable database stops the run after it."),
+                "timeoutSeconds",
+                \.timeout,
+                minimum: 1,
+                doc:
+                    "The longest one statement (or the start-up check) may take, connecting included; an unreachable database stops the run after it."
+            ),
         ]
     }
 
@@ -234,8 +237,12 @@ extension PostgresSink {
             let url = try DatabaseURL(config: config)
             let settings = try config.decode(Settings.self)
             let sink = PostgresSink(
-                url: url, table: settings.table, columns: try SummaryColumns(config: config), timeout: settings.timeout,
-                logger: environment.logger)
+                url: url,
+                table: settings.table,
+                columns: try SummaryColumns(config: config),
+                timeout: settings.timeout,
+                logger: environment.logger
+            )
             environment.services.add(sink)
             return sink
         }

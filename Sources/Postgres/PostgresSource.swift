@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import NewsTables
 import PostgresNIO
 import SummarizerCore
 import Synchronization
@@ -17,28 +18,10 @@ import Synchronization
 /// the last row with a compound predicate, so rows with a null date are never skipped and a row
 /// is never read twice. URLs are used exactly as stored.
 public final class PostgresSource: ItemSource, PipelineService {
-    public enum Mode: String, Sendable, CaseIterable, ConfigValueConvertible {
-        case unsummarized, claim, all
-    }
-
-    public struct Settings: PluginSettings {
-        public var mode = Mode.unsummarized
-        public var worker = "\(ProcessInfo.processInfo.hostName)-\(ProcessInfo.processInfo.processIdentifier)"
-        public var leaseSeconds = 900
-        public var claimBatchSize = 25
-        public var pollSeconds: Double?
-        public var publisher: String?
-        public var since: Date?
-        public var maxItemAttempts = 5
-        /// In `all` mode: pass the stored summary's content hash and prompt version along, so an
-        /// item whose text and prompt are unchanged is skipped before the LLM call.
-        public var skipUnchanged = true
-        public var pageSize = 1000
-        /// The longest one statement may take, connecting included.
-        public var timeout: Duration = .seconds(30)
-
-        public init() {}
-    }
+    /// Which rows the source reads; shared with the `supabase` source.
+    public typealias Mode = NewsURLsMode
+    /// The source's settings; shared with the `supabase` source.
+    public typealias Settings = NewsURLsSettings
 
     let url: DatabaseURL
     let settings: Settings
@@ -75,7 +58,8 @@ public final class PostgresSource: ItemSource, PipelineService {
             let released = try await withTimeout(settings.timeout, "releasing leases at \(url)") {
                 var count = 0
                 for try await released in try await client.query(
-                    "select release_news_url_claims(\(worker))", logger: context.logger
+                    "select release_news_url_claims(\(worker))",
+                    logger: context.logger
                 ).decode(Int32.self) {
                     count = Int(released)
                 }
@@ -85,7 +69,8 @@ public final class PostgresSource: ItemSource, PipelineService {
         } catch {
             context.logger.warning(
                 "could not release leases; they expire after leaseSeconds",
-                metadata: ["error": "\(pipelineError(fromDatabase: error, doing: "releasing leases at \(url)"))"])
+                metadata: ["error": "\(pipelineError(fromDatabase: error, doing: "releasing leases at \(url)"))"]
+            )
         }
     }
 
@@ -116,7 +101,7 @@ public final class PostgresSource: ItemSource, PipelineService {
         }
         var parsedIDs: [UUID]?
         if let wanted = query.ids {
-            let parsed = Self.parseIDs(wanted)
+            let parsed = NewsURLsSettings.parseIDs(wanted)
             parsedIDs = parsed.ids
             if first { rejections = parsed.rejections }
         }
@@ -146,7 +131,9 @@ public final class PostgresSource: ItemSource, PipelineService {
                         """
                         select id, url, title, publisher, publication_date, null::text, null::text
                         from claim_news_urls(\(settings.worker), \(Int32(batch)), \(Int32(settings.leaseSeconds)), now(), \(Int32(settings.maxItemAttempts)))
-                        """, logger: context.logger)
+                        """,
+                        logger: context.logger
+                    )
                 }
                 cursor.withLock { $0.claimed += rows.count }
                 if !rows.isEmpty { return (rows, rejections) }
@@ -182,7 +169,9 @@ public final class PostgresSource: ItemSource, PipelineService {
                     or (\(last?.date)::timestamptz is null and n.publication_date is null and n.id < \(last?.id)))
                 order by n.publication_date desc nulls last, n.id desc
                 limit \(Int32(settings.pageSize))
-                """, logger: context.logger)
+                """,
+                logger: context.logger
+            )
         }
         cursor.withLock { state in
             if let final = rows.last, let id = UUID(uuidString: final.id) {
@@ -193,39 +182,29 @@ public final class PostgresSource: ItemSource, PipelineService {
         return (rows, rejections)
     }
 
-    /// The `--url-ids` that are news_urls ids (UUIDs); the rest as rejections for the dead-letter sink.
-    public static func parseIDs(_ wanted: [String]) -> (ids: [UUID], rejections: [SourceElement]) {
-        var ids: [UUID] = []
-        var rejections: [SourceElement] = []
-        for text in wanted {
-            if let id = UUID(uuidString: text) {
-                ids.append(id)
-            } else {
-                rejections.append(
-                    .rejected(
-                        SourceRejection(
-                            location: "--url-ids", entry: text,
-                            error: PipelineError(.invalidContent, "\"\(text)\" is not a news_urls id (a UUID)", reason: "bad-id"))))
-            }
-        }
-        return (ids, rejections)
-    }
-
     /// Counts the failure in `summarization_attempts`: the row's next try is delayed and, after
     /// `maxItemAttempts` failures, it is not read again. A failure to record is logged, never fatal.
     public func recordFailure(_ failure: FailureRecord, context: StageContext) async {
         guard let id = UUID(uuidString: failure.newsURLID) else { return }
         do {
             _ = try await client.query(
-                "select record_summarization_failure(\(id), \(failure.errorKind.name), \(failure.message), now())", logger: context.logger)
+                "select record_summarization_failure(\(id), \(failure.errorKind.name), \(failure.message), now())",
+                logger: context.logger
+            )
         } catch {
             context.logger.warning(
-                "could not record the failed attempt", metadata: ["item": "\(failure.newsURLID)", "error": "\(pipelineError(fromDatabase: error, doing: "recording a failure"))"])
+                "could not record the failed attempt",
+                metadata: ["item": "\(failure.newsURLID)", "error": "\(pipelineError(fromDatabase: error, doing: "recording a failure"))"]
+            )
         }
     }
 
     /// Runs a query and reads its rows as work items; database errors become pipeline errors.
-    func run(_ action: String, context: StageContext, _ query: @escaping @Sendable () async throws -> PostgresRowSequence) async throws
+    func run(
+        _ action: String,
+        context: StageContext,
+        _ query: @escaping @Sendable () async throws -> PostgresRowSequence
+    ) async throws
         -> [WorkItem]
     {
         do {
@@ -241,15 +220,13 @@ public final class PostgresSource: ItemSource, PipelineService {
         do {
             var items: [WorkItem] = []
             for try await (id, url, title, publisher, date, hash, version) in rows.decode(
-                (UUID, String, String?, String?, Date?, String?, String?).self)
-            {
-                var metadata: [String: String] = [:]
-                if let hash, let version {
-                    metadata[Orchestrator.storedContentHashKey] = hash
-                    metadata[Orchestrator.storedPromptVersionKey] = version
-                }
+                (UUID, String, String?, String?, Date?, String?, String?).self
+            ) {
+                var stored: StoredSummary?
+                if let hash, let version { stored = StoredSummary(contentHash: hash, promptVersion: version) }
                 items.append(
-                    WorkItem(id: id.uuidString.lowercased(), url: url, title: title, publisher: publisher, publishedAt: date, metadata: metadata))
+                    WorkItem(id: id.uuidString.lowercased(), url: url, title: title, publisher: publisher, publishedAt: date, storedSummary: stored)
+                )
             }
             return items
         }
@@ -270,41 +247,4 @@ extension PostgresSource {
             return source
         }
     )
-}
-
-extension PostgresSource.Settings {
-    /// The keys of a news_urls source, shared by the `postgres` and `supabase` sources.
-    public static let keys: [SettingKey<Self>] = [
-        SettingKey(
-            "mode", \.mode,
-            doc: "unsummarized: rows without a summary; claim: leased batches from claim_news_urls (many workers); all: every row."),
-        SettingKey("publisher", \.publisher, doc: "Only rows of this publisher (--publisher overrides)."),
-        SettingKey(
-            ConfigKey("since", .string, doc: "Only rows published at or after this ISO 8601 time."),
-            apply: { settings, value, config throws(ConfigError) in
-                let text = value.stringValue ?? ""
-                guard let date = ISO8601.date(from: text) else {
-                    throw config.problem("since", "\"\(text)\" is not an ISO 8601 time such as 2025-09-01T00:00:00Z")
-                }
-                settings.since = date
-            }),
-        // No default listed: the default names this host and process, worked out at run time.
-        SettingKey(
-            ConfigKey("worker", .string, doc: "The worker name recorded on claims; default host-pid."),
-            apply: { settings, value, _ throws(ConfigError) in
-                if let name = value.stringValue { settings.worker = name }
-            }),
-        SettingKey("leaseSeconds", \.leaseSeconds, minimum: 1, doc: "How long a claim is held before another worker may take the row."),
-        SettingKey("claimBatchSize", \.claimBatchSize, minimum: 1, doc: "Rows per claim."),
-        SettingKey(
-            "pollSeconds", \.pollSeconds, minimum: 0,
-            doc: "In claim mode: when a claim comes back empty, wait this long and claim again instead of ending."),
-        SettingKey("maxItemAttempts", \.maxItemAttempts, minimum: 1, doc: "Rows that failed this often are not read again."),
-        SettingKey(
-            "timeoutSeconds", \.timeout, minimum: 1,
-            doc: "The longest one page or claim may take, connecting included; then the source fails (exit 2)."),
-        SettingKey(
-            "skipUnchanged", \.skipUnchanged,
-            doc: "In all mode: skip, before the LLM call, items whose extracted text and prompt version equal the stored summary's."),
-    ]
 }

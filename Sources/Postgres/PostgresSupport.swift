@@ -1,4 +1,5 @@
 import Logging
+import NewsTables
 import PostgresNIO
 import SummarizerCore
 
@@ -32,10 +33,15 @@ public func pipelineError(fromDatabase error: any Error, doing action: String) -
         let transient = state.map { $0.hasPrefix("08") || $0.hasPrefix("53") || $0.hasPrefix("57P") || $0 == "40001" || $0 == "40P01" } ?? false
         let missing = state == "42P01" || state == "42883"
         let kind: PipelineError.Kind =
-            transient ? .transient : state == "28P01" || state == "28000" || state == "42501" ? .unauthorized : missing ? .misconfigured : .invalidContent
+            transient
+            ? .transient : state == "28P01" || state == "28000" || state == "42501" ? .unauthorized : missing ? .misconfigured : .invalidContent
         return PipelineError(
-            kind, "\(action): \(message)", reason: "sqlstate-\(state ?? "unknown")", code: state,
-            hint: missing ? "run `summarize db migrate` to create the tables and functions" : hint)
+            kind,
+            "\(action): \(message)",
+            reason: "sqlstate-\(state ?? "unknown")",
+            code: state,
+            hint: missing ? "run `summarize db migrate` to create the tables and functions" : hint
+        )
     }
     return PipelineError(.transient, "\(action): \(error.code)", reason: "database-connection")
 }
@@ -48,7 +54,10 @@ func withTimeout<T: Sendable>(_ timeout: Duration, _ action: String, _ body: @es
         return value
     case .expired:
         throw PipelineError(
-            .transient, "\(action): no answer within \(timeout.seconds) s (is the database reachable?)", reason: "database-timeout")
+            .transient,
+            "\(action): no answer within \(timeout.seconds) s (is the database reachable?)",
+            reason: "database-timeout"
+        )
     }
 }
 

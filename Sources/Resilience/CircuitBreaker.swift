@@ -199,12 +199,16 @@ public final class CircuitBreaker: Sendable {
             .transient,
             "circuit breaker open for \(keyKind) \"\(key)\" (for \(remaining.shortDescription) more) after repeated failures; "
                 + "the last: \(state.lastError)",
-            reason: "circuit-open", retryable: false)
+            reason: "circuit-open",
+            retryable: false
+        )
     }
 
     private func report(_ key: String, _ status: Status, reason: String) {
         metrics.increment("circuit_breaker_\(status == .halfOpen ? "half_opened" : status == .open ? "opened" : "closed")")
         logger.warning(
-            "circuit breaker \(status)", metadata: ["key": "\(keyKind):\(key)", "reason": "\(reason)"])
+            "circuit breaker \(status)",
+            metadata: ["key": "\(keyKind):\(key)", "reason": "\(reason)"]
+        )
     }
 }

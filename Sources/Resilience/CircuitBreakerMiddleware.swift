@@ -48,15 +48,26 @@ public struct CircuitBreakerMiddleware: StageMiddleware {
         static let keys: [SettingKey<Self>] = [
             SettingKey("key", \.key, doc: "global, domain (per host of the item's URL) or backend (per plugin)."),
             SettingKey(
-                "failureThreshold", \.settings.failureThreshold, minimum: 1, environment: ["CIRCUIT_BREAKER_THRESHOLD"],
-                doc: "Consecutive failures (transient, timeout, blocked) that open the breaker."),
+                "failureThreshold",
+                \.settings.failureThreshold,
+                minimum: 1,
+                environment: ["CIRCUIT_BREAKER_THRESHOLD"],
+                doc: "Consecutive failures (transient, timeout, blocked) that open the breaker."
+            ),
             SettingKey(
-                "openSeconds", \.settings.openDuration, minimum: 0, environment: ["CIRCUIT_BREAKER_TIMEOUT"],
-                doc: "How long an open breaker fails calls at once."),
+                "openSeconds",
+                \.settings.openDuration,
+                minimum: 0,
+                environment: ["CIRCUIT_BREAKER_TIMEOUT"],
+                doc: "How long an open breaker fails calls at once."
+            ),
             SettingKey("halfOpenProbes", \.settings.halfOpenProbes, minimum: 1, doc: "Calls let through when half-open."),
             SettingKey(
-                "failureRateThreshold", \.settings.failureRateThreshold, minimum: 0.01,
-                doc: "Also open when this fraction (0-1) of the last windowSize calls failed; unset: off."),
+                "failureRateThreshold",
+                \.settings.failureRateThreshold,
+                minimum: 0.01,
+                doc: "Also open when this fraction (0-1) of the last windowSize calls failed; unset: off."
+            ),
             SettingKey("windowSize", \.settings.windowSize, minimum: 1, doc: "Calls in the failure-rate window."),
             SettingKey("minimumCalls", \.settings.minimumCalls, minimum: 1, doc: "Calls needed before the rate is judged."),
         ]
@@ -74,8 +85,12 @@ public struct CircuitBreakerMiddleware: StageMiddleware {
             }
             options.settings.minimumCalls = min(options.settings.minimumCalls, options.settings.windowSize)
             let breaker = CircuitBreaker(
-                settings: options.settings, key: options.key, clock: RunClock(environment.clock), logger: environment.logger,
-                metrics: environment.metrics)
+                settings: options.settings,
+                key: options.key,
+                clock: RunClock(environment.clock),
+                logger: environment.logger,
+                metrics: environment.metrics
+            )
             return CircuitBreakerMiddleware(breaker: breaker, name: config.name)
         }
     )

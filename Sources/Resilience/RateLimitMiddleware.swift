@@ -27,7 +27,9 @@ public struct RateLimitMiddleware: StageMiddleware {
             metrics.increment("rate_limit_waits")
             metrics.increment("rate_limit_wait_ms", by: Int(waited.seconds * 1000))
             call.context.logger.debug(
-                "waited for the rate limit", metadata: ["limit": "\(name ?? "rateLimit")", "seconds": "\(waited.seconds)"])
+                "waited for the rate limit",
+                metadata: ["limit": "\(name ?? "rateLimit")", "seconds": "\(waited.seconds)"]
+            )
         }
         return try await next(call)
     }
@@ -44,9 +46,13 @@ public struct RateLimitMiddleware: StageMiddleware {
 
         static let keys: [SettingKey<Self>] = [
             SettingKey(
-                "requestsPerMinute", \.requestsPerMinute, minimum: 0.001, environment: ["MAX_REQUESTS_PER_MINUTE"],
+                "requestsPerMinute",
+                \.requestsPerMinute,
+                minimum: 0.001,
+                environment: ["MAX_REQUESTS_PER_MINUTE"],
                 environmentRoles: [.summarizer],
-                doc: "Sustained rate per minute; MAX_REQUESTS_PER_MINUTE overrides it for the summarizer's limits."),
+                doc: "Sustained rate per minute; MAX_REQUESTS_PER_MINUTE overrides it for the summarizer's limits."
+            ),
             SettingKey("requestsPerSecond", \.requestsPerSecond, minimum: 0.001, doc: "Sustained rate per second (instead of per minute)."),
             SettingKey("burst", \.burst, minimum: 1, doc: "Requests allowed at once after an idle period."),
         ]

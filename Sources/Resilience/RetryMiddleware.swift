@@ -61,7 +61,8 @@ public struct RetryMiddleware: StageMiddleware {
                     metadata: [
                         "stage": "\(call.role)", "kind": "\(failure.kind)", "error": "\(failure.message)",
                         "delaySeconds": "\(delay.seconds)",
-                    ])
+                    ]
+                )
                 try await call.context.clock.sleep(for: delay)
                 attempt += 1
             }

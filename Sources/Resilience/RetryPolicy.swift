@@ -75,7 +75,10 @@ extension RetryPolicy: PluginSettings {
         SettingKey("maxDelaySeconds", \.maxDelay, minimum: 0, doc: "The longest computed delay."),
         SettingKey("jitter", \.jitter, doc: "full: a uniform delay between 0 and the backoff; none: exactly the backoff."),
         SettingKey(
-            "maxRetryAfterSeconds", \.maxRetryAfter, minimum: 0,
-            doc: "A server wait hint longer than this fails the item instead of stalling the run."),
+            "maxRetryAfterSeconds",
+            \.maxRetryAfter,
+            minimum: 0,
+            doc: "A server wait hint longer than this fails the item instead of stalling the run."
+        ),
     ]
 }

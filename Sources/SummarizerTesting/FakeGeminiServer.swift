@@ -123,16 +123,25 @@ public final class FakeGeminiServer: Sendable {
         }
         guard let key = request.headers["x-goog-api-key"] else {
             return Self.error(
-                403, "PERMISSION_DENIED", "Method doesn't allow unregistered callers. Please use an API key.")
+                403,
+                "PERMISSION_DENIED",
+                "Method doesn't allow unregistered callers. Please use an API key."
+            )
         }
         guard key == apiKey else {
             return Self.error(
-                400, "INVALID_ARGUMENT", "API key not valid. Please pass a valid API key.",
-                details: [["@type": "type.googleapis.com/google.rpc.ErrorInfo", "reason": "API_KEY_INVALID", "domain": "googleapis.com"]])
+                400,
+                "INVALID_ARGUMENT",
+                "API key not valid. Please pass a valid API key.",
+                details: [["@type": "type.googleapis.com/google.rpc.ErrorInfo", "reason": "API_KEY_INVALID", "domain": "googleapis.com"]]
+            )
         }
         guard models.contains(model) else {
             return Self.error(
-                404, "NOT_FOUND", "models/\(model) is not found for API version v1beta, or is not supported for generateContent.")
+                404,
+                "NOT_FOUND",
+                "models/\(model) is not found for API version v1beta, or is not supported for generateContent."
+            )
         }
         guard let body = try? JSONValue.parse(request.body), let object = body.objectValue else {
             return Self.error(400, "INVALID_ARGUMENT", "Invalid JSON payload received.")
@@ -161,7 +170,13 @@ public final class FakeGeminiServer: Sendable {
         }
     }
 
-    private func answer(_ reply: Reply, request: [String: JSONValue], texts: String, requestBytes: Int, urlMode: Bool)
+    private func answer(
+        _ reply: Reply,
+        request: [String: JSONValue],
+        texts: String,
+        requestBytes: Int,
+        urlMode: Bool
+    )
         -> LocalHTTPServer.Response
     {
         switch reply {
@@ -177,8 +192,12 @@ public final class FakeGeminiServer: Sendable {
             return candidate(text: nil, finish: reason, requestBytes: requestBytes, urlMode: urlMode, urlStatus: nil)
         case .maxTokens:
             return candidate(
-                text: #"{"summary": "The Pioneers beat the"#, finish: "MAX_TOKENS", requestBytes: requestBytes, urlMode: urlMode,
-                urlStatus: nil)
+                text: #"{"summary": "The Pioneers beat the"#,
+                finish: "MAX_TOKENS",
+                requestBytes: requestBytes,
+                urlMode: urlMode,
+                urlStatus: nil
+            )
         case .blocked(let reason):
             return .json(
                 200,
@@ -186,7 +205,8 @@ public final class FakeGeminiServer: Sendable {
                     "promptFeedback": ["blockReason": .string(reason)],
                     "usageMetadata": ["promptTokenCount": .number(Double(requestBytes / 4)), "totalTokenCount": .number(Double(requestBytes / 4))],
                     "modelVersion": "fake-gemini",
-                ]))
+                ])
+            )
         case .rateLimitPerMinute(let delay):
             return Self.quotaFailure(quotaID: "GenerateRequestsPerMinutePerProjectPerModel-FreeTier", value: "10", retryDelay: delay)
         case .quotaPerDay:
@@ -196,8 +216,11 @@ public final class FakeGeminiServer: Sendable {
             return Self.error(code, status, "The service is currently unavailable (scripted \(code)).")
         case .invalidKey:
             return Self.error(
-                400, "INVALID_ARGUMENT", "API key not valid. Please pass a valid API key.",
-                details: [["@type": "type.googleapis.com/google.rpc.ErrorInfo", "reason": "API_KEY_INVALID", "domain": "googleapis.com"]])
+                400,
+                "INVALID_ARGUMENT",
+                "API key not valid. Please pass a valid API key.",
+                details: [["@type": "type.googleapis.com/google.rpc.ErrorInfo", "reason": "API_KEY_INVALID", "domain": "googleapis.com"]]
+            )
         case .permissionDenied:
             return Self.error(403, "PERMISSION_DENIED", "The caller does not have permission")
         case .failedPrecondition:
@@ -228,7 +251,8 @@ public final class FakeGeminiServer: Sendable {
         if urlMode { usage["toolUsePromptTokenCount"] = .number(Double(toolUse)) }
         return .json(
             200,
-            Self.encode(["candidates": [.object(candidate)], "usageMetadata": .object(usage), "modelVersion": "fake-gemini"]))
+            Self.encode(["candidates": [.object(candidate)], "usageMetadata": .object(usage), "modelVersion": "fake-gemini"])
+        )
     }
 
     // MARK: - Request checks
@@ -330,7 +354,9 @@ public final class FakeGeminiServer: Sendable {
     /// A 429 as Gemini sends it: a `QuotaFailure` naming the quota, and a `RetryInfo`.
     static func quotaFailure(quotaID: String, value: String, retryDelay: String) -> LocalHTTPServer.Response {
         error(
-            429, "RESOURCE_EXHAUSTED", "You exceeded your current quota, please check your plan and billing details.",
+            429,
+            "RESOURCE_EXHAUSTED",
+            "You exceeded your current quota, please check your plan and billing details.",
             details: [
                 [
                     "@type": "type.googleapis.com/google.rpc.QuotaFailure",
@@ -342,7 +368,8 @@ public final class FakeGeminiServer: Sendable {
                     ],
                 ],
                 ["@type": "type.googleapis.com/google.rpc.RetryInfo", "retryDelay": .string(retryDelay)],
-            ])
+            ]
+        )
     }
 
     static func error(_ code: Int, _ status: String, _ message: String, details: [JSONValue] = []) -> LocalHTTPServer.Response {

@@ -49,7 +49,10 @@ public final class FakeOpenAIServer: Sendable {
         self.models = models
     }
 
-    public static func start(apiKey: String? = "test-openai-key", models: Set<String> = ["gpt-4o-mini", "llama3.1:8b"]) async throws
+    public static func start(
+        apiKey: String? = "test-openai-key",
+        models: Set<String> = ["gpt-4o-mini", "llama3.1:8b"]
+    ) async throws
         -> FakeOpenAIServer
     {
         let fake = FakeOpenAIServer(apiKey: apiKey, models: models)
@@ -112,7 +115,13 @@ public final class FakeOpenAIServer: Sendable {
         }
     }
 
-    private func completion(content: String?, finish: String, model: String, request: LocalHTTPServer.Request, refusal: String? = nil)
+    private func completion(
+        content: String?,
+        finish: String,
+        model: String,
+        request: LocalHTTPServer.Request,
+        refusal: String? = nil
+    )
         -> LocalHTTPServer.Response
     {
         var message: [String: JSONValue] = ["role": "assistant", "content": content.map(JSONValue.string) ?? .null]
@@ -159,7 +168,8 @@ public final class FakeOpenAIServer: Sendable {
         if let properties = object["properties"]?.objectValue {
             let required = Set(object["required"]?.arrayValue?.compactMap(\.stringValue) ?? [])
             if required != Set(properties.keys) {
-                return "Invalid schema for response_format: In context=(\(path)), 'required' is required to be supplied and to be an array including every key in properties."
+                return
+                    "Invalid schema for response_format: In context=(\(path)), 'required' is required to be supplied and to be an array including every key in properties."
             }
             if object["additionalProperties"] != .bool(false) {
                 return "Invalid schema for response_format: In context=(\(path)), 'additionalProperties' is required to be supplied and to be false."

@@ -107,8 +107,11 @@ final class HandlerAdapter: ChannelInboundHandler {
         case .end:
             guard let head else { return }
             let request = LocalHTTPServer.Request(
-                method: head.method.rawValue, uri: head.uri,
-                headers: Dictionary(head.headers.map { ($0.name.lowercased(), $0.value) }, uniquingKeysWith: { $1 }), body: body)
+                method: head.method.rawValue,
+                uri: head.uri,
+                headers: Dictionary(head.headers.map { ($0.name.lowercased(), $0.value) }, uniquingKeysWith: { $1 }),
+                body: body
+            )
             let keepAlive = head.isKeepAlive
             let version = head.version
             let handler = handler

@@ -163,7 +163,8 @@ final class PageHandler: ChannelInboundHandler {
         }
     }
 
-    private func respond(_ behaviour: LocalPageServer.Behaviour, to request: HTTPRequestHead, server: LocalPageServer, context: ChannelHandlerContext) {
+    private func respond(_ behaviour: LocalPageServer.Behaviour, to request: HTTPRequestHead, server: LocalPageServer, context: ChannelHandlerContext)
+    {
         switch behaviour {
         case .page(let status, let headers, let body):
             var responseHeaders = HTTPHeaders(headers)

@@ -86,7 +86,10 @@ public struct ClosureSummarizer: Summarizer {
     public static let echo = ClosureSummarizer { request, _ in
         SummaryResult(
             summary: Summary(summary: String((request.article?.text ?? request.item.url).prefix(80))),
-            model: "echo", promptVersion: "test", tokens: TokenUsage(prompt: 10, output: 5))
+            model: "echo",
+            promptVersion: "test",
+            tokens: TokenUsage(prompt: 10, output: 5)
+        )
     }
 
     public func summarize(_ request: SummaryRequest, context: StageContext) async throws -> SummaryResult {

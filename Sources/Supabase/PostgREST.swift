@@ -1,7 +1,7 @@
 import Foundation
 import JSONHTTP
 import NIOHTTP1
-import Postgres
+import NewsTables
 import SummarizerCore
 
 /// A client for a Supabase project's REST API (PostgREST): `{url}/rest/v1/{table}` and
@@ -46,12 +46,22 @@ final class PostgRESTClient: Sendable {
     /// Sends one request and returns the body of a 2xx answer; any other status is thrown as the
     /// pipeline error its PostgREST code calls for, naming `action`.
     func request(
-        _ method: HTTPMethod, _ path: String, query: [(String, String)] = [], headers: [(String, String)] = [], body: Data? = nil,
-        action: String, context: StageContext
+        _ method: HTTPMethod,
+        _ path: String,
+        query: [(String, String)] = [],
+        headers: [(String, String)] = [],
+        body: Data? = nil,
+        action: String,
+        context: StageContext
     ) async throws -> Data {
         let response = try await http.send(
-            method, url(path, query), headers: [("apikey", apiKey), ("Authorization", "Bearer \(apiKey)")] + headers, body: body,
-            service: "Supabase at \(projectURL)", context: context)
+            method,
+            url(path, query),
+            headers: [("apikey", apiKey), ("Authorization", "Bearer \(apiKey)")] + headers,
+            body: body,
+            service: "Supabase at \(projectURL)",
+            context: context
+        )
         guard (200..<300).contains(response.status) else {
             throw error(status: response.status, headers: response.headers, body: response.body, action: action)
         }
@@ -73,8 +83,12 @@ final class PostgRESTClient: Sendable {
         switch (status, code) {
         case (401, _), (403, _), (_, "PGRST301"), (_, "PGRST300"), (_, "42501"):
             return PipelineError(
-                .unauthorized, text, reason: reason, code: code,
-                hint: "set apiKey (or SUPABASE_SERVICE_KEY) to the project's service-role key")
+                .unauthorized,
+                text,
+                reason: reason,
+                code: code,
+                hint: "set apiKey (or SUPABASE_SERVICE_KEY) to the project's service-role key"
+            )
         case (_, "42P01"), (_, "PGRST205"), (_, "42883"), (_, "PGRST202"), (404, _):
             return PipelineError(.misconfigured, text, reason: reason, code: code, hint: schemaHint)
         case (_, "42P10"):

@@ -8,11 +8,20 @@ struct SupabaseProject: PluginSettings {
 
     static let keys: [SettingKey<Self>] = [
         SettingKey(
-            "url", \.url, required: true, environment: ["SUPABASE_URL"],
-            doc: "The project URL, e.g. https://abcd.supabase.co (the REST API is under /rest/v1); SUPABASE_URL when not given."),
+            "url",
+            \.url,
+            required: true,
+            environment: ["SUPABASE_URL"],
+            doc: "The project URL, e.g. https://abcd.supabase.co (the REST API is under /rest/v1); SUPABASE_URL when not given."
+        ),
         SettingKey(
-            "apiKey", \.apiKey, required: true, secret: true, environment: ["SUPABASE_SERVICE_KEY", "SUPABASE_KEY"],
-            doc: "The service-role key, sent only in the apikey and Authorization headers; SUPABASE_SERVICE_KEY or SUPABASE_KEY when not given."),
+            "apiKey",
+            \.apiKey,
+            required: true,
+            secret: true,
+            environment: ["SUPABASE_SERVICE_KEY", "SUPABASE_KEY"],
+            doc: "The service-role key, sent only in the apikey and Authorization headers; SUPABASE_SERVICE_KEY or SUPABASE_KEY when not given."
+        ),
     ]
 
     /// The project in `config`, its URL checked and trimmed.

@@ -1,7 +1,7 @@
 import Foundation
 import JSONHTTP
 import NIOHTTP1
-import Postgres
+import NewsTables
 import SummarizerCore
 
 /// Upserts records into a Supabase table over PostgREST (`supabase` sink): one
@@ -22,7 +22,13 @@ public final class SupabaseSink: Sink, PipelineService {
     ///   - projectURL: the project URL, e.g. `https://abcd.supabase.co` (no trailing slash).
     ///   - apiKey: the service-role key; sent in headers only.
     ///   - columns: which record fields go into which columns of `table`.
-    public init(projectURL: String, apiKey: String, table: String = "context_summaries", columns: SummaryColumns = SummaryColumns(), timeout: Duration = .seconds(30)) {
+    public init(
+        projectURL: String,
+        apiKey: String,
+        table: String = "context_summaries",
+        columns: SummaryColumns = SummaryColumns(),
+        timeout: Duration = .seconds(30)
+    ) {
         self.client = PostgRESTClient(projectURL: projectURL, apiKey: apiKey, timeout: timeout)
         self.table = table
         self.columns = columns
@@ -37,7 +43,12 @@ public final class SupabaseSink: Sink, PipelineService {
     public func prepare(context: StageContext) async throws {
         do {
             _ = try await client.request(
-                .GET, table, query: [("select", columns.keyColumn), ("limit", "1")], action: "checking the table \(table)", context: context)
+                .GET,
+                table,
+                query: [("select", columns.keyColumn), ("limit", "1")],
+                action: "checking the table \(table)",
+                context: context
+            )
         } catch let error as PipelineError {
             var failure = error
             if failure.kind == .transient || failure.kind == .invalidContent || failure.kind == .rateLimited {
@@ -63,8 +74,12 @@ public final class SupabaseSink: Sink, PipelineService {
         for start in stride(from: 0, to: keys.count, by: Self.idsPerRequest) {
             let chunk = keys[start..<min(start + Self.idsPerRequest, keys.count)]
             let body = try await client.request(
-                .GET, table, query: [("select", key), (key, "in.(\(chunk.joined(separator: ",")))")],
-                action: "asking \(table) which items it holds", context: context)
+                .GET,
+                table,
+                query: [("select", key), (key, "in.(\(chunk.joined(separator: ",")))")],
+                action: "asking \(table) which items it holds",
+                context: context
+            )
             guard let rows = (try? JSONDecoder().decode(JSONValue.self, from: body))?.arrayValue else {
                 throw PipelineError(.transient, "Supabase sent rows of \(table) that are not a JSON array", reason: "bad-rows")
             }
@@ -83,20 +98,16 @@ public final class SupabaseSink: Sink, PipelineService {
 
     /// Upserts `rows`; a data error splits them until each bad row is alone and rejected.
     func upsert(_ rows: ArraySlice<SummaryRecord>, rejected: inout [String: PipelineError], context: StageContext) async throws {
-        guard !rows.isEmpty else { return }
-        do {
+        try await writeIsolatingBadRows(rows, rejected: &rejected) { part in
             _ = try await client.request(
-                .POST, table, query: [("on_conflict", columns.keyColumn)],
-                headers: [("Prefer", "resolution=merge-duplicates,return=minimal")], body: Data(columns.jsonArray(rows).utf8),
-                action: "upserting into \(table)", context: context)
-        } catch let failure as PipelineError where failure.kind == .invalidContent {
-            if rows.count == 1, let row = rows.first {
-                rejected[row.newsURLID] = failure
-                return
-            }
-            let middle = rows.startIndex + rows.count / 2
-            try await upsert(rows[..<middle], rejected: &rejected, context: context)
-            try await upsert(rows[middle...], rejected: &rejected, context: context)
+                .POST,
+                table,
+                query: [("on_conflict", columns.keyColumn)],
+                headers: [("Prefer", "resolution=merge-duplicates,return=minimal")],
+                body: Data(columns.jsonArray(part).utf8),
+                action: "upserting into \(table)",
+                context: context
+            )
         }
     }
 
@@ -113,8 +124,12 @@ extension SupabaseSink {
             let project = try SupabaseProject(config: config)
             let settings = try config.decode(SupabaseSinkSettings.self)
             let sink = SupabaseSink(
-                projectURL: project.url, apiKey: project.apiKey, table: settings.table, columns: try SummaryColumns(config: config),
-                timeout: settings.timeout)
+                projectURL: project.url,
+                apiKey: project.apiKey,
+                table: settings.table,
+                columns: try SummaryColumns(config: config),
+                timeout: settings.timeout
+            )
             environment.services.add(sink)
             return sink
         }

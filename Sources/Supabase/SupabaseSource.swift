@@ -2,7 +2,7 @@ import Foundation
 import JSONHTTP
 import Logging
 import NIOHTTP1
-import Postgres
+import NewsTables
 import SummarizerCore
 import Synchronization
 
@@ -20,7 +20,7 @@ import Synchronization
 /// the last row with a compound `or=(...)` predicate built from the date text exactly as the
 /// server sent it, so no row is skipped or read twice, whatever its date's precision.
 public final class SupabaseSource: ItemSource, PipelineService {
-    public typealias Settings = PostgresSource.Settings
+    public typealias Settings = NewsURLsSettings
 
     let client: PostgRESTClient
     let settings: Settings
@@ -49,8 +49,12 @@ public final class SupabaseSource: ItemSource, PipelineService {
         let arguments: JSONValue = ["worker": .string(settings.worker)]
         do {
             let body = try await client.request(
-                .POST, "rpc/release_news_url_claims", body: try JSONEncoder().encode(arguments), action: "releasing leases",
-                context: context)
+                .POST,
+                "rpc/release_news_url_claims",
+                body: try JSONEncoder().encode(arguments),
+                action: "releasing leases",
+                context: context
+            )
             let released = (try? JSONDecoder().decode(Int.self, from: body)) ?? 0
             if released > 0 { context.logger.info("released the leases of rows not finished", metadata: ["rows": "\(released)"]) }
         } catch {
@@ -87,7 +91,7 @@ public final class SupabaseSource: ItemSource, PipelineService {
             return !state.started
         }
         if first, let wanted = query.ids {
-            let parsed = PostgresSource.parseIDs(wanted)
+            let parsed = NewsURLsSettings.parseIDs(wanted)
             elements = parsed.rejections
             let chunks = stride(from: 0, to: parsed.ids.count, by: Self.idsPerRequest).map {
                 Array(parsed.ids[$0..<min($0 + Self.idsPerRequest, parsed.ids.count)])
@@ -98,7 +102,7 @@ public final class SupabaseSource: ItemSource, PipelineService {
                 return elements
             }
         }
-        var mode = query.resummarize ? PostgresSource.Mode.all : settings.mode
+        var mode = query.resummarize ? NewsURLsMode.all : settings.mode
         if mode == .claim {
             if query.publisher != nil || query.ids != nil {
                 throw PipelineError(.misconfigured, "claim mode hands out rows in order; it cannot filter by --publisher or --url-ids")
@@ -119,7 +123,13 @@ public final class SupabaseSource: ItemSource, PipelineService {
             return elements
         }
         let rows = try await read(
-            mode: mode, publisher: query.publisher ?? settings.publisher, ids: state.1, after: state.0, pageSize: pageSize, context: context)
+            mode: mode,
+            publisher: query.publisher ?? settings.publisher,
+            ids: state.1,
+            after: state.0,
+            pageSize: pageSize,
+            context: context
+        )
         cursor.withLock { cursor in
             cursor.read += rows.count
             if let final = rows.last { cursor.last = (final.dateText, final.item.id) }
@@ -135,7 +145,12 @@ public final class SupabaseSource: ItemSource, PipelineService {
 
     /// One page of `news_urls` in the stable order, after `after`.
     func read(
-        mode: PostgresSource.Mode, publisher: String?, ids: [UUID]?, after: (date: String?, id: String)?, pageSize: Int, context: StageContext
+        mode: NewsURLsMode,
+        publisher: String?,
+        ids: [UUID]?,
+        after: (date: String?, id: String)?,
+        pageSize: Int,
+        context: StageContext
     ) async throws -> [(item: WorkItem, dateText: String?)] {
         var select = "id,url,title,publisher,publication_date"
         var query: [(String, String)] = []
@@ -162,7 +177,9 @@ public final class SupabaseSource: ItemSource, PipelineService {
         if let ids { query.append(("id", "in.(\(ids.map { $0.uuidString.lowercased() }.joined(separator: ",")))")) }
         if let after {
             if let date = after.date {
-                query.append(("or", "(publication_date.lt.\"\(date)\",and(publication_date.eq.\"\(date)\",id.lt.\(after.id)),publication_date.is.null)"))
+                query.append(
+                    ("or", "(publication_date.lt.\"\(date)\",and(publication_date.eq.\"\(date)\",id.lt.\(after.id)),publication_date.is.null)")
+                )
             } else {
                 query.append(("and", "(publication_date.is.null,id.lt.\(after.id))"))
             }
@@ -189,7 +206,12 @@ public final class SupabaseSource: ItemSource, PipelineService {
                 "max_item_attempts": .number(Double(settings.maxItemAttempts)),
             ]
             let body = try await client.request(
-                .POST, "rpc/claim_news_urls", body: try JSONEncoder().encode(arguments), action: "claiming news_urls", context: context)
+                .POST,
+                "rpc/claim_news_urls",
+                body: try JSONEncoder().encode(arguments),
+                action: "claiming news_urls",
+                context: context
+            )
             let rows = try Self.rows(body).map(\.item)
             cursor.withLock { $0.claimed += rows.count }
             if !rows.isEmpty { return rows }
@@ -211,8 +233,12 @@ public final class SupabaseSource: ItemSource, PipelineService {
         ]
         do {
             _ = try await client.request(
-                .POST, "rpc/record_summarization_failure", body: try JSONEncoder().encode(arguments), action: "recording a failure",
-                context: context)
+                .POST,
+                "rpc/record_summarization_failure",
+                body: try JSONEncoder().encode(arguments),
+                action: "recording a failure",
+                context: context
+            )
         } catch {
             context.logger.warning("could not record the failed attempt", metadata: ["item": "\(failure.newsURLID)", "error": "\(error)"])
         }
@@ -222,24 +248,30 @@ public final class SupabaseSource: ItemSource, PipelineService {
     static func rows(_ body: Data) throws -> [(item: WorkItem, dateText: String?)] {
         guard let rows = (try? JSONDecoder().decode(JSONValue.self, from: body))?.arrayValue else {
             throw PipelineError(
-                .transient, "Supabase sent rows that are not a JSON array: \(String(decoding: body.prefix(200), as: UTF8.self))",
-                reason: "bad-rows")
+                .transient,
+                "Supabase sent rows that are not a JSON array: \(String(decoding: body.prefix(200), as: UTF8.self))",
+                reason: "bad-rows"
+            )
         }
         return try rows.map { row in
             guard let object = row.objectValue, let id = object["id"]?.stringValue, let url = object["url"]?.stringValue else {
                 throw PipelineError(.invalidContent, "a news_urls row without id or url: \(row)", reason: "bad-row")
             }
             let dateText = object["publication_date"]?.stringValue
-            var metadata: [String: String] = [:]
             // A to-one embedding is an object; older PostgREST versions send a one-element array.
             let stored = object["context_summaries"].flatMap { $0.objectValue ?? $0.arrayValue?.first?.objectValue }
+            var summary: StoredSummary?
             if let hash = stored?["content_hash"]?.stringValue, let version = stored?["prompt_version"]?.stringValue {
-                metadata[Orchestrator.storedContentHashKey] = hash
-                metadata[Orchestrator.storedPromptVersionKey] = version
+                summary = StoredSummary(contentHash: hash, promptVersion: version)
             }
             let item = WorkItem(
-                id: id.lowercased(), url: url, title: object["title"]?.stringValue, publisher: object["publisher"]?.stringValue,
-                publishedAt: dateText.flatMap(Self.date), metadata: metadata)
+                id: id.lowercased(),
+                url: url,
+                title: object["title"]?.stringValue,
+                publisher: object["publisher"]?.stringValue,
+                publishedAt: dateText.flatMap(Self.date),
+                storedSummary: summary
+            )
             return (item, dateText)
         }
     }
@@ -260,7 +292,8 @@ extension SupabaseSource {
     /// The `supabase` source plugin.
     public static let plugin = Plugin(
         type: "supabase",
-        summary: "news_urls from Supabase over PostgREST: unsummarized rows (embedded anti-join), leased claims via /rpc/, or all rows; keyset paging.",
+        summary:
+            "news_urls from Supabase over PostgREST: unsummarized rows (embedded anti-join), leased claims via /rpc/, or all rows; keyset paging.",
         keys: SupabaseProject.configKeys + Settings.configKeys,
         runOptions: [.publisher, .urlIDs, .resummarize],
         .source { config, environment in

@@ -23,7 +23,8 @@ public struct FileFetcher: Fetcher, PluginSettings {
             throw PipelineError(
                 .misconfigured,
                 "the file fetcher reads only file URLs, not \(item.url); configure the http fetcher for web pages",
-                reason: "unsupported-scheme")
+                reason: "unsupported-scheme"
+            )
         }
         let path = url.path
         let attributes: [FileAttributeKey: Any]
@@ -38,7 +39,10 @@ public struct FileFetcher: Fetcher, PluginSettings {
         let size = (attributes[.size] as? NSNumber)?.intValue ?? 0
         guard size <= maxBodyBytes else {
             throw PipelineError(
-                .invalidContent, "\(path) is \(size) bytes, over maxBodyBytes \(maxBodyBytes)", reason: "too-large")
+                .invalidContent,
+                "\(path) is \(size) bytes, over maxBodyBytes \(maxBodyBytes)",
+                reason: "too-large"
+            )
         }
         var body: [UInt8]
         do {
@@ -62,12 +66,23 @@ public struct FileFetcher: Fetcher, PluginSettings {
         let fileExtension = fileURL.pathExtension.lowercased()
         guard Self.htmlExtensions.contains(fileExtension) || Self.looksLikeHTML(body) else {
             throw PipelineError(
-                .invalidContent, "\(path) is not HTML (a .\(fileExtension) file)", reason: "not-html")
+                .invalidContent,
+                "\(path) is not HTML (a .\(fileExtension) file)",
+                reason: "not-html"
+            )
         }
         let decoded = CharsetDecoder.decode(body)
         return FetchedPage(
-            finalURL: item.url, status: 200, headers: [:], body: body, text: decoded.text, contentType: "text/html",
-            charset: decoded.charset, method: .file, fetchSeconds: stopwatch.elapsedSeconds)
+            finalURL: item.url,
+            status: 200,
+            headers: [:],
+            body: body,
+            text: decoded.text,
+            contentType: "text/html",
+            charset: decoded.charset,
+            method: .file,
+            fetchSeconds: stopwatch.elapsedSeconds
+        )
     }
 
     /// Whether the first non-blank byte opens a tag.

@@ -36,7 +36,7 @@ enum ChildProcess {
         posix_spawn_file_actions_addopen(&actions, 2, stderr, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
 
         let argv = ([executable] + arguments).map { strdup($0) } + [nil]
-        defer { argv.forEach { free($0) } }
+        defer { for pointer in argv { free(pointer) } }
         var pid: pid_t = 0
         let spawned = posix_spawn(&pid, executable, &actions, nil, argv, environ)
         guard spawned == 0 else {
@@ -61,8 +61,12 @@ enum ChildProcess {
                 let exit = (status & 0x7f) == 0 ? (status >> 8) & 0xff : 128 + (status & 0x7f)
                 continuation.resume(
                     returning: Outcome(
-                        status: exit, userSeconds: usage.ru_utime.seconds, systemSeconds: usage.ru_stime.seconds,
-                        peakRSS: peak))
+                        status: exit,
+                        userSeconds: usage.ru_utime.seconds,
+                        systemSeconds: usage.ru_stime.seconds,
+                        peakRSS: peak
+                    )
+                )
             }
         }
     }

@@ -42,7 +42,9 @@ struct DatabaseBenchmark: AsyncParsableCommand {
                     """
                     insert into news_urls (url, publication_date)
                     select 'https://bench.test/' || g, now() - g * interval '1 minute' from generate_series(\(chunk), \(chunk + count - 1)) g
-                    """, logger: logger)
+                    """,
+                    logger: logger
+                )
             }
             for try await id in try await client.query("select id from news_urls", logger: logger).decode(UUID.self) { ids.append(id) }
 
@@ -55,7 +57,9 @@ struct DatabaseBenchmark: AsyncParsableCommand {
                         while true {
                             var got = 0
                             let result = try await client.query(
-                                "select id from claim_news_urls(\("w\(worker)"), \(Int32(claimBatch)), 600)", logger: logger)
+                                "select id from claim_news_urls(\("w\(worker)"), \(Int32(claimBatch)), 600)",
+                                logger: logger
+                            )
                             for try await _ in result.decode(UUID.self) { got += 1 }
                             if got == 0 { return count }
                             count += got
@@ -84,7 +88,8 @@ struct DatabaseBenchmark: AsyncParsableCommand {
                     let seconds = (ContinuousClock.now - start).seconds
                     lines.append(
                         "upserts (\(pass)): \(records.count) records in batches of \(batchSize): "
-                            + "\(Int(Double(records.count) / seconds)) records/s (\(String(format: "%.2f", seconds)) s)")
+                            + "\(Int(Double(records.count) / seconds)) records/s (\(String(format: "%.2f", seconds)) s)"
+                    )
                 }
                 return lines.joined(separator: "\n")
             }
@@ -94,13 +99,29 @@ struct DatabaseBenchmark: AsyncParsableCommand {
     static func record(_ id: UUID) -> SummaryRecord {
         let text = String(repeating: "The Pioneers beat the Armadillos in overtime on Sunday. ", count: 20)
         return SummaryRecord(
-            newsURLID: id.uuidString.lowercased(), url: "https://bench.test/\(id)", title: "Bench",
+            newsURLID: id.uuidString.lowercased(),
+            url: "https://bench.test/\(id)",
+            title: "Bench",
             summary: Summary(
-                summary: text, keyPoints: ["One.", "Two.", "Three.", "Four.", "Five."], playersMentioned: ["Sam Ortiz", "Joe Frame"],
-                teamsMentioned: ["Pioneers", "Armadillos"], articleType: "recap", sentiment: "positive", contentQuality: "high"),
-            llmModel: "gemini-2.5-flash", promptVersion: "0123456789ab", fallbackUsed: false,
-            tokens: TokenUsage(prompt: 1200, output: 300, thoughts: 40), processingTimeSeconds: 2.5, generatedAt: Date(),
-            extractor: "readability", contentHash: String(repeating: "a", count: 64), fetchMethod: "direct", inputTruncated: false)
+                summary: text,
+                keyPoints: ["One.", "Two.", "Three.", "Four.", "Five."],
+                playersMentioned: ["Sam Ortiz", "Joe Frame"],
+                teamsMentioned: ["Pioneers", "Armadillos"],
+                articleType: "recap",
+                sentiment: "positive",
+                contentQuality: "high"
+            ),
+            llmModel: "gemini-2.5-flash",
+            promptVersion: "0123456789ab",
+            fallbackUsed: false,
+            tokens: TokenUsage(prompt: 1200, output: 300, thoughts: 40),
+            processingTimeSeconds: 2.5,
+            generatedAt: Date(),
+            extractor: "readability",
+            contentHash: String(repeating: "a", count: 64),
+            fetchMethod: "direct",
+            inputTruncated: false
+        )
     }
 }
 

@@ -109,7 +109,9 @@ struct ExtractBenchmark: AsyncParsableCommand {
             let line = String(decoding: data, as: UTF8.self).split(separator: "\n").last,
             let object = try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any]
         else {
-            throw ValidationError("\(script.lastPathComponent) failed (exit \(process.terminationStatus)); is trafilatura installed? pip install trafilatura")
+            throw ValidationError(
+                "\(script.lastPathComponent) failed (exit \(process.terminationStatus)); is trafilatura installed? pip install trafilatura"
+            )
         }
         return object
     }

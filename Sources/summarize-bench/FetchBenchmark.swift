@@ -76,7 +76,9 @@ struct FetchBenchmark: AsyncParsableCommand {
         print("pages/s              \(String(format: "%.0f", pagesPerSecond))")
         print("MB/s                 \(String(format: "%.1f", megabytesPerSecond))")
         print("latency p50 / p99    \(String(format: "%.2f", p50)) ms / \(String(format: "%.2f", p99)) ms")
-        print("connections opened   \(connections) (\(warmupConnections) during warm-up; \(String(format: "%.2f", Double(connections) * 100 / Double(latencies.count + 200)))% of requests)")
+        print(
+            "connections opened   \(connections) (\(warmupConnections) during warm-up; \(String(format: "%.2f", Double(connections) * 100 / Double(latencies.count + 200)))% of requests)"
+        )
         let json: [String: Any] = [
             "requests": latencies.count, "pages_per_second": (pagesPerSecond * 10).rounded() / 10,
             "mb_per_second": (megabytesPerSecond * 10).rounded() / 10, "p50_ms": (p50 * 100).rounded() / 100,
@@ -87,9 +89,11 @@ struct FetchBenchmark: AsyncParsableCommand {
 
     /// An article page of about `bytes` bytes.
     static func page(bytes: Int) -> String {
-        let paragraph = "<p>The visitors scored twice in the final quarter, and the home side answered with a late drive "
+        let paragraph =
+            "<p>The visitors scored twice in the final quarter, and the home side answered with a late drive "
             + "that ended in a field goal as time expired. Coaches on both sides praised the defense.</p>\n"
-        var body = "<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>Benchmark article</title></head>"
+        var body =
+            "<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>Benchmark article</title></head>"
             + "<body><article><h1>Benchmark article</h1>\n"
         while body.utf8.count + paragraph.utf8.count + 30 < bytes { body += paragraph }
         return body + "</article></body></html>"

@@ -95,7 +95,9 @@ struct PipelineBenchmark: AsyncParsableCommand {
         let program = try summarizeProgram()
         let concurrencies = try numbers(concurrency, "--concurrency")
         let latencies = try numbers(latencyMs ?? (ratePerMinute == nil ? "200" : "0"), "--latency-ms", minimum: 0)
-        guard items > 0, distinctPages > 0, pageBytes > 0 else { throw ValidationError("--items, --distinct-pages and --page-bytes must be positive") }
+        guard items > 0, distinctPages > 0, pageBytes > 0 else {
+            throw ValidationError("--items, --distinct-pages and --page-bytes must be positive")
+        }
 
         let scratch = FileManager.default.temporaryDirectory.appendingPathComponent("summarize-bench-pipeline-\(getpid())")
         try FileManager.default.createDirectory(at: scratch, withIntermediateDirectories: true)
@@ -115,7 +117,12 @@ struct PipelineBenchmark: AsyncParsableCommand {
 
     /// Serves or writes `pages`, then runs the latency-0 pass and every measurement.
     func measure(
-        _ pages: [String], program: String, scratch: URL, server: LocalPageServer?, concurrencies: [Int], latencies: [Int]
+        _ pages: [String],
+        program: String,
+        scratch: URL,
+        server: LocalPageServer?,
+        concurrencies: [Int],
+        latencies: [Int]
     ) async throws {
         let urls: [String]
         if let server {
@@ -148,14 +155,23 @@ struct PipelineBenchmark: AsyncParsableCommand {
         print(
             String(
                 format: "CPU per item %.3f ms (everything but the mock: %.3f ms); CPU bound %.0f items/s on %.0f cores",
-                cpuPass.cpuPerItemMs, cpuPass.cpuPerItemMs - mockMs, cpuBound, cores))
+                cpuPass.cpuPerItemMs,
+                cpuPass.cpuPerItemMs - mockMs,
+                cpuBound,
+                cores
+            )
+        )
 
         var results: [Measurement] = []
         for latency in latencies {
             for concurrency in concurrencies {
                 var result = try await runner.measure(
-                    label: ratePerMinute.map { "rate \(Int($0))/min" } ?? "latency-bound", concurrency: concurrency,
-                    latencyMs: latency, rate: ratePerMinute, burst: burst)
+                    label: ratePerMinute.map { "rate \(Int($0))/min" } ?? "latency-bound",
+                    concurrency: concurrency,
+                    latencyMs: latency,
+                    rate: ratePerMinute,
+                    burst: burst
+                )
                 var terms = [cpuBound]
                 if latency > 0 { terms.append(Double(concurrency) / (Double(latency) / 1000)) }
                 if let ratePerMinute { terms.append(ratePerMinute / 60) }
@@ -175,7 +191,8 @@ struct PipelineBenchmark: AsyncParsableCommand {
         for window in result.windows {
             print(
                 "  busiest \(Int(window.seconds)) s window: \(window.busiest) calls, the limit allows \(window.allowed)"
-                    + (window.busiest > window.allowed ? "  OVER THE LIMIT" : ""))
+                    + (window.busiest > window.allowed ? "  OVER THE LIMIT" : "")
+            )
         }
     }
 
@@ -222,8 +239,16 @@ struct PipelineBenchmark: AsyncParsableCommand {
         var articles: [Article] = []
         for html in pages.prefix(200) {
             let page = FetchedPage(
-                finalURL: "https://bench.test/", status: 200, headers: [:], body: Array(html.utf8), text: html,
-                contentType: "text/html", charset: "utf-8", method: .file, fetchSeconds: 0)
+                finalURL: "https://bench.test/",
+                status: 200,
+                headers: [:],
+                body: Array(html.utf8),
+                text: html,
+                contentType: "text/html",
+                charset: "utf-8",
+                method: .file,
+                fetchSeconds: 0
+            )
             articles.append(try await extractor.extract(page, item: WorkItem(url: page.finalURL), context: context))
         }
         let mock = MockSummarizer()
@@ -240,8 +265,13 @@ struct PipelineBenchmark: AsyncParsableCommand {
     func line(_ result: Measurement) -> String {
         var text = String(
             format: "%-14@ c=%-4d latency %4d ms  %7.1f items/s  CPU %.3f ms/item  peak RSS %.1f MB",
-            result.label, result.concurrency, result.latencyMs, result.itemsPerSecond, result.cpuPerItemMs,
-            Double(result.peakRSS) / 1_048_576)
+            result.label,
+            result.concurrency,
+            result.latencyMs,
+            result.itemsPerSecond,
+            result.cpuPerItemMs,
+            Double(result.peakRSS) / 1_048_576
+        )
         if let bound = result.bound {
             text += String(format: "  bound %.1f/s  ratio %.3f", bound, result.itemsPerSecond / bound)
         }
@@ -289,7 +319,13 @@ struct Runner {
     var items: Int
     var runs = 0
 
-    mutating func measure(label: String, concurrency: Int, latencyMs: Int, rate: Double?, burst: Int) async throws
+    mutating func measure(
+        label: String,
+        concurrency: Int,
+        latencyMs: Int,
+        rate: Double?,
+        burst: Int
+    ) async throws
         -> PipelineBenchmark.Measurement
     {
         runs += 1
@@ -299,7 +335,11 @@ struct Runner {
         try Data(configText(concurrency: concurrency, latencyMs: latencyMs, rate: rate, burst: burst).utf8).write(to: config)
         let log = folder.appendingPathComponent("run.log").path
         let outcome = try await ChildProcess.run(
-            program, ["run", "--config", config.path], stdout: folder.appendingPathComponent("stdout").path, stderr: log)
+            program,
+            ["run", "--config", config.path],
+            stdout: folder.appendingPathComponent("stdout").path,
+            stderr: log
+        )
         let report = (try? String(contentsOfFile: log, encoding: .utf8)) ?? ""
         let summary = report.components(separatedBy: "\n").last { $0.hasPrefix("Run finished in ") } ?? ""
         guard outcome.status == 0, let seconds = Self.number(after: "Run finished in ", in: summary),
@@ -310,11 +350,18 @@ struct Runner {
         let times = try generatedTimes(folder.appendingPathComponent("out.jsonl"))
         guard Int(written) == items, times.count == items else {
             throw ChildProcess.Failure(
-                description: "the run in \(folder.path) wrote \(Int(written)) records and the sink holds \(times.count), not \(items)")
+                description: "the run in \(folder.path) wrote \(Int(written)) records and the sink holds \(times.count), not \(items)"
+            )
         }
         var result = PipelineBenchmark.Measurement(
-            label: label, concurrency: concurrency, latencyMs: latencyMs, items: items, seconds: seconds,
-            cpuSeconds: outcome.cpuSeconds, peakRSS: outcome.peakRSS)
+            label: label,
+            concurrency: concurrency,
+            latencyMs: latencyMs,
+            items: items,
+            seconds: seconds,
+            cpuSeconds: outcome.cpuSeconds,
+            peakRSS: outcome.peakRSS
+        )
         if let rate {
             let sorted = times.sorted()
             result.windows = Self.windows(sorted, ratePerSecond: rate / 60, burst: burst)
@@ -381,7 +428,10 @@ struct Runner {
                 busiest = max(busiest, end - start + 1)
             }
             return PipelineBenchmark.Window(
-                seconds: length, busiest: busiest, allowed: burst + Int((ratePerSecond * length).rounded(.down)))
+                seconds: length,
+                busiest: busiest,
+                allowed: burst + Int((ratePerSecond * length).rounded(.down))
+            )
         }
     }
 }

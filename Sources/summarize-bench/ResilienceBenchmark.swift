@@ -37,10 +37,14 @@ struct ResilienceBenchmark: AsyncParsableCommand {
         let retry = RetryMiddleware(policy: RetryPolicy(), metrics: metrics)
         let breaker = CircuitBreakerMiddleware(
             breaker: CircuitBreaker(settings: breakerSettings, key: .domain, clock: clock, logger: logger, metrics: metrics),
-            name: nil)
+            name: nil
+        )
         let limiter = RateLimitMiddleware(
-            bucket: TokenBucket(requestsPerSecond: 1e9, burst: 1_000_000, clock: clock), name: nil, rateDescription: "room",
-            metrics: metrics)
+            bucket: TokenBucket(requestsPerSecond: 1e9, burst: 1_000_000, clock: clock),
+            name: nil,
+            rateDescription: "room",
+            metrics: metrics
+        )
         let timeout = TimeoutMiddleware(timeout: .seconds(10), scheduler: scheduler, clock: clock)
         let bulkhead = ConcurrencyLimitMiddleware(limit: 1_000, key: .global)
 
@@ -55,8 +59,11 @@ struct ResilienceBenchmark: AsyncParsableCommand {
         ]
 
         let call = StageCall(
-            role: .fetcher, pluginType: "bench", item: WorkItem(url: "https://bench.example/article"),
-            context: StageContext(logger: logger, metrics: metrics))
+            role: .fetcher,
+            pluginType: "bench",
+            item: WorkItem(url: "https://bench.example/article"),
+            context: StageContext(logger: logger, metrics: metrics)
+        )
         var rows: [(String, Double, Double)] = []
         await withTaskGroup(of: Void.self) { group in
             group.addTask { await scheduler.run() }
@@ -145,9 +152,14 @@ struct ResilienceBenchmark: AsyncParsableCommand {
         let rate = limiterPerMinute / 60
         let expected = rate * limiterSeconds
         return Accuracy(
-            grants: times.count, expected: expected, ratio: Double(times.count) / expected,
-            max1: TokenBucket.maxGrantsInWindow(times, length: .seconds(1)), allowed1: Int(rate * 1) + limiterBurst,
-            max60: TokenBucket.maxGrantsInWindow(times, length: .seconds(60)), allowed60: Int(rate * 60) + limiterBurst)
+            grants: times.count,
+            expected: expected,
+            ratio: Double(times.count) / expected,
+            max1: TokenBucket.maxGrantsInWindow(times, length: .seconds(1)),
+            allowed1: Int(rate * 1) + limiterBurst,
+            max60: TokenBucket.maxGrantsInWindow(times, length: .seconds(60)),
+            allowed60: Int(rate * 60) + limiterBurst
+        )
     }
 }
 

@@ -5,6 +5,7 @@ import Postgres
 import PostgresNIO
 import SummarizerCore
 import SummarizerTesting
+import SummarizerTestingPostgres
 import Supabase
 
 /// `summarize-bench sink`: rows per second through the `postgres` sink and through the
@@ -59,7 +60,9 @@ struct SinkBenchmark: AsyncParsableCommand {
                         """
                         insert into news_urls (url, publication_date)
                         select 'https://bench.test/' || g, now() - g * interval '1 minute' from generate_series(\(chunk), \(min(count, chunk + 10_000) - 1)) g
-                        """, logger: logger)
+                        """,
+                        logger: logger
+                    )
                 }
                 var ids: [UUID] = []
                 for try await id in try await client.query("select id from news_urls", logger: logger)
@@ -69,8 +72,14 @@ struct SinkBenchmark: AsyncParsableCommand {
                 let fake = try await FakePostgREST.start(client: client, logger: logger)
                 do {
                     let results = try await measure(
-                        records, kinds: kinds, batches: batches, url: url, fake: fake, client: client,
-                        logger: logger)
+                        records,
+                        kinds: kinds,
+                        batches: batches,
+                        url: url,
+                        fake: fake,
+                        client: client,
+                        logger: logger
+                    )
                     try await fake.shutdown()
                     return results
                 } catch {
@@ -90,13 +99,20 @@ struct SinkBenchmark: AsyncParsableCommand {
         print(
             String(
                 decoding: try JSONSerialization.data(withJSONObject: json, options: [.sortedKeys]),
-                as: UTF8.self))
+                as: UTF8.self
+            )
+        )
     }
 
     /// Writes `records` through every sink at every batch size, one after another.
     func measure(
-        _ records: [SummaryRecord], kinds: [String], batches: [Int], url: DatabaseURL,
-        fake: FakePostgREST, client: PostgresClient, logger: Logger
+        _ records: [SummaryRecord],
+        kinds: [String],
+        batches: [Int],
+        url: DatabaseURL,
+        fake: FakePostgREST,
+        client: PostgresClient,
+        logger: Logger
     ) async throws -> [Result] {
         var results: [Result] = []
         for kind in kinds {
@@ -115,14 +131,17 @@ struct SinkBenchmark: AsyncParsableCommand {
                     let start = ContinuousClock.now
                     for offset in stride(from: 0, to: records.count, by: batch) {
                         let receipt = try await sink.write(
-                            Array(records[offset..<min(offset + batch, records.count)]), context: context)
+                            Array(records[offset..<min(offset + batch, records.count)]),
+                            context: context
+                        )
                         precondition(receipt.rejected.isEmpty, "the benchmark's rows must all be stored")
                     }
                     return (ContinuousClock.now - start).seconds
                 }
                 var stored = 0
                 for try await n in try await client.query(
-                    "select count(*) from context_summaries", logger: logger
+                    "select count(*) from context_summaries",
+                    logger: logger
                 ).decode(Int.self) { stored = n }
                 precondition(stored == records.count, "\(kind) stored \(stored) of \(records.count) rows")
                 let result = Result(sink: kind, batch: batch, rows: records.count, seconds: seconds)

@@ -7,6 +7,8 @@ struct SummarizeBench: AsyncParsableCommand {
         commandName: "summarize-bench",
         abstract: "Benchmarks for the summarize pipeline; run with `swift run -c release summarize-bench SUBCOMMAND`.",
         discussion: "Each benchmark prints a table and, as its last line, one JSON object with its figures.",
-        subcommands: [ResilienceBenchmark.self, FetchBenchmark.self, ExtractBenchmark.self, DatabaseBenchmark.self, SinkBenchmark.self, PipelineBenchmark.self]
+        subcommands: [
+            ResilienceBenchmark.self, FetchBenchmark.self, ExtractBenchmark.self, DatabaseBenchmark.self, SinkBenchmark.self, PipelineBenchmark.self,
+        ]
     )
 }

@@ -11,7 +11,9 @@ struct ConfigOptions: ParsableArguments {
     /// Warnings (a secret written in the file) are printed; with `strict` (or the config's
     /// `run.strictSecrets` for a run) they are problems too.
     func load(
-        registry: PluginRegistry, environment: [String: String] = ProcessInfo.processInfo.environment, strict: Bool = false,
+        registry: PluginRegistry,
+        environment: [String: String] = ProcessInfo.processInfo.environment,
+        strict: Bool = false,
         forRun: Bool = false
     ) throws -> PipelineConfig {
         let loaded: PipelineConfig

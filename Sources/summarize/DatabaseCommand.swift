@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Logging
+import NewsTables
 import Postgres
 import SummarizerCore
 
@@ -14,7 +15,8 @@ struct DatabaseCommand: AsyncParsableCommand {
 
     struct Schema: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Print the SQL of every migration, e.g. to paste into Supabase's SQL editor.")
+            abstract: "Print the SQL of every migration, e.g. to paste into Supabase's SQL editor."
+        )
 
         func run() async throws {
             print(try Migrations.script())
@@ -27,7 +29,8 @@ struct DatabaseCommand: AsyncParsableCommand {
             discussion: """
                 Prefer DATABASE_URL over --database-url: the environment keeps the password out of the process list. \
                 Each migration runs in a transaction, under an advisory lock, and is recorded in summarizer_migrations.
-                """)
+                """
+        )
 
         @Option(help: ArgumentHelp("postgres://user:password@host:5432/database (default: DATABASE_URL).", valueName: "url"))
         var databaseURL: String?

@@ -19,8 +19,10 @@ struct ExplainCommand: AsyncParsableCommand {
         let registry = Summarize.registry()
         let config = try configOptions.load(registry: registry)
         let environment = PluginEnvironment(
-            logger: Logger(label: "explain") { _ in SwiftLogNoOpLogHandler() }, baseDirectory: config.baseDirectory,
-            costBudget: config.run.maxCostUSD.map(CostBudget.init(limitUSD:)))
+            logger: Logger(label: "explain") { _ in SwiftLogNoOpLogHandler() },
+            baseDirectory: config.baseDirectory,
+            costBudget: config.run.maxCostUSD.map(CostBudget.init(limitUSD:))
+        )
         let pipeline = try buildPipeline(config, registry: registry, environment: environment)
         print(Self.render(config: config, pipeline: pipeline, path: configOptions.config))
     }

@@ -35,7 +35,9 @@ struct NewPluginCommand: ParsableCommand {
     /// The config `type`: the name with its leading capitals lowercased (`CSVFile` → `csvFile`).
     static func pluginType(name: String) -> String {
         let capitals = name.prefix { $0.isUppercase }
-        let lowered = capitals.count > 1 && capitals.count < name.count ? capitals.dropLast().lowercased() + name.dropFirst(capitals.count - 1)
+        let lowered =
+            capitals.count > 1 && capitals.count < name.count
+            ? capitals.dropLast().lowercased() + name.dropFirst(capitals.count - 1)
             : capitals.lowercased() + name.dropFirst(capitals.count)
         return String(lowered)
     }
@@ -60,7 +62,9 @@ struct NewPluginCommand: ParsableCommand {
         }
         let marker = "        // new-plugin: new plugins are listed above this line."
         guard registry.contains(marker) else {
-            throw ValidationError("\(registryFile.path) has lost its marker line (\(marker.trimmingCharacters(in: .whitespaces))); put it back in `all`")
+            throw ValidationError(
+                "\(registryFile.path) has lost its marker line (\(marker.trimmingCharacters(in: .whitespaces))); put it back in `all`"
+            )
         }
         let type = Self.typeName(name: name, role: role)
         let plugin = Self.pluginType(name: name)
@@ -116,7 +120,8 @@ struct NewPluginCommand: ParsableCommand {
               swift test --filter LocalPluginsTests
               use it in config.json: \(usage)
             then replace the skeleton in \(type).swift with your logic (docs/writing-a-plugin.md).
-            """)
+            """
+        )
     }
 
     /// The first lines of every generated Swift file.

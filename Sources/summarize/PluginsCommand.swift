@@ -25,7 +25,9 @@ struct PluginsCommand: AsyncParsableCommand {
 
     struct Describe: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
-            commandName: "describe", abstract: "Show a plugin's config keys, types, defaults and docs, for every role it fills.")
+            commandName: "describe",
+            abstract: "Show a plugin's config keys, types, defaults and docs, for every role it fills."
+        )
 
         @Argument(help: "The plugin's type name, e.g. mock or jsonl.")
         var name: String

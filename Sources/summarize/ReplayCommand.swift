@@ -60,7 +60,8 @@ struct ReplayCommand: AsyncParsableCommand {
         switch outcome {
         case .nothingToReplay(let plan):
             StandardError.print(
-                "Nothing to replay in \(path): \(plan.sourceEntries) rejected source entries, \(plan.unreadable) unreadable lines.")
+                "Nothing to replay in \(path): \(plan.sourceEntries) rejected source entries, \(plan.unreadable) unreadable lines."
+            )
         case .replayed(let report, let summary):
             StandardError.print(report.render())
             StandardError.print("Replay of \(path): \(summary)")
@@ -107,21 +108,31 @@ struct Replay {
 
         let metrics = RunMetrics()
         let environment = PluginEnvironment(
-            logger: logger, baseDirectory: config.baseDirectory, runOptions: RunOptions(), metrics: metrics,
-            costBudget: config.run.maxCostUSD.map(CostBudget.init(limitUSD:)))
+            logger: logger,
+            baseDirectory: config.baseDirectory,
+            runOptions: RunOptions(),
+            metrics: metrics,
+            costBudget: config.run.maxCostUSD.map(CostBudget.init(limitUSD:))
+        )
         var pipeline = try buildPipeline(config, registry: registry, environment: environment)
         pipeline.source = PipelineStage(type: "replay", component: ListSource(items: plan.items))
         // New failures are merged into the file below, not appended to it.
         pipeline.deadLetter = PipelineStage(type: "replay", component: DeferredDeadLetterSink())
 
         var orchestrator = Orchestrator(
-            pipeline: pipeline, settings: config.run, options: RunOptions(includeExhausted: includeExhausted), logger: logger,
-            metrics: metrics)
+            pipeline: pipeline,
+            settings: config.run,
+            options: RunOptions(includeExhausted: includeExhausted),
+            logger: logger,
+            metrics: metrics
+        )
         orchestrator.prepared = plan.prepared
         let outcomes = OutcomeLog()
         orchestrator.outcomes = outcomes
         logger.info(
-            "replaying", metadata: ["path": "\(path)", "items": "\(plan.items.count)", "fromStoredRecords": "\(plan.prepared.count)"])
+            "replaying",
+            metadata: ["path": "\(path)", "items": "\(plan.items.count)", "fromStoredRecords": "\(plan.prepared.count)"]
+        )
         let report = try await execute(orchestrator)
 
         let results = outcomes.all

@@ -63,9 +63,15 @@ struct RunCommand: AsyncParsableCommand {
 
     var options: RunOptions {
         RunOptions(
-            limit: limit, dryRun: dryRun, stopOnError: stopOnError, publisher: publisher,
-            urlIDs: urlIds.map(parsedIDs), model: model, enableGrounding: enableGrounding,
-            resummarize: resummarize)
+            limit: limit,
+            dryRun: dryRun,
+            stopOnError: stopOnError,
+            publisher: publisher,
+            urlIDs: urlIds.map(parsedIDs),
+            model: model,
+            enableGrounding: enableGrounding,
+            resummarize: resummarize
+        )
     }
 
     func run() async throws {
@@ -84,21 +90,31 @@ struct RunCommand: AsyncParsableCommand {
 
         let metrics = RunMetrics()
         let environment = PluginEnvironment(
-            logger: logger, baseDirectory: config.baseDirectory, runOptions: options, metrics: metrics,
-            costBudget: config.run.maxCostUSD.map(CostBudget.init(limitUSD:)))
+            logger: logger,
+            baseDirectory: config.baseDirectory,
+            runOptions: options,
+            metrics: metrics,
+            costBudget: config.run.maxCostUSD.map(CostBudget.init(limitUSD:))
+        )
         let pipeline = try buildPipeline(config, registry: registry, environment: environment)
 
         let previewFormat = config.sinks.first { $0.type == "stdout" }?.config.string("format").flatMap(StdoutSink.Format.init)
         let orchestrator = Orchestrator(
-            pipeline: pipeline, settings: config.run, options: options, logger: logger, metrics: metrics,
-            preview: dryRun ? StdoutSink(format: previewFormat ?? .text) : nil)
+            pipeline: pipeline,
+            settings: config.run,
+            options: options,
+            logger: logger,
+            metrics: metrics,
+            preview: dryRun ? StdoutSink(format: previewFormat ?? .text) : nil
+        )
         logger.info(
             "starting",
             metadata: [
                 "config": "\(configOptions.config)", "source": "\(pipeline.source.type)",
                 "summarizer": "\(pipeline.summarizer.type)", "sinks": "\(pipeline.sinks.map(\.type).joined(separator: ","))",
                 "concurrency": "\(config.run.concurrency)", "dryRun": "\(dryRun)",
-            ])
+            ]
+        )
         let report = try await orchestrator.runUntilSignalled(logger: logger)
         StandardError.print(report.render())
         if report.exitCode != 0 {

@@ -49,7 +49,9 @@ extension Orchestrator {
         let group = ServiceGroup(
             configuration: ServiceGroupConfiguration(
                 services: [.init(service: service, successTerminationBehavior: .gracefullyShutdownGroup)],
-                logger: logger))
+                logger: logger
+            )
+        )
         // Signals are trapped here rather than by the group, whose shutdown does not say which
         // signal caused it, and the exit code must.
         let signals = await UnixSignalsSequence(trapping: StopSignals.trapped)

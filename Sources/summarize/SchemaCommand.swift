@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import LLMBackends
 import SummarizerCore
 
 /// `summarize schema`: prints the summary schema a config uses, in the form each backend gets it.

@@ -1,12 +1,12 @@
 import ArgumentParser
 import Builtins
 import HTMLExtraction
-import LocalPlugins
 import LLMBackends
+import LocalPlugins
 import Postgres
-import Supabase
 import Resilience
 import SummarizerCore
+import Supabase
 import WebFetch
 
 /// The `summarize` command: turns lists of news article URLs into structured summaries.

@@ -30,8 +30,10 @@ struct ValidateCommand: AsyncParsableCommand {
             // Building checks what only the plugins can: schema and template files, prices.
             // Nothing connects: clients are made on first use.
             let environment = PluginEnvironment(
-                logger: Logger(label: "validate") { _ in SwiftLogNoOpLogHandler() }, baseDirectory: config.baseDirectory,
-                costBudget: config.run.maxCostUSD.map(CostBudget.init(limitUSD:)))
+                logger: Logger(label: "validate") { _ in SwiftLogNoOpLogHandler() },
+                baseDirectory: config.baseDirectory,
+                costBudget: config.run.maxCostUSD.map(CostBudget.init(limitUSD:))
+            )
             _ = try PipelineBuilder(registry: registry).build(config, environment: environment)
             print("ok")
         } catch {

@@ -48,7 +48,8 @@ struct ExecExtractorTests {
         return ExecExtractor(configuration: configuration, logger: logger)
     }
 
-    static func page(_ path: String, title: String = "Pioneers win", body: String = "<p>The Pioneers won in overtime.</p>") -> (FetchedPage, WorkItem) {
+    static func page(_ path: String, title: String = "Pioneers win", body: String = "<p>The Pioneers won in overtime.</p>") -> (FetchedPage, WorkItem)
+    {
         let url = "https://example.test/\(path)"
         let html = "<html><head><title>\(title)</title></head><body>\(body)</body></html>"
         return (FetchedPage(finalURL: url, body: Array(html.utf8), text: html, method: .direct), WorkItem(id: path, url: url))

@@ -1,10 +1,10 @@
 import Foundation
 import HTMLExtraction
-import WebFetch
 import Logging
 import SummarizerCore
 import SummarizerTesting
 import Testing
+import WebFetch
 
 @testable import Builtins
 
@@ -56,7 +56,12 @@ struct MockSummarizerTests {
     }
 
     @Test func failsEveryNthCallWithTheChosenKind() async throws {
-        let mock = MockSummarizer(configuration: configuration { $0.failEvery = 3; $0.failureKind = .rateLimited })
+        let mock = MockSummarizer(
+            configuration: configuration {
+                $0.failEvery = 3
+                $0.failureKind = .rateLimited
+            }
+        )
         var outcomes: [String] = []
         for _ in 0..<6 {
             do {
@@ -93,7 +98,9 @@ struct MockSummarizerTests {
                     "sentiment": ["type": "string", "enum": ["good", "bad"]], "venue": ["type": ["string", "null"]],
                 ],
                 "required": ["summary", "key_points", "sentiment"],
-            ], file: "custom.json")
+            ],
+            file: "custom.json"
+        )
         let mock = MockSummarizer(prompt: SummaryPrompt(schema: schema))
         let result = try await mock.summarize(request(), context: context)
         #expect(!result.summary.keyPoints.isEmpty)
@@ -120,7 +127,9 @@ struct MockSummarizerTests {
     @Test func urlModeIsRefusedClearly() async {
         await #expect(throws: PipelineError.self) {
             try await MockSummarizer().summarize(
-                SummaryRequest(item: WorkItem(url: "https://x.example"), input: .url("https://x.example")), context: context)
+                SummaryRequest(item: WorkItem(url: "https://x.example"), input: .url("https://x.example")),
+                context: context
+            )
         }
     }
 
@@ -158,8 +167,16 @@ struct MockSummarizerRecordedTests {
         if let number = page.split(separator: "/").last.flatMap({ Int($0) }), page.hasPrefix("generated/") {
             let html = ArticlePages.page(number, bytes: 5_000)
             return FetchedPage(
-                finalURL: "https://example.test/", status: 200, headers: [:], body: Array(html.utf8), text: html,
-                contentType: "text/html", charset: "utf-8", method: .file, fetchSeconds: 0)
+                finalURL: "https://example.test/",
+                status: 200,
+                headers: [:],
+                body: Array(html.utf8),
+                text: html,
+                contentType: "text/html",
+                charset: "utf-8",
+                method: .file,
+                fetchSeconds: 0
+            )
         }
         let url = Self.repository.appendingPathComponent(page).absoluteString
         return try await FileFetcher().fetch(WorkItem(url: url), context: context)
@@ -175,7 +192,9 @@ struct MockSummarizerRecordedTests {
             let page = try await fetch(entry.page, context: context)
             let article = try await extractor.extract(page, item: WorkItem(url: page.finalURL), context: context)
             let result = try await mock.summarize(
-                SummaryRequest(item: WorkItem(url: page.finalURL), input: .article(article)), context: context)
+                SummaryRequest(item: WorkItem(url: page.finalURL), input: .article(article)),
+                context: context
+            )
             let summary = result.summary
             let record = entry.record
             #expect(summary.summary == record["summary"] as? String, "\(entry.page)")
@@ -236,7 +255,8 @@ struct TextHeuristicsTests {
         #expect(
             TextHeuristics.sentences(text) == [
                 "Dr. Hale met J. R. Smith at 3 p.m. on Monday.", "Was it late?", "Yes!\u{200B} Then\u{00A0}more", "A line",
-            ])
+            ]
+        )
     }
 
     @Test func teamsAreNamesFollowingTheInAnyCase() {
@@ -250,7 +270,8 @@ struct TextHeuristicsTests {
     @Test func gamesAreFoundLeftmost() {
         #expect(
             TextHeuristics.gameReferences(["The Kansas City Pioneers vs. Portland Rangers game in Week 12 was close."])
-                == ["Kansas City Pioneers vs Portland Rangers, Week 12"])
+                == ["Kansas City Pioneers vs Portland Rangers, Week 12"]
+        )
         // Five capitalized words before "vs": the match starts at the second.
         #expect(TextHeuristics.gameReferences(["Aa Bb Cc Dd Ee vs Ff"]) == ["Bb Cc Dd Ee vs Ff"])
         #expect(TextHeuristics.gameReferences(["Lakers versus Celtics tonight"]) == ["Lakers vs Celtics"])

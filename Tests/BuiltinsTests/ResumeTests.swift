@@ -68,7 +68,10 @@ struct ResumeTests {
         let path = try temporaryDirectory().appendingPathComponent("summaries.jsonl").path
         // Keys in another order and spacing, as another tool might write them, then a cut line.
         try "{\"url\": \"https://x.test/1\", \"news_url_id\": \"one\"}\n{\"news_url_id\":\"tw".write(
-            toFile: path, atomically: true, encoding: .utf8)
+            toFile: path,
+            atomically: true,
+            encoding: .utf8
+        )
         let sink = JSONLinesSink(path: path)
         try await sink.prepare(context: context)
         #expect(try await held(sink) == ["one"])
@@ -105,8 +108,11 @@ struct ResumeTests {
         let path = folder.appendingPathComponent("failed.jsonl").path
         func failure(_ id: String) -> FailureRecord {
             FailureRecord(
-                item: WorkItem(id: id, url: "https://x.test/\(id)"), stage: .fetch, error: PipelineError(.transient, "down"),
-                failedAt: Date(timeIntervalSince1970: 0))
+                item: WorkItem(id: id, url: "https://x.test/\(id)"),
+                stage: .fetch,
+                error: PipelineError(.transient, "down"),
+                failedAt: Date(timeIntervalSince1970: 0)
+            )
         }
         try "{\"news_url_id\":\"cut".write(toFile: path, atomically: true, encoding: .utf8)
         let sink = JSONLinesDeadLetterSink(path: path)

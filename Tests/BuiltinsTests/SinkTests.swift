@@ -9,11 +9,21 @@ import Testing
 
 func sampleRecord(_ id: String) -> SummaryRecord {
     SummaryRecord(
-        newsURLID: id, url: "https://example.test/\(id)", title: "Title \(id)",
+        newsURLID: id,
+        url: "https://example.test/\(id)",
+        title: "Title \(id)",
         summary: Summary(summary: "Summary of \(id).", keyPoints: ["one", "two"], playersMentioned: ["Ann Lee"]),
-        llmModel: "mock", promptVersion: "v1", fallbackUsed: false, tokens: TokenUsage(prompt: 10, output: 4),
-        processingTimeSeconds: 0.25, generatedAt: Date(timeIntervalSince1970: 1_800_000_000), extractor: "plainText",
-        contentHash: "hash", fetchMethod: "file", inputTruncated: false)
+        llmModel: "mock",
+        promptVersion: "v1",
+        fallbackUsed: false,
+        tokens: TokenUsage(prompt: 10, output: 4),
+        processingTimeSeconds: 0.25,
+        generatedAt: Date(timeIntervalSince1970: 1_800_000_000),
+        extractor: "plainText",
+        contentHash: "hash",
+        fetchMethod: "file",
+        inputTruncated: false
+    )
 }
 
 @Suite("Sinks")
@@ -56,8 +66,11 @@ struct SinkTests {
         let path = folder.appendingPathComponent("failed.jsonl").path
         let sink = JSONLinesDeadLetterSink(path: path)
         let failure = FailureRecord(
-            item: WorkItem(id: "x", url: "https://example.test/x"), stage: .extract,
-            error: PipelineError(.invalidContent, "no article", reason: "no-article"), failedAt: Date(timeIntervalSince1970: 0))
+            item: WorkItem(id: "x", url: "https://example.test/x"),
+            stage: .extract,
+            error: PipelineError(.invalidContent, "no article", reason: "no-article"),
+            failedAt: Date(timeIntervalSince1970: 0)
+        )
         try await sink.write([failure], context: context)
         let object = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: path))) as? [String: Any]
         #expect(object?["stage"] as? String == "extract")

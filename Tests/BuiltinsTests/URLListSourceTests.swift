@@ -44,8 +44,12 @@ struct URLListSourceTests {
                 "file:///abs/two.html",
                 "https://example.com/c",
                 "https://example.com/indented",
-            ])
-        guard case .item(let jsonItem) = elements[3] else { Issue.record("expected an item"); return }
+            ]
+        )
+        guard case .item(let jsonItem) = elements[3] else {
+            Issue.record("expected an item")
+            return
+        }
         #expect(jsonItem.id == "3f2a")
         #expect(jsonItem.title == "C")
         #expect(jsonItem.publisher == "ESPN")

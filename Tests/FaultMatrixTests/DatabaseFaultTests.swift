@@ -1,9 +1,11 @@
 import Foundation
 import Logging
+import NewsTables
 import Postgres
 import PostgresNIO
 import SummarizerCore
 import SummarizerTesting
+import SummarizerTestingPostgres
 import Testing
 
 /// `count` local pages listed in the bench's urls.txt, and their ids.
@@ -75,8 +77,10 @@ func outageConfig(sinks: [String]) -> String {
         fetcher: #"{"type": "file", "middleware": []}"#,
         summarizer: #"{"type": "mock", "middleware": ["pace"]}"#,
         sinks: "[" + sinks.joined(separator: ", ") + "]",
-        retry: #"{"type": "retry", "maxAttempts": 2, "baseDelaySeconds": 0.02}"#, pacePerSecond: 10,
-        run: #"{"concurrency": 1, "batchSize": 10}"#)
+        retry: #"{"type": "retry", "maxAttempts": 2, "baseDelaySeconds": 0.02}"#,
+        pacePerSecond: 10,
+        run: #"{"concurrency": 1, "batchSize": 10}"#
+    )
 }
 
 @Suite("Fault matrix: sinks and sources", .enabled(if: TestDatabase.available))
@@ -91,7 +95,8 @@ struct DatabaseFaultTests {
             fake.failNext(1, status: 503, matching: "POST /rest/v1/context_summaries")
             let sink = #"[{"type": "supabase", "url": "\#(fake.projectURL)", "apiKey": "\#(fake.apiKey)", "middleware": ["retry"]}]"#
             var run = try await bench.run(
-                FaultBench.config(fetcher: #"{"type": "file", "middleware": []}"#, sinks: sink, retry: sinkRetry))
+                FaultBench.config(fetcher: #"{"type": "file", "middleware": []}"#, sinks: sink, retry: sinkRetry)
+            )
             try await fake.shutdown()
             run.stored = try await storedIDs(client)
             #expect((run.written, run.failed, run.retried, run.lost) == (10, 0, 1, 0))
@@ -108,7 +113,8 @@ struct DatabaseFaultTests {
             try await seed(client, items.enumerated().filter { $0.offset != 4 }.map(\.element))
             let sink = #"[{"type": "postgres", "databaseURL": "\#(TestDatabase.connectionString(for: url)!)", "middleware": ["retry"]}]"#
             var run = try await bench.run(
-                FaultBench.config(fetcher: #"{"type": "file", "middleware": []}"#, sinks: sink, retry: sinkRetry))
+                FaultBench.config(fetcher: #"{"type": "file", "middleware": []}"#, sinks: sink, retry: sinkRetry)
+            )
             run.stored = try await storedIDs(client)
             #expect((run.written, run.failed, run.retried, run.lost) == (9, 1, 0, 0))
             let failure = try #require(run.failure(items[4].id))
@@ -161,7 +167,9 @@ struct DatabaseFaultTests {
             let config = FaultBench.config(
                 fetcher: #"{"type": "file", "middleware": []}"#,
                 summarizer: #"{"type": "mock", "middleware": ["pace"]}"#,
-                pacePerSecond: 10, run: #"{"concurrency": 1, "batchSize": 1}"#)
+                pacePerSecond: 10,
+                run: #"{"concurrency": 1, "batchSize": 1}"#
+            )
             let viaProxy = through(proxy, url)
             let firstSource = PostgresSource(url: viaProxy, settings: settings, logger: TestDatabase.logger)
             async let first = bench.run(config, replacingSource: firstSource)

@@ -3,6 +3,7 @@ import Postgres
 import PostgresNIO
 import SummarizerCore
 import SummarizerTesting
+import SummarizerTestingPostgres
 import Testing
 
 /// Fan-out rows of the fault matrix: one sink of two fails, the other stores every record.

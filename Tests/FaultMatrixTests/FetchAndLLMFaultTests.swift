@@ -66,7 +66,8 @@ struct FetchFaultTests {
     @Test func aGzipBombFailsWithoutRetries() async throws {
         let bomb = try Data(
             contentsOf: URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-                .appendingPathComponent("WebFetchTests/Fixtures/bomb.html.gz"))
+                .appendingPathComponent("WebFetchTests/Fixtures/bomb.html.gz")
+        )
         try await fetchFault(.page(headers: [("Content-Type", "text/html"), ("Content-Encoding", "gzip")], body: Array(bomb))) { run, faulty in
             #expect((run.written, run.failed, run.retried) == (1, 1, 0))
             #expect(run.failure(faulty)?.errorKind == .invalidContent)
@@ -75,7 +76,9 @@ struct FetchFaultTests {
 
     @Test func aWrongCharsetIsDecodedWithReplacementsAndWritten() async throws {
         // Declared UTF-8, sent in windows-1252.
-        let latin = Array(articlePage.replacingOccurrences(of: "Pioneers", with: "Pe\u{F1}a Pioneers").unicodeScalars.map { UInt8(truncatingIfNeeded: $0.value) })
+        let latin = Array(
+            articlePage.replacingOccurrences(of: "Pioneers", with: "Pe\u{F1}a Pioneers").unicodeScalars.map { UInt8(truncatingIfNeeded: $0.value) }
+        )
         try await fetchFault(.page(headers: [("Content-Type", "text/html; charset=utf-8")], body: latin)) { run, _ in
             #expect((run.written, run.failed, run.retried) == (2, 0, 0))
         }
@@ -127,7 +130,8 @@ struct LLMBench {
         FaultBench.config(
             fetcher: #"{"type": "file", "middleware": []}"#,
             summarizer: #"{"type": "gemini", "apiKey": "\#(key)", "baseURL": "\#(fake.baseURL)", "middleware": ["retry"]}"#,
-            run: #"{"concurrency": \#(concurrency), "batchSize": 5}"#)
+            run: #"{"concurrency": \#(concurrency), "batchSize": 5}"#
+        )
     }
 
     func stop() async throws {

@@ -104,7 +104,11 @@ struct FaultBench {
     func replay(_ config: String) async throws -> String? {
         let loaded = try ConfigLoader(registry: registry, environment: [:]).load(data: Data(config.utf8), baseDirectory: folder.path)
         let replay = Replay(
-            config: loaded, registry: registry, path: folder.appendingPathComponent("out/failed.jsonl").path, logger: logs.logger(level: .debug))
+            config: loaded,
+            registry: registry,
+            path: folder.appendingPathComponent("out/failed.jsonl").path,
+            logger: logs.logger(level: .debug)
+        )
         switch try await replay.run({ await $0.run() }) {
         case .nothingToReplay: return nil
         case .replayed(_, let summary): return summary

@@ -16,13 +16,15 @@ struct PlainTextExtractorTests {
 
     @Test func blocksAreSeparatedAndInlineTextFlows() async throws {
         let article = try await extract(
-            "<html><body><h1>Title</h1><p>One <b>bold</b><i>word</i> here.</p><div>Two</div><ul><li>a</li><li>b</li></ul></body></html>")
+            "<html><body><h1>Title</h1><p>One <b>bold</b><i>word</i> here.</p><div>Two</div><ul><li>a</li><li>b</li></ul></body></html>"
+        )
         #expect(article.text == "Title\n\nOne boldword here.\n\nTwo\n\na\n\nb")
     }
 
     @Test func invisibleElementsAreDropped() async throws {
         let article = try await extract(
-            "<body><script>var x = 'hidden';</script><style>p{}</style><noscript>nojs</noscript><p>Visible</p><template>t</template></body>")
+            "<body><script>var x = 'hidden';</script><style>p{}</style><noscript>nojs</noscript><p>Visible</p><template>t</template></body>"
+        )
         #expect(article.text == "Visible")
     }
 

@@ -303,9 +303,13 @@ struct ReadabilityTests {
         #expect(metadata.excerpt == "Un résumé court.")
         #expect(metadata.leadImage == "https://cdn.example/lead.jpg")
 
-        let plain = try extract("<html><head><title>Pioneers win the derby in overtime - Gridiron Ledger</title></head><body><p>\(prose("x"))</p></body></html>")
+        let plain = try extract(
+            "<html><head><title>Pioneers win the derby in overtime - Gridiron Ledger</title></head><body><p>\(prose("x"))</p></body></html>"
+        )
         #expect(plain.metadata.title == "Pioneers win the derby in overtime")
-        let og = try extract("<html><head><meta property=\"og:title\" content=\"From OpenGraph\"><meta property=\"article:published_time\" content=\"2026-01-01\"></head><body><p>\(prose("y"))</p></body></html>")
+        let og = try extract(
+            "<html><head><meta property=\"og:title\" content=\"From OpenGraph\"><meta property=\"article:published_time\" content=\"2026-01-01\"></head><body><p>\(prose("y"))</p></body></html>"
+        )
         #expect(og.metadata.title == "From OpenGraph")
         #expect(og.metadata.publishedTime == "2026-01-01")
         let timed = try extract("<html><body><time datetime=\"2026-03-04T05:06:07Z\">March 4</time><p>\(prose("z"))</p></body></html>")
@@ -327,7 +331,10 @@ struct ReadabilityTests {
     @Test func pagesWithoutAnArticleFail() async {
         let cases: [(String, String)] = [
             ("<html><head><title>404 Not Found</title></head><body><h1>Page not found</h1><p>Try the search.</p></body></html>", "error-page"),
-            ("<html><body><form><p>Sign in</p><input type=\"text\" name=\"u\"><input type=\"password\" name=\"p\"></form></body></html>", "login-form"),
+            (
+                "<html><body><form><p>Sign in</p><input type=\"text\" name=\"u\"><input type=\"password\" name=\"p\"></form></body></html>",
+                "login-form"
+            ),
             ("<html><body><ul>" + (1...20).map { "<li><a href=\"/\($0)\">Story \($0)</a></li>" }.joined() + "</ul></body></html>", "listing"),
             ("<html><body></body></html>", "empty"),
         ]
@@ -345,7 +352,9 @@ struct ReadabilityTests {
         }
         // A short real article is still an article.
         await #expect(throws: Never.self) {
-            _ = try await article("<html><body><article><p>The club confirmed the signing on Tuesday. He joins on a two-year deal.</p></article></body></html>")
+            _ = try await article(
+                "<html><body><article><p>The club confirmed the signing on Tuesday. He joins on a two-year deal.</p></article></body></html>"
+            )
         }
     }
 
@@ -379,7 +388,8 @@ struct ReadabilityTests {
 
     @Test func legacyTextArrivesDecodedAndStaysIntact() throws {
         // Fetchers decode charsets; the extractor must keep what they produced, whatever the page's meta says.
-        let html = "<html><head><meta charset=\"windows-1252\"></head><body><article><p>José Peña firmó con los Tiburones de Málaga — “un sueño”. \(prose("fichaje"))</p></article></body></html>"
+        let html =
+            "<html><head><meta charset=\"windows-1252\"></head><body><article><p>José Peña firmó con los Tiburones de Málaga — “un sueño”. \(prose("fichaje"))</p></article></body></html>"
         #expect(try extract(html).text.contains("José Peña firmó con los Tiburones de Málaga — “un sueño”."))
     }
 
@@ -392,4 +402,3 @@ struct ReadabilityTests {
         #expect(result.html?.contains("Home") == false)
     }
 }
-

@@ -267,7 +267,9 @@ struct GeminiTests {
                     var configuration = GeminiSummarizer.Configuration(apiKey: fake.apiKey)
                     configuration.baseURL = fake.baseURL
                     return configuration
-                }(), prompt: SummaryPrompt(maxInputTokens: 500))
+                }(),
+                prompt: SummaryPrompt(maxInputTokens: 500)
+            )
             let result = try await summarizer.summarize(articleRequest(article), context: recordingContext())
             #expect(result.inputTruncated)
             let prompt = FakeGeminiServer.texts(try #require(fake.requests.first?.body.objectValue))
@@ -304,8 +306,12 @@ struct GeminiTests {
         try await withGemini { fake in
             let client = JSONHTTPClient(timeout: .seconds(5), maxConnections: 1)
             let response = try await client.post(
-                "\(fake.baseURL)/v1beta/models/gemini-2.5-flash:generateContent?key=\(fake.apiKey)", headers: [],
-                body: Data("{}".utf8), service: "fake", context: recordingContext())
+                "\(fake.baseURL)/v1beta/models/gemini-2.5-flash:generateContent?key=\(fake.apiKey)",
+                headers: [],
+                body: Data("{}".utf8),
+                service: "fake",
+                context: recordingContext()
+            )
             await client.shutdown()
             #expect(response.status == 400)
             #expect(fake.protocolViolations.count == 1)

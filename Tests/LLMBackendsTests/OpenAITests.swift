@@ -19,7 +19,8 @@ func openAI(
     configure(&configuration)
     return OpenAISummarizer(
         configuration: configuration,
-        prices: PriceTable(["gpt-4o-mini": ModelPrice(inputPerMillion: 0.15, outputPerMillion: 0.60)]))
+        prices: PriceTable(["gpt-4o-mini": ModelPrice(inputPerMillion: 0.15, outputPerMillion: 0.60)])
+    )
 }
 
 @Suite("openai summarizer against the fake OpenAI-compatible server")

@@ -18,7 +18,9 @@ func sampleArticle(text: String? = nil) -> Article {
 
             Linebacker Joe Frame left in the third quarter with a knee injury.
             """,
-        extractor: "readability", extractorVersion: "1")
+        extractor: "readability",
+        extractorVersion: "1"
+    )
 }
 
 func sampleItem(_ url: String = "https://news.example/pioneers-rally") -> WorkItem {
@@ -30,7 +32,10 @@ func articleRequest(_ article: Article = sampleArticle(), url: String = "https:/
 }
 
 /// A stage context whose log lines are kept, with its own metrics.
-func recordingContext(_ store: RecordingLogHandlerStore = RecordingLogHandlerStore(), clock: any Clock<Duration> = ContinuousClock())
+func recordingContext(
+    _ store: RecordingLogHandlerStore = RecordingLogHandlerStore(),
+    clock: any Clock<Duration> = ContinuousClock()
+)
     -> StageContext
 {
     StageContext(logger: store.logger(level: .trace), clock: clock, metrics: RunMetrics())
@@ -62,7 +67,11 @@ func pipelineError(_ body: () async throws -> Void) async -> PipelineError? {
 }
 
 /// Runs `body` with a started fake server and shuts it down after, whatever happens.
-func withFake<Fake, T>(_ start: () async throws -> Fake, shutdown: (Fake) async throws -> Void, _ body: (Fake) async throws -> T)
+func withFake<Fake, T>(
+    _ start: () async throws -> Fake,
+    shutdown: (Fake) async throws -> Void,
+    _ body: (Fake) async throws -> T
+)
     async throws -> T
 {
     let fake = try await start()

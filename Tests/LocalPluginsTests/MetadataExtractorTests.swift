@@ -45,9 +45,25 @@ struct MetadataExtractorTests {
         let article = try await extract(html)
         #expect(article.text == "Denver traded for an edge rusher hours before the deadline.")
         #expect(article.title == "Trade deadline")
-        await #expect(throws: PipelineError.self) { try await extract(html, { var extractor = MetadataExtractor(); extractor.allowDescription = false; return extractor }()) }
+        await #expect(throws: PipelineError.self) {
+            try await extract(
+                html,
+                {
+                    var extractor = MetadataExtractor()
+                    extractor.allowDescription = false
+                    return extractor
+                }()
+            )
+        }
         do {
-            _ = try await extract(html, { var extractor = MetadataExtractor(); extractor.minWords = 50; return extractor }())
+            _ = try await extract(
+                html,
+                {
+                    var extractor = MetadataExtractor()
+                    extractor.minWords = 50
+                    return extractor
+                }()
+            )
             Issue.record("a ten-word description passed minWords 50")
         } catch let error as PipelineError {
             #expect(error.kind == .invalidContent && error.reason == "no-article")

@@ -1,9 +1,11 @@
 import Foundation
 import Logging
+import NewsTables
 import PostgresNIO
 import Resilience
 import SummarizerCore
 import SummarizerTesting
+import SummarizerTestingPostgres
 import Synchronization
 import Testing
 
@@ -25,7 +27,9 @@ struct DatabaseScaleTests {
                    case when g % 7 = 0 then null else timestamptz '2025-01-01' + (g / 3) * interval '1 minute' end,
                    case when g % 2 = 0 then 'ESPN' else 'AP' end
             from generate_series(1, \(count)) g
-            """, logger: logger)
+            """,
+            logger: logger
+        )
     }
 
     static func expectedOrder(_ client: PostgresClient, logger: Logger) async throws -> [String] {
@@ -56,7 +60,9 @@ struct DatabaseScaleTests {
 
             let fake = try await FakePostgREST.start(client: client, logger: logger)
             let rest = try await Self.itemIDs(
-                SupabaseSource(projectURL: fake.projectURL, apiKey: fake.apiKey, settings: SupabaseSource.Settings()), logger: logger)
+                SupabaseSource(projectURL: fake.projectURL, apiKey: fake.apiKey, settings: SupabaseSource.Settings()),
+                logger: logger
+            )
             try await fake.shutdown()
             #expect(rest == expected)
             #expect(fake.requests.count == 6)  // five full pages of 1,000 and an empty one
@@ -73,7 +79,12 @@ struct DatabaseScaleTests {
         let sink = PostgresSink(url: url, logger: logger)
         let summarizer = ClosureSummarizer { request, _ in
             calls.count(request.item.id)
-            return SummaryResult(summary: Summary(summary: "Summary of \(request.item.url)."), model: "test", promptVersion: "test", tokens: TokenUsage())
+            return SummaryResult(
+                summary: Summary(summary: "Summary of \(request.item.url)."),
+                model: "test",
+                promptVersion: "test",
+                tokens: TokenUsage()
+            )
         }
         let pipeline = Pipeline(
             source: PipelineStage(type: "postgres", component: source),
@@ -82,13 +93,15 @@ struct DatabaseScaleTests {
             summarizer: PipelineStage(type: "closure", component: summarizer),
             sinks: [PipelineStage(type: "postgres", component: sink)],
             deadLetter: PipelineStage(type: "memory", component: InMemoryDeadLetterSink()),
-            services: [source, sink])
+            services: [source, sink]
+        )
         return (Orchestrator(pipeline: pipeline, settings: RunSettings(concurrency: 8, batchSize: 100), logger: logger), [source, sink])
     }
 
     static func leased(_ client: PostgresClient, logger: Logger) async throws -> Int {
         for try await count in try await client.query(
-            "select count(*) from summarization_attempts where lease_expires_at > now()", logger: logger
+            "select count(*) from summarization_attempts where lease_expires_at > now()",
+            logger: logger
         ).decode(Int.self) {
             return count
         }
@@ -115,7 +128,8 @@ struct DatabaseScaleTests {
             let preview = await dry.run()
             #expect(preview.written == 5)
             for try await rows in try await client.query(
-                "select count(*) from summarization_attempts where claimed_by = 'dry'", logger: logger
+                "select count(*) from summarization_attempts where claimed_by = 'dry'",
+                logger: logger
             ).decode(Int.self) {
                 #expect(rows == 0)
             }
@@ -124,7 +138,9 @@ struct DatabaseScaleTests {
             let failing = CallCounter()
             var (stopped, _) = Self.claimingWorker("stopped", url: url, calls: failing, logger: logger)
             stopped.pipeline.summarizer = PipelineStage(
-                type: "failing", component: ClosureSummarizer { _, _ in throw PipelineError(.invalidOutput, "no summary") })
+                type: "failing",
+                component: ClosureSummarizer { _, _ in throw PipelineError(.invalidOutput, "no summary") }
+            )
             stopped.options = RunOptions(stopOnError: true)
             let halted = await stopped.run()
             #expect(halted.stopReason != nil)
@@ -191,7 +207,9 @@ struct DatabaseScaleTests {
             // Once it has expired, the next worker gets exactly the dead worker's rows. (The
             // clock is moved by ageing the lease, so a slow machine cannot expire it early.)
             try await client.query(
-                "update summarization_attempts set lease_expires_at = now() - interval '1 second' where claimed_by = 'doomed'", logger: logger)
+                "update summarization_attempts set lease_expires_at = now() - interval '1 second' where claimed_by = 'doomed'",
+                logger: logger
+            )
             let heir = try await Self.itemIDs(worker("heir", lease: 600), logger: logger)
             #expect(Set(heir) == held)
         }
@@ -225,13 +243,18 @@ struct DatabaseScaleTests {
                 fetcher: PipelineStage(type: "static", component: ClosureFetcher.serving { "Article at \($0.url)." }),
                 extractor: PipelineStage(type: "pass", component: ClosureExtractor.passThrough),
                 summarizer: PipelineStage(type: "closure", component: summarizer),
-                sinks: [PipelineStage(type: "postgres", component: sink, chain: MiddlewareChain([RetryMiddleware(policy: policy, metrics: metrics)]))],
+                sinks: [
+                    PipelineStage(type: "postgres", component: sink, chain: MiddlewareChain([RetryMiddleware(policy: policy, metrics: metrics)]))
+                ],
                 deadLetter: PipelineStage(type: "memory", component: deadLetter),
-                services: [sink])
+                services: [sink]
+            )
             // Batches by count alone: on a loaded machine the flush interval would otherwise cut
             // the first batch short before the cut, and "the first 30 are stored" would not hold.
             let report = await Orchestrator(
-                pipeline: pipeline, settings: RunSettings(concurrency: 1, batchSize: 30, flushInterval: .seconds(3_600)), logger: logger,
+                pipeline: pipeline,
+                settings: RunSettings(concurrency: 1, batchSize: 30, flushInterval: .seconds(3_600)),
+                logger: logger,
                 metrics: metrics
             ).run()
             try await proxy.shutdown()

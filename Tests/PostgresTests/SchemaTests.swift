@@ -1,8 +1,10 @@
 import Foundation
 import Logging
+import NewsTables
 import PostgresNIO
 import SummarizerCore
 import SummarizerTesting
+import SummarizerTestingPostgres
 import Testing
 
 @testable import Postgres
@@ -23,7 +25,8 @@ struct StatementSplitterTests {
                 "create function f() returns int language plpgsql as $$ begin return 1; end; $$",
                 "create function g() returns text language sql as $body$ select 'it''s; fine' $body$",
                 "select 1",
-            ])
+            ]
+        )
     }
 
     @Test func theShippedSchemaDeclaresWhatTheSinksAndClaimingNeed() throws {
@@ -62,21 +65,28 @@ struct DatabaseTests {
                     """
                     create table news_urls (id uuid primary key default gen_random_uuid(), url text unique not null, title text,
                         description text, publication_date timestamptz, source_name text, publisher text)
-                    """, logger: logger)
+                    """,
+                    logger: logger
+                )
                 try await client.query(
                     """
                     create table context_summaries (id uuid primary key default gen_random_uuid(),
                         news_url_id uuid not null references news_urls (id) on delete cascade, summary_text text not null,
                         llm_model text, fallback_used boolean default false, generated_at timestamptz default now(),
                         created_at timestamptz, updated_at timestamptz)
-                    """, logger: logger)
+                    """,
+                    logger: logger
+                )
                 try await client.query("create index context_summaries_news_url_id on context_summaries (news_url_id)", logger: logger)
                 try await client.query("insert into news_urls (url) values ('https://a.example/1'), ('https://a.example/2')", logger: logger)
                 try await client.query(
                     "insert into context_summaries (news_url_id, summary_text, updated_at) select id, 'old', now() - interval '1 day' from news_urls",
-                    logger: logger)
+                    logger: logger
+                )
                 try await client.query(
-                    "insert into context_summaries (news_url_id, summary_text, updated_at) select id, 'new', now() from news_urls", logger: logger)
+                    "insert into context_summaries (news_url_id, summary_text, updated_at) select id, 'new', now() from news_urls",
+                    logger: logger
+                )
 
                 let sink = PostgresSink(url: url, logger: logger)
                 let context = StageContext(logger: logger)
@@ -103,7 +113,8 @@ struct DatabaseTests {
                 try await client.query(PostgresQuery(unsafeSQL: UniqueKeyProblem.resolvingSQL()), logger: logger)
                 _ = try await Migrations.migrate(client, logger: logger)
                 for try await (rows, newest) in try await client.query(
-                    "select count(*), bool_and(summary_text = 'new') from context_summaries", logger: logger
+                    "select count(*), bool_and(summary_text = 'new') from context_summaries",
+                    logger: logger
                 ).decode((Int, Bool).self) {
                     #expect(rows == 2 && newest)
                 }
@@ -129,14 +140,19 @@ struct DatabaseTests {
                 try await client.query("insert into news_urls (id, url) values (\(id), 'https://x.test/a')", logger: logger)
                 try await client.query(
                     "insert into context_summaries (news_url_id, summary_text, created_at) values (\(id), 'one', '2001-01-01')",
-                    logger: logger)
+                    logger: logger
+                )
                 try await client.query(
                     """
                     insert into context_summaries (news_url_id, summary_text, created_at) values (\(id), 'two', '2030-01-01')
                     on conflict (news_url_id) do update set summary_text = excluded.summary_text, created_at = excluded.created_at
-                    """, logger: logger)
+                    """,
+                    logger: logger
+                )
                 let rows = try await client.query(
-                    "select summary_text, created_at, updated_at, updated_at > created_at from context_summaries", logger: logger)
+                    "select summary_text, created_at, updated_at, updated_at > created_at from context_summaries",
+                    logger: logger
+                )
                 var seen = 0
                 for try await (text, created, _, later) in rows.decode((String, Date, Date, Bool).self) {
                     seen += 1
@@ -157,7 +173,9 @@ struct DatabaseTests {
             ids.append(id)
             let date: Date? = index % 3 == 0 ? nil : Date(timeIntervalSince1970: 1_700_000_000 + Double(index) * 3600)
             try await client.query(
-                "insert into news_urls (id, url, publication_date) values (\(id), \("https://x.test/\(index)"), \(date))", logger: logger)
+                "insert into news_urls (id, url, publication_date) values (\(id), \("https://x.test/\(index)"), \(date))",
+                logger: logger
+            )
             if index < summarized {
                 try await client.query("insert into context_summaries (news_url_id, summary_text) values (\(id), 's')", logger: logger)
             }
@@ -228,7 +246,9 @@ struct DatabaseTests {
             for attempt in 1...5 {
                 #expect(try await Self.claim(client, worker: "a", batch: 1, at: now, logger: logger) == ids, "attempt \(attempt)")
                 try await client.query(
-                    "select record_summarization_failure(\(ids[0]), 'transient', 'HTTP 503', \(now))", logger: logger)
+                    "select record_summarization_failure(\(ids[0]), 'transient', 'HTTP 503', \(now))",
+                    logger: logger
+                )
                 // Not due again right away: the delay grows with the attempts.
                 #expect(try await Self.claim(client, worker: "a", batch: 1, at: now.addingTimeInterval(60), logger: logger).isEmpty)
                 now = now.addingTimeInterval(Double(1 << (attempt + 1)) * 60 + 1)

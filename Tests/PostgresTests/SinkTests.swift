@@ -1,8 +1,10 @@
 import Foundation
 import Logging
+import NewsTables
 import PostgresNIO
 import SummarizerCore
 import SummarizerTesting
+import SummarizerTestingPostgres
 import Testing
 
 @testable import Postgres
@@ -15,14 +17,30 @@ struct PostgresSinkTests {
 
     static func record(_ id: UUID, text: String = "The Pioneers won.", hash: String = "abc") -> SummaryRecord {
         SummaryRecord(
-            newsURLID: id.uuidString.lowercased(), url: "https://x.test/\(id)", title: "T",
+            newsURLID: id.uuidString.lowercased(),
+            url: "https://x.test/\(id)",
+            title: "T",
             summary: Summary(
-                summary: text, keyPoints: ["a", "b"], playersMentioned: ["Sam Ortiz"], injuryUpdates: nil, articleType: "recap",
-                extraFields: ["venue": "home"]),
-            llmModel: "gemini-2.5-flash", promptVersion: "0123456789ab", fallbackUsed: true,
-            tokens: TokenUsage(prompt: 100, output: 20, toolUse: 5, thoughts: 7, cached: 3), processingTimeSeconds: 1.5,
-            generatedAt: Date(timeIntervalSince1970: 1_800_000_000), extractor: "readability", contentHash: hash,
-            fetchMethod: "direct", inputTruncated: false, retrievalStatus: nil, costUSD: 0.0012)
+                summary: text,
+                keyPoints: ["a", "b"],
+                playersMentioned: ["Sam Ortiz"],
+                injuryUpdates: nil,
+                articleType: "recap",
+                extraFields: ["venue": "home"]
+            ),
+            llmModel: "gemini-2.5-flash",
+            promptVersion: "0123456789ab",
+            fallbackUsed: true,
+            tokens: TokenUsage(prompt: 100, output: 20, toolUse: 5, thoughts: 7, cached: 3),
+            processingTimeSeconds: 1.5,
+            generatedAt: Date(timeIntervalSince1970: 1_800_000_000),
+            extractor: "readability",
+            contentHash: hash,
+            fetchMethod: "direct",
+            inputTruncated: false,
+            retrievalStatus: nil,
+            costUSD: 0.0012
+        )
     }
 
     /// Runs `body` with a migrated database, `count` news URLs, and a running sink.
@@ -61,11 +79,13 @@ struct PostgresSinkTests {
                 select news_url_id, summary, key_points::text, players_mentioned::text, extra_fields::text, fallback_used,
                        total_tokens, tool_use_tokens, content_hash, cost_usd, created_at <= updated_at
                 from context_summaries order by news_url_id
-                """, logger: logger)
+                """,
+                logger: logger
+            )
             var count = 0
             for try await (id, summary, points, players, extra, fallback, total, toolUse, hash, cost, ordered) in rows.decode(
-                (UUID, String, String, String, String, Bool, Int, Int, String, Double, Bool).self)
-            {
+                (UUID, String, String, String, String, Bool, Int, Int, String, Double, Bool).self
+            ) {
                 count += 1
                 #expect(points == #"["a", "b"]"#)
                 #expect(players == #"["Sam Ortiz"]"#)
@@ -135,7 +155,8 @@ struct PostgresSinkTests {
     @Test func columnsMapOntoAnExistingTable() async throws {
         let logger = logger
         try await withSink(
-            count: 1, table: "legacy_summaries",
+            count: 1,
+            table: "legacy_summaries",
             columns: ["news_url_id": "url_id", "summary_text": "body", "extra_fields": nil, "llm_model": "model"],
             setUp: { client in
                 // A table with only some of the columns, under other names.
@@ -143,48 +164,51 @@ struct PostgresSinkTests {
                     .map { "\($0.field) \($0.sqlType)" }
                 columns += ["url_id uuid primary key", "body text not null", "model text"]
                 _ = try await client.query(
-                    PostgresQuery(unsafeSQL: "create table legacy_summaries (\(columns.joined(separator: ", ")))"), logger: logger)
+                    PostgresQuery(unsafeSQL: "create table legacy_summaries (\(columns.joined(separator: ", ")))"),
+                    logger: logger
+                )
+            },
+            { sink, client, ids in
+                try await sink.prepare(context: context)
+                #expect(try await sink.write([Self.record(ids[0])], context: context).rejected.isEmpty)
+                let rows = try await client.query("select url_id, model, body from legacy_summaries", logger: logger)
+                for try await (id, model, body) in rows.decode((UUID, String, String).self) {
+                    #expect(id == ids[0])
+                    #expect(model == "gemini-2.5-flash")
+                    #expect(body.contains("The Pioneers won."))
+                }
             }
-        ) { sink, client, ids in
-            try await sink.prepare(context: context)
-            #expect(try await sink.write([Self.record(ids[0])], context: context).rejected.isEmpty)
-            let rows = try await client.query("select url_id, model, body from legacy_summaries", logger: logger)
-            for try await (id, model, body) in rows.decode((UUID, String, String).self) {
-                #expect(id == ids[0])
-                #expect(model == "gemini-2.5-flash")
-                #expect(body.contains("The Pioneers won."))
-            }
-        }
+        )
     }
 
-@Suite("postgres stages with an unreachable database")
-struct UnreachableDatabaseTests {
-    @Test func theStartUpCheckAndTheSourceFailWithinTheirTimeout() async throws {
-        let logger = TestDatabase.logger
-        // Nothing listens on port 1 of the loopback address: every connection is refused.
-        let url = try DatabaseURL("postgres://app:pw@127.0.0.1:1/news?sslmode=disable")
-        let sink = PostgresSink(url: url, timeout: .milliseconds(500), logger: logger)
-        var settings = PostgresSource.Settings()
-        settings.timeout = .milliseconds(500)
-        let source = PostgresSource(url: url, settings: settings, logger: logger)
-        let (checked, read) = try await withServices([sink, source]) { () -> (PipelineError?, PipelineError?) in
-            let context = StageContext(logger: logger)
-            var checked: PipelineError?
-            do { try await sink.prepare(context: context) } catch { checked = PipelineError.from(error) }
-            var read: PipelineError?
-            do {
-                for try await _ in source.items(ItemQuery(), context: context) {}
-            } catch {
-                read = PipelineError.from(error)
+    @Suite("postgres stages with an unreachable database")
+    struct UnreachableDatabaseTests {
+        @Test func theStartUpCheckAndTheSourceFailWithinTheirTimeout() async throws {
+            let logger = TestDatabase.logger
+            // Nothing listens on port 1 of the loopback address: every connection is refused.
+            let url = try DatabaseURL("postgres://app:pw@127.0.0.1:1/news?sslmode=disable")
+            let sink = PostgresSink(url: url, timeout: .milliseconds(500), logger: logger)
+            var settings = PostgresSource.Settings()
+            settings.timeout = .milliseconds(500)
+            let source = PostgresSource(url: url, settings: settings, logger: logger)
+            let (checked, read) = try await withServices([sink, source]) { () -> (PipelineError?, PipelineError?) in
+                let context = StageContext(logger: logger)
+                var checked: PipelineError?
+                do { try await sink.prepare(context: context) } catch { checked = PipelineError.from(error) }
+                var read: PipelineError?
+                do {
+                    for try await _ in source.items(ItemQuery(), context: context) {}
+                } catch {
+                    read = PipelineError.from(error)
+                }
+                return (checked, read)
             }
-            return (checked, read)
+            #expect(checked?.kind == .misconfigured)
+            #expect(checked?.message.contains("no answer within 0.5 s") == true)
+            #expect(checked?.message.contains("pw") == false)
+            #expect(read?.kind == .transient)
+            #expect(read?.message.contains("reading news_urls at postgres://app:<redacted>@127.0.0.1:1/news") == true)
         }
-        #expect(checked?.kind == .misconfigured)
-        #expect(checked?.message.contains("no answer within 0.5 s") == true)
-        #expect(checked?.message.contains("pw") == false)
-        #expect(read?.kind == .transient)
-        #expect(read?.message.contains("reading news_urls at postgres://app:<redacted>@127.0.0.1:1/news") == true)
     }
-}
 
 }

@@ -2,9 +2,11 @@ import Builtins
 import Foundation
 import HTMLExtraction
 import Logging
+import NewsTables
 import PostgresNIO
 import SummarizerCore
 import SummarizerTesting
+import SummarizerTestingPostgres
 import Testing
 import WebFetch
 
@@ -37,7 +39,8 @@ struct PostgresSourceTests {
             let publisher = index % 2 == 0 ? "ESPN" : "AP"
             try await client.query(
                 "insert into news_urls (id, url, publication_date, publisher) values (\(id), \("https://x.test/a%2Fb%26c%20\(index)"), \(date), \(publisher))",
-                logger: logger)
+                logger: logger
+            )
             rows.append((id, date, publisher))
         }
         return rows
@@ -64,10 +67,13 @@ struct PostgresSourceTests {
             }
             // Given up on, and not due yet: both left out.
             try await client.query(
-                "insert into summarization_attempts (news_url_id, attempts) values (\(rows[10].id), 5)", logger: logger)
+                "insert into summarization_attempts (news_url_id, attempts) values (\(rows[10].id), 5)",
+                logger: logger
+            )
             try await client.query(
                 "insert into summarization_attempts (news_url_id, attempts, next_attempt_at) values (\(rows[11].id), 1, now() + interval '1 hour')",
-                logger: logger)
+                logger: logger
+            )
 
             var settings = PostgresSource.Settings()
             settings.pageSize = 7
@@ -82,7 +88,10 @@ struct PostgresSourceTests {
             #expect(Self.ids(all) == Self.ordered(rows))
             settings.mode = .unsummarized
             let resummarized = try await Self.drain(
-                PostgresSource(url: url, settings: settings, logger: logger), ItemQuery(resummarize: true), logger: logger)
+                PostgresSource(url: url, settings: settings, logger: logger),
+                ItemQuery(resummarize: true),
+                logger: logger
+            )
             #expect(Self.ids(resummarized) == Self.ordered(rows))
         }
     }
@@ -142,10 +151,21 @@ struct PostgresSourceTests {
                     source: PipelineStage(type: "postgres", component: source),
                     fetcher: PipelineStage(type: "file", component: FileFetcher()),
                     extractor: PipelineStage(type: "readability", component: ReadabilityExtractor()),
-                    summarizer: PipelineStage(type: "mock", component: MockSummarizer(configuration: { var mock = MockSummarizer.Configuration(); mock.model = model; return mock }(), prompt: SummaryPrompt(maxInputTokens: model == "mock-extractive-1" ? 30_000 : 20_000))),
+                    summarizer: PipelineStage(
+                        type: "mock",
+                        component: MockSummarizer(
+                            configuration: {
+                                var mock = MockSummarizer.Configuration()
+                                mock.model = model
+                                return mock
+                            }(),
+                            prompt: SummaryPrompt(maxInputTokens: model == "mock-extractive-1" ? 30_000 : 20_000)
+                        )
+                    ),
                     sinks: [PipelineStage(type: "postgres", component: sink)],
                     deadLetter: PipelineStage(type: "memory", component: InMemoryDeadLetterSink()),
-                    services: [source, sink])
+                    services: [source, sink]
+                )
                 return await Orchestrator(pipeline: pipeline, settings: RunSettings(concurrency: 2, batchSize: 3), logger: logger).run()
             }
             let first = await run()
@@ -155,7 +175,9 @@ struct PostgresSourceTests {
             let second = await run()
             #expect(second.itemsRead == 0)
             let attempts = try await client.query(
-                "select attempts, last_error_kind, next_attempt_at > now() from summarization_attempts", logger: logger)
+                "select attempts, last_error_kind, next_attempt_at > now() from summarization_attempts",
+                logger: logger
+            )
             var recorded = 0
             for try await (count, kind, later) in attempts.decode((Int, String, Bool).self) {
                 recorded += 1
@@ -173,7 +195,8 @@ struct PostgresSourceTests {
             #expect(changed.skipped == 0)
             let rows = try await client.query(
                 "select count(*), count(distinct news_url_id), bool_and(summary_text <> '' and prompt_version is not null) from context_summaries",
-                logger: logger)
+                logger: logger
+            )
             for try await (count, distinct, complete) in rows.decode((Int, Int, Bool).self) {
                 #expect(count == names.count && distinct == names.count && complete)
             }

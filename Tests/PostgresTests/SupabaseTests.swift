@@ -1,15 +1,18 @@
 import Foundation
-#if canImport(FoundationNetworking)
-import FoundationNetworking
-#endif
 import Logging
+import NewsTables
 import PostgresNIO
 import SummarizerCore
 import SummarizerTesting
+import SummarizerTestingPostgres
 import Testing
 
 @testable import Postgres
 @testable import Supabase
+
+#if canImport(FoundationNetworking)
+import FoundationNetworking
+#endif
 
 /// A migrated database, a fake PostgREST in front of it, and a client on the database.
 func withFakeSupabase<T: Sendable>(_ body: @escaping @Sendable (PostgresClient, FakePostgREST) async throws -> T) async throws -> T {
@@ -52,16 +55,19 @@ struct SupabaseSourceTests {
             for id in summarized {
                 try await client.query(
                     "insert into context_summaries (news_url_id, summary_text, content_hash, prompt_version) values (\(id), 's', 'h', 'v')",
-                    logger: logger)
+                    logger: logger
+                )
             }
             // Given up on, and not due yet: both left out; due again: read.
             try await client.query("insert into summarization_attempts (news_url_id, attempts) values (\(rows[10].id), 5)", logger: logger)
             try await client.query(
                 "insert into summarization_attempts (news_url_id, attempts, next_attempt_at) values (\(rows[11].id), 1, now() + interval '1 hour')",
-                logger: logger)
+                logger: logger
+            )
             try await client.query(
                 "insert into summarization_attempts (news_url_id, attempts, next_attempt_at) values (\(rows[12].id), 2, now() - interval '1 hour')",
-                logger: logger)
+                logger: logger
+            )
 
             let elements = try await Self.drain(Self.source(fake) { $0.pageSize = 7 }, logger: logger)
             let expected = PostgresSourceTests.ordered(rows).filter { !summarized.contains($0) && $0 != rows[10].id && $0 != rows[11].id }
@@ -73,9 +79,15 @@ struct SupabaseSourceTests {
             #expect(reads.count == (expected.count + 6) / 7)
             #expect(reads.allSatisfy { $0.contains("context_summaries=is.null") && !$0.contains("offset") })
 
-            let all = try await Self.drain(Self.source(fake) { $0.mode = .all; $0.pageSize = 9 }, logger: logger)
+            let all = try await Self.drain(
+                Self.source(fake) {
+                    $0.mode = .all
+                    $0.pageSize = 9
+                },
+                logger: logger
+            )
             #expect(PostgresSourceTests.ids(all) == PostgresSourceTests.ordered(rows))
-            let stored = all.compactMap { if case .item(let item) = $0, !item.metadata.isEmpty { UUID(uuidString: item.id) } else { nil } }
+            let stored = all.compactMap { if case .item(let item) = $0, item.storedSummary != nil { UUID(uuidString: item.id) } else { nil } }
             #expect(Set(stored) == summarized)
             let resummarized = try await Self.drain(Self.source(fake), ItemQuery(resummarize: true), logger: logger)
             #expect(PostgresSourceTests.ids(resummarized) == PostgresSourceTests.ordered(rows))
@@ -126,11 +138,16 @@ struct SupabaseSourceTests {
 
             let source = worker("c")
             let failure = FailureRecord(
-                item: WorkItem(id: rows[0].id.uuidString.lowercased(), url: "https://x.test/"), stage: .summarize,
-                error: PipelineError(.invalidOutput, "bad reply"), failedAt: Date())
+                item: WorkItem(id: rows[0].id.uuidString.lowercased(), url: "https://x.test/"),
+                stage: .summarize,
+                error: PipelineError(.invalidOutput, "bad reply"),
+                failedAt: Date()
+            )
             try await withServices([source]) { await source.recordFailure(failure, context: StageContext(logger: logger)) }
             let recorded = try await client.query(
-                "select attempts, last_error_kind, claimed_by from summarization_attempts where news_url_id = \(rows[0].id)", logger: logger)
+                "select attempts, last_error_kind, claimed_by from summarization_attempts where news_url_id = \(rows[0].id)",
+                logger: logger
+            )
             var found = false
             for try await (attempts, kind, claimedBy) in recorded.decode((Int, String, String?).self) {
                 found = true
@@ -155,7 +172,10 @@ struct SupabaseSinkTests {
 
     /// `count` news URLs and a running sink on the fake.
     func withSink<T: Sendable>(
-        count: Int, table: String = "context_summaries", key: String? = nil, columns: [String: String?] = [:],
+        count: Int,
+        table: String = "context_summaries",
+        key: String? = nil,
+        columns: [String: String?] = [:],
         _ body: @escaping @Sendable (SupabaseSink, PostgresClient, FakePostgREST, [UUID]) async throws -> T
     ) async throws -> T {
         let logger = logger
@@ -167,7 +187,11 @@ struct SupabaseSinkTests {
                 try await client.query("insert into news_urls (id, url) values (\(id), \("https://x.test/\(index)"))", logger: logger)
             }
             let sink = SupabaseSink(
-                projectURL: fake.projectURL, apiKey: key ?? fake.apiKey, table: table, columns: SummaryColumns(renaming: columns))
+                projectURL: fake.projectURL,
+                apiKey: key ?? fake.apiKey,
+                table: table,
+                columns: SummaryColumns(renaming: columns)
+            )
             let frozen = ids
             return try await withServices([sink]) { try await body(sink, client, fake, frozen) }
         }
@@ -188,7 +212,9 @@ struct SupabaseSinkTests {
                 #expect(stamp.updated > (firstStamps[id]?.updated ?? .distantFuture))
             }
             let rows = try await client.query(
-                "select summary, content_hash, key_points::text, extra_fields::text, total_tokens, cost_usd from context_summaries", logger: logger)
+                "select summary, content_hash, key_points::text, extra_fields::text, total_tokens, cost_usd from context_summaries",
+                logger: logger
+            )
             for try await (summary, hash, points, extra, total, cost) in rows.decode((String, String, String, String, Int, Double).self) {
                 #expect(summary == "Updated." && hash == "def")
                 #expect(points == #"["a", "b"]"# && extra == #"{"venue": "home"}"#)
@@ -272,9 +298,16 @@ struct SupabaseSinkTests {
             // An existing table whose url_id is not unique: PostgreSQL refuses the upsert (42P10).
             try await client.query("create table loose_summaries (url_id uuid, body text not null)", logger: logger)
             let sink = SupabaseSink(
-                projectURL: fake.projectURL, apiKey: fake.apiKey, table: "loose_summaries",
-                columns: SummaryColumns(renaming: Dictionary(uniqueKeysWithValues: SummaryColumns.fieldNames.map { ($0, nil) }).merging(
-                    ["news_url_id": "url_id", "summary_text": "body"], uniquingKeysWith: { $1 })))
+                projectURL: fake.projectURL,
+                apiKey: fake.apiKey,
+                table: "loose_summaries",
+                columns: SummaryColumns(
+                    renaming: Dictionary(uniqueKeysWithValues: SummaryColumns.fieldNames.map { ($0, nil) }).merging(
+                        ["news_url_id": "url_id", "summary_text": "body"],
+                        uniquingKeysWith: { $1 }
+                    )
+                )
+            )
             try await withServices([sink]) {
                 try await sink.prepare(context: context)
                 do {
@@ -293,7 +326,14 @@ struct SupabaseSinkTests {
 struct FakePostgRESTTests {
     let logger = TestDatabase.logger
 
-    static func send(_ fake: FakePostgREST, _ method: String, _ path: String, body: String? = nil, prefer: String? = nil, key: String? = nil)
+    static func send(
+        _ fake: FakePostgREST,
+        _ method: String,
+        _ path: String,
+        body: String? = nil,
+        prefer: String? = nil,
+        key: String? = nil
+    )
         async throws -> (status: Int, json: [String: Any])
     {
         var request = URLRequest(url: URL(string: fake.projectURL + path)!)
@@ -321,17 +361,34 @@ struct FakePostgRESTTests {
             let duplicate = try await Self.send(fake, "POST", "/rest/v1/context_summaries", body: row)
             #expect(duplicate.status == 409 && duplicate.json["code"] as? String == "23505")
             let merged = try await Self.send(
-                fake, "POST", "/rest/v1/context_summaries?on_conflict=news_url_id", body: row, prefer: "resolution=merge-duplicates,return=minimal")
+                fake,
+                "POST",
+                "/rest/v1/context_summaries?on_conflict=news_url_id",
+                body: row,
+                prefer: "resolution=merge-duplicates,return=minimal"
+            )
             #expect(merged.status == 201)
             let noUnique = try await Self.send(
-                fake, "POST", "/rest/v1/context_summaries?on_conflict=summary_text", body: row, prefer: "resolution=merge-duplicates")
+                fake,
+                "POST",
+                "/rest/v1/context_summaries?on_conflict=summary_text",
+                body: row,
+                prefer: "resolution=merge-duplicates"
+            )
             #expect(noUnique.status == 400 && noUnique.json["code"] as? String == "42P10")
             let mixed = try await Self.send(
-                fake, "POST", "/rest/v1/context_summaries",
-                body: #"[{"news_url_id": "\#(id.uuidString.lowercased())"}, {"summary_text": "s"}]"#)
+                fake,
+                "POST",
+                "/rest/v1/context_summaries",
+                body: #"[{"news_url_id": "\#(id.uuidString.lowercased())"}, {"summary_text": "s"}]"#
+            )
             #expect(mixed.status == 400 && mixed.json["code"] as? String == "PGRST102")
             let notNull = try await Self.send(
-                fake, "POST", "/rest/v1/context_summaries", body: #"[{"news_url_id": "\#(UUID().uuidString)", "summary_text": null}]"#)
+                fake,
+                "POST",
+                "/rest/v1/context_summaries",
+                body: #"[{"news_url_id": "\#(UUID().uuidString)", "summary_text": null}]"#
+            )
             #expect(notNull.status == 400 && notNull.json["code"] as? String == "23502")
             let badKey = try await Self.send(fake, "GET", "/rest/v1/news_urls?select=id", key: "nope")
             #expect(badKey.status == 401)

@@ -4,6 +4,7 @@ import NIOSSL
 import PostgresNIO
 import SummarizerCore
 import SummarizerTesting
+import SummarizerTestingPostgres
 import Testing
 
 @testable import Postgres
@@ -47,7 +48,11 @@ struct DatabaseURLTLSTests {
 /// certificate (DATABASE_TLS_ROOT_CERT) when openssl is present.
 @Suite(
     "TLS to a real PostgreSQL",
-    .enabled(if: TestDatabase.available && (ProcessInfo.processInfo.environment["DATABASE_TLS_ROOT_CERT"] != nil || ProcessInfo.processInfo.environment["CI"] == "true")))
+    .enabled(
+        if: TestDatabase.available
+            && (ProcessInfo.processInfo.environment["DATABASE_TLS_ROOT_CERT"] != nil || ProcessInfo.processInfo.environment["CI"] == "true")
+    )
+)
 struct PostgresTLSTests {
     let logger = TestDatabase.logger
 
@@ -73,14 +78,18 @@ struct PostgresTLSTests {
                         }
                         return false
                     }
-                })
+                }
+            )
         } catch {
             return .failure(pipelineError(fromDatabase: error, doing: "connecting"))
         }
     }
 
     @Test func verifyFullConnectsWithTheRightRootAndRefusesWithout() async throws {
-        let root = try #require(ProcessInfo.processInfo.environment["DATABASE_TLS_ROOT_CERT"], "Scripts/with-postgres.sh exports it when openssl is installed")
+        let root = try #require(
+            ProcessInfo.processInfo.environment["DATABASE_TLS_ROOT_CERT"],
+            "Scripts/with-postgres.sh exports it when openssl is installed"
+        )
         #expect(try await encrypted(Self.url("sslmode=verify-full&sslrootcert=\(root)")).get())
         #expect(try await encrypted(Self.url("sslmode=verify-ca&sslrootcert=\(root)")).get())
         // require with a root verifies against it (as verify-ca); without one it does not verify, as libpq's.

@@ -21,7 +21,12 @@ struct CircuitBreakerTests {
         settings.windowSize = 10
         settings.minimumCalls = 10
         let breaker = CircuitBreaker(
-            settings: settings, key: .domain, clock: RunClock(clock), logger: logs.logger(), metrics: metrics)
+            settings: settings,
+            key: .domain,
+            clock: RunClock(clock),
+            logger: logs.logger(),
+            metrics: metrics
+        )
         return CircuitBreakerMiddleware(breaker: breaker, name: "test")
     }
 
@@ -42,7 +47,8 @@ struct CircuitBreakerTests {
         settings.failureThreshold = 5
         let breaker = CircuitBreakerMiddleware(
             breaker: CircuitBreaker(settings: settings, key: .domain, clock: RunClock(clock), logger: logs.logger(), metrics: metrics),
-            name: nil)
+            name: nil
+        )
         var policy = RetryPolicy()
         policy.maxAttempts = 3
         policy.baseDelay = .zero

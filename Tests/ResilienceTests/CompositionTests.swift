@@ -14,16 +14,26 @@ struct CompositionTests {
         registry.register(contentsOf: ResiliencePlugins.all)
         registry.setDefaultMiddleware(ResiliencePlugins.defaultChains)
         registry.register(Plugin(type: "list", summary: "s", .source { _, _ in StaticSource([]) }))
-        registry.register(Plugin(type: "page", summary: "f", .fetcher { _, _ in
-            ClosureFetcher.serving { _ in "text" }
-        }))
+        registry.register(
+            Plugin(
+                type: "page",
+                summary: "f",
+                .fetcher { _, _ in
+                    ClosureFetcher.serving { _ in "text" }
+                }
+            )
+        )
         registry.register(Plugin(type: "text", summary: "e", .extractor { _, _ in ClosureExtractor.passThrough }))
         registry.register(Plugin(type: "llm", summary: "l", .summarizer { _, _ in ClosureSummarizer.echo }))
         registry.register(Plugin(type: "memory", summary: "m", .sink { _, _ in InMemorySink() }))
         registry.register(
             Plugin(
-                type: "jsonl", summary: "d", keys: [ConfigKey("path", .path, doc: "p")],
-                .deadLetter { _, _ in InMemoryDeadLetterSink() }))
+                type: "jsonl",
+                summary: "d",
+                keys: [ConfigKey("path", .path, doc: "p")],
+                .deadLetter { _, _ in InMemoryDeadLetterSink() }
+            )
+        )
         return registry
     }
 
@@ -31,7 +41,9 @@ struct CompositionTests {
         let registry = registry()
         let config = try ConfigLoader(registry: registry, environment: environment).load(data: Data(json.utf8), baseDirectory: "/")
         let pipeline = try PipelineBuilder(registry: registry).build(
-            config, environment: PluginEnvironment(logger: Logger(label: "t"), clock: ManualClock(), baseDirectory: "/"))
+            config,
+            environment: PluginEnvironment(logger: Logger(label: "t"), clock: ManualClock(), baseDirectory: "/")
+        )
         return (config, pipeline)
     }
 
@@ -61,7 +73,10 @@ struct CompositionTests {
             """
         let (_, pipeline) = try build(json)
         #expect(pipeline.fetcher.chain.middleware.isEmpty)
-        #expect(pipeline.summarizer.chain.description == "retry \"llmRetry\" (5, 1s x2, no jitter, max 30s, hints up to 120s) -> rateLimit \"llm\" (30/min, burst 2)")
+        #expect(
+            pipeline.summarizer.chain.description
+                == "retry \"llmRetry\" (5, 1s x2, no jitter, max 30s, hints up to 120s) -> rateLimit \"llm\" (30/min, burst 2)"
+        )
         let summarizerLimiter = try #require(pipeline.summarizer.chain.middleware[1] as? RateLimitMiddleware)
         let sinkLimiter = try #require(pipeline.sinks[0].chain.middleware[0] as? RateLimitMiddleware)
         #expect(summarizerLimiter.bucket === sinkLimiter.bucket)
@@ -79,7 +94,8 @@ struct CompositionTests {
             environment: [
                 "RETRY_MAX_ATTEMPTS": "7", "MAX_REQUESTS_PER_MINUTE": "12", "CIRCUIT_BREAKER_THRESHOLD": "9",
                 "CIRCUIT_BREAKER_TIMEOUT": "30",
-            ])
+            ]
+        )
         // MAX_REQUESTS_PER_MINUTE sets the summarizer's limits only, replacing a per-second rate.
         #expect(pipeline.summarizer.chain.description.hasSuffix("rateLimit \"llmLimit\" (12/min, burst 1)"))
         #expect(pipeline.fetcher.chain.description == "rateLimit \"fetchLimit\" (100/min, burst 1)")
@@ -147,10 +163,15 @@ struct CompositionTests {
             extractor: PipelineStage(type: "e", component: ClosureExtractor.passThrough),
             summarizer: PipelineStage(type: "l", component: ClosureSummarizer.echo),
             sinks: [PipelineStage(type: "m", component: sink)],
-            deadLetter: PipelineStage(type: "d", component: deadLetter))
+            deadLetter: PipelineStage(type: "d", component: deadLetter)
+        )
         let orchestrator = Orchestrator(
-            pipeline: pipeline, settings: RunSettings(concurrency: 1, batchSize: 10), logger: Logger(label: "t") { _ in SwiftLogNoOpLogHandler() }, clock: clock,
-            metrics: metrics)
+            pipeline: pipeline,
+            settings: RunSettings(concurrency: 1, batchSize: 10),
+            logger: Logger(label: "t") { _ in SwiftLogNoOpLogHandler() },
+            clock: clock,
+            metrics: metrics
+        )
         let report = try await driving(clock) { await orchestrator.run() }
         #expect(report.written == 5)
         #expect(report.failed == 0)
@@ -170,9 +191,14 @@ struct CompositionTests {
             extractor: PipelineStage(type: "e", component: ClosureExtractor.passThrough),
             summarizer: PipelineStage(type: "l", component: ClosureSummarizer.echo),
             sinks: [PipelineStage(type: "m", component: InMemorySink())],
-            deadLetter: PipelineStage(type: "d", component: deadLetter))
+            deadLetter: PipelineStage(type: "d", component: deadLetter)
+        )
         let orchestrator = Orchestrator(
-            pipeline: pipeline, settings: RunSettings(concurrency: 1, batchSize: 10), logger: Logger(label: "t") { _ in SwiftLogNoOpLogHandler() }, clock: clock)
+            pipeline: pipeline,
+            settings: RunSettings(concurrency: 1, batchSize: 10),
+            logger: Logger(label: "t") { _ in SwiftLogNoOpLogHandler() },
+            clock: clock
+        )
         let report = try await driving(clock) { await orchestrator.run() }
         #expect(report.failed == 1)
         let failure = try #require(deadLetter.failures.first)

@@ -1,6 +1,6 @@
-import Synchronization
 import SummarizerCore
 import SummarizerTesting
+import Synchronization
 import Testing
 
 @testable import Resilience
@@ -77,10 +77,12 @@ struct RateLimiterTests {
         let order = GrantLog()
         var tasks: [Task<Void, any Error>] = []
         for caller in 0..<10 {
-            tasks.append(Task {
-                try await bucket.acquire()
-                order.append(clock.now.offset, caller)
-            })
+            tasks.append(
+                Task {
+                    try await bucket.acquire()
+                    order.append(clock.now.offset, caller)
+                }
+            )
             await clock.waitForSleepers(caller + 1)
         }
         while clock.advanceToNextDeadline() {
@@ -109,8 +111,11 @@ struct RateLimiterTests {
         let clock = ManualClock()
         let metrics = RunMetrics()
         let limiter = RateLimitMiddleware(
-            bucket: TokenBucket(requestsPerSecond: 1, burst: 1, clock: RunClock(clock)), name: "llm",
-            rateDescription: "60/min", metrics: metrics)
+            bucket: TokenBucket(requestsPerSecond: 1, burst: 1, clock: RunClock(clock)),
+            name: "llm",
+            rateDescription: "60/min",
+            metrics: metrics
+        )
         let call = makeCall(clock: clock)
         _ = try await limiter.handle(call) { _ in "first" }
         _ = try await driving(clock) { try await limiter.handle(call) { _ in "second" } }

@@ -15,8 +15,11 @@ func makeCall(
     logs: RecordingLogHandlerStore = RecordingLogHandlerStore()
 ) -> StageCall {
     StageCall(
-        role: role, pluginType: type, item: WorkItem(url: url),
-        context: StageContext(logger: logs.logger(), clock: clock, metrics: RunMetrics(), attempts: AttemptLog()))
+        role: role,
+        pluginType: type,
+        item: WorkItem(url: url),
+        context: StageContext(logger: logs.logger(), clock: clock, metrics: RunMetrics(), attempts: AttemptLog())
+    )
 }
 
 /// A scripted operation: fails with the given errors in order, then succeeds; counts calls.

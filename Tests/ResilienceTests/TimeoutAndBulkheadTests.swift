@@ -1,6 +1,6 @@
-import Synchronization
 import SummarizerCore
 import SummarizerTesting
+import Synchronization
 import Testing
 
 @testable import Resilience

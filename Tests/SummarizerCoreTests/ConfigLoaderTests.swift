@@ -62,7 +62,8 @@ struct ConfigLoaderTests {
         #expect(
             config.extractor.config.strings("args") == [
                 "\(base)/exec/worker.py", "-u", "--mode=fast", "missing.py", "/usr/bin/env", "\(base)/exec",
-            ])
+            ]
+        )
     }
 
     @Test func misspeltKeySuggestsTheRightOne() {
@@ -77,11 +78,13 @@ struct ConfigLoaderTests {
     }
 
     @Test func wrongTypeIsReportedWithItsPointer() {
-        let found = problems(editing { object in
-            var sinks = object["sinks"] as! [[String: Any]]
-            sinks[1]["batchSize"] = "five"
-            object["sinks"] = sinks
-        })
+        let found = problems(
+            editing { object in
+                var sinks = object["sinks"] as! [[String: Any]]
+                sinks[1]["batchSize"] = "five"
+                object["sinks"] = sinks
+            }
+        )
         #expect(found.count == 1)
         #expect(found[0].pointer.description == "/sinks/1/batchSize")
         #expect(found[0].message.contains("expected integer"))
@@ -93,20 +96,24 @@ struct ConfigLoaderTests {
     }
 
     @Test func valueBelowMinimumAndNotAllowedAreReported() {
-        let found = problems(editing { object in
-            object["run"] = ["concurrency": 0]
-            object["summarizer"] = ["type": "llm", "apiKey": "k", "mode": "urlcontex"]
-        })
+        let found = problems(
+            editing { object in
+                object["run"] = ["concurrency": 0]
+                object["summarizer"] = ["type": "llm", "apiKey": "k", "mode": "urlcontex"]
+            }
+        )
         #expect(found.map(\.pointer.description) == ["/run/concurrency", "/summarizer/mode"])
         #expect(found[0].message.contains("at least 1"))
         #expect(found[1].message.contains("did you mean \"urlContext\""))
     }
 
     @Test func missingRequiredKeyAndSectionAreReported() {
-        let found = problems(editing { object in
-            object["source"] = ["type": "list"]
-            object.removeValue(forKey: "extractor")
-        })
+        let found = problems(
+            editing { object in
+                object["source"] = ["type": "list"]
+                object.removeValue(forKey: "extractor")
+            }
+        )
         #expect(found.map(\.pointer.description) == ["/extractor", "/source/path"])
         #expect(found[1].message.contains("missing required key \"path\""))
     }
@@ -125,17 +132,21 @@ struct ConfigLoaderTests {
     }
 
     @Test func everyProblemIsReportedAtOnce() {
-        let found = problems(editing { object in
-            object["run"] = ["concurency": 4, "batchSize": "x"]
-            object["fetcher"] = ["type": "nope"]
-            object["summarizer"] = ["type": "llm", "apiKey": "${MISSING_KEY}", "temprature": 1]
-            object["sinks"] = []
-        }, environment: [:])
+        let found = problems(
+            editing { object in
+                object["run"] = ["concurency": 4, "batchSize": "x"]
+                object["fetcher"] = ["type": "nope"]
+                object["summarizer"] = ["type": "llm", "apiKey": "${MISSING_KEY}", "temprature": 1]
+                object["sinks"] = []
+            },
+            environment: [:]
+        )
         let pointers = Set(found.map(\.pointer.description))
         #expect(
             pointers == [
                 "/run/concurency", "/run/batchSize", "/fetcher/type", "/summarizer/apiKey", "/summarizer/temprature", "/sinks",
-            ])
+            ]
+        )
     }
 
     @Test func missingEnvironmentVariableIsNamed() {
@@ -155,7 +166,9 @@ struct ConfigLoaderTests {
 
     @Test func environmentOverridesTheFileAndIsRecorded() throws {
         let config = try load(
-            TestRegistry.validConfig, environment: ["TEST_API_KEY": "k", "BATCH_SIZE": "7", "TEST_MODEL": "m2", "LOG_LEVEL": "DEBUG"])
+            TestRegistry.validConfig,
+            environment: ["TEST_API_KEY": "k", "BATCH_SIZE": "7", "TEST_MODEL": "m2", "LOG_LEVEL": "DEBUG"]
+        )
         #expect(config.run.batchSize == 7)
         #expect(config.runConfig.origins["batchSize"] == .environment)
         #expect(config.sinks.map { $0.config.int("batchSize") } == [7, 7])
@@ -169,7 +182,7 @@ struct ConfigLoaderTests {
     }
 
     @Test func secretsAreNeverEchoedInProblems() throws {
-        let json = editing { $0["summarizer"] = ["type": "llm", "apiKey": 12345678] }
+        let json = editing { $0["summarizer"] = ["type": "llm", "apiKey": 12_345_678] }
         let found = problems(json, environment: [:])
         try #require(found.count == 1)
         #expect(found[0].pointer.description == "/summarizer/apiKey")

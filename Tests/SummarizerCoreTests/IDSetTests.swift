@@ -13,7 +13,9 @@ struct IDSetTests {
         #expect(UUIDBits("5f2b8c1e-9d3a-4e7b-8a6f-0c1d2e3f4a5b") != nil)
         // Upper case, no hyphens, braces, other lengths: kept as strings, never merged with the
         // canonical form, since they are different ids to every sink.
-        for id in ["5F2B8C1E-9D3A-4E7B-8A6F-0C1D2E3F4A5B", "5f2b8c1e9d3a4e7b8a6f0c1d2e3f4a5b", "{5f2b8c1e-9d3a-4e7b-8a6f-0c1d2e3f4a5b}", "item-1", ""] {
+        for id in [
+            "5F2B8C1E-9D3A-4E7B-8A6F-0C1D2E3F4A5B", "5f2b8c1e9d3a4e7b8a6f0c1d2e3f4a5b", "{5f2b8c1e-9d3a-4e7b-8a6f-0c1d2e3f4a5b}", "item-1", "",
+        ] {
             #expect(UUIDBits(id) == nil, "\(id)")
         }
         var set = IDSet()

@@ -9,7 +9,8 @@ struct ModelTests {
         #expect(SHA256.hex(of: Array("abc".utf8)) == "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad")
         #expect(
             SHA256.hex(of: [UInt8](repeating: UInt8(ascii: "a"), count: 1000))
-                == "41edece42d63e8d9bf515a9ba6932e1c20cbc9f5a5d134645adb5db1b9737ea3")
+                == "41edece42d63e8d9bf515a9ba6932e1c20cbc9f5a5d134645adb5db1b9737ea3"
+        )
     }
 
     @Test func derivedIDIsAStableVersion5UUID() {
@@ -28,7 +29,10 @@ struct ModelTests {
             teamsMentioned: ["Portland Pioneers"],
             gameReferences: ["Pioneers vs Armadillos, Week 9"],
             injuryUpdates: "Hale is questionable.",
-            articleType: "recap", sentiment: "positive", contentQuality: "high")
+            articleType: "recap",
+            sentiment: "positive",
+            contentQuality: "high"
+        )
         let text = summary.formattedText
         let order = ["Type: recap", "Players:", "Teams:", "Games:", "Key points:", "Summary:", "Injury updates:"]
         let positions = order.map { text.range(of: $0)?.lowerBound }
@@ -40,10 +44,21 @@ struct ModelTests {
 
     @Test func recordEncodesWithColumnNames() throws {
         let record = SummaryRecord(
-            newsURLID: "id-1", url: "https://example.test/a", title: "T", summary: Summary(summary: "S", keyPoints: ["k"]),
-            llmModel: "m", promptVersion: "p1", fallbackUsed: false, tokens: TokenUsage(prompt: 3, output: 2, toolUse: 1),
-            processingTimeSeconds: 1.5, generatedAt: Date(timeIntervalSince1970: 1_800_000_000), extractor: "plainText",
-            contentHash: "abc", fetchMethod: "direct", inputTruncated: false)
+            newsURLID: "id-1",
+            url: "https://example.test/a",
+            title: "T",
+            summary: Summary(summary: "S", keyPoints: ["k"]),
+            llmModel: "m",
+            promptVersion: "p1",
+            fallbackUsed: false,
+            tokens: TokenUsage(prompt: 3, output: 2, toolUse: 1),
+            processingTimeSeconds: 1.5,
+            generatedAt: Date(timeIntervalSince1970: 1_800_000_000),
+            extractor: "plainText",
+            contentHash: "abc",
+            fetchMethod: "direct",
+            inputTruncated: false
+        )
         let data = try JSONEncoder().encode(record)
         let object = try #require(try JSONSerialization.jsonObject(with: data) as? [String: Any])
         let expected: Set<String> = [
@@ -62,8 +77,11 @@ struct ModelTests {
     @Test func failureRecordRoundTripsWithKindNames() throws {
         let item = WorkItem(id: "x", url: "https://example.test/x")
         let failure = FailureRecord(
-            item: item, stage: .summarize, error: PipelineError(.rateLimited, "slow down", code: "429", hint: "wait"),
-            failedAt: Date(timeIntervalSince1970: 0))
+            item: item,
+            stage: .summarize,
+            error: PipelineError(.rateLimited, "slow down", code: "429", hint: "wait"),
+            failedAt: Date(timeIntervalSince1970: 0)
+        )
         let data = try JSONEncoder().encode(failure)
         let object = try #require(try JSONSerialization.jsonObject(with: data) as? [String: Any])
         #expect(object["error_kind"] as? String == "rateLimited")

@@ -32,9 +32,16 @@ struct Harness {
             extractor: PipelineStage(type: "test", component: extractor),
             summarizer: PipelineStage(type: "test", component: summarizer),
             sinks: sinks.map { PipelineStage(type: "memory", component: $0) },
-            deadLetter: PipelineStage(type: "memory", component: deadLetter))
+            deadLetter: PipelineStage(type: "memory", component: deadLetter)
+        )
         var orchestrator = Orchestrator(
-            pipeline: pipeline, settings: settings, options: options, logger: logs.logger(), clock: clock, preview: preview)
+            pipeline: pipeline,
+            settings: settings,
+            options: options,
+            logger: logs.logger(),
+            clock: clock,
+            preview: preview
+        )
         orchestrator.prepared = prepared.mapValues { EarlierFailure(failedRuns: 1, record: $0) }
         orchestrator.outcomes = outcomes
         return await orchestrator.run(control: control)
@@ -290,7 +297,8 @@ struct OrchestratorTests {
             keys == [
                 "total_requests", "successful_requests", "failed_requests", "fallback_requests", "total_tokens",
                 "total_processing_time", "success_rate_percent", "average_tokens", "average_time_seconds",
-            ])
+            ]
+        )
         #expect(report.metrics.totalTokens == 150)
         #expect(report.metrics.averageTokens == 15)
         #expect(report.render().contains("success_rate_percent: 100.0"))
@@ -320,17 +328,30 @@ struct URLModeTests {
         case .url(let url):
             guard !url.contains("paywall") else {
                 throw PipelineError(
-                    .invalidContent, "could not read", reason: PipelineError.urlRetrievalFailedReason,
-                    code: "URL_RETRIEVAL_STATUS_PAYWALL", retryable: false,
-                    spend: Spend(tokens: TokenUsage(prompt: 100, output: 3, toolUse: 40), costUSD: 0.001))
+                    .invalidContent,
+                    "could not read",
+                    reason: PipelineError.urlRetrievalFailedReason,
+                    code: "URL_RETRIEVAL_STATUS_PAYWALL",
+                    retryable: false,
+                    spend: Spend(tokens: TokenUsage(prompt: 100, output: 3, toolUse: 40), costUSD: 0.001)
+                )
             }
             return SummaryResult(
-                summary: Summary(summary: "read \(url) myself"), model: "m", promptVersion: "v", tokens: TokenUsage(prompt: 7, output: 2),
-                costUSD: 0.0005, retrievalStatus: "URL_RETRIEVAL_STATUS_SUCCESS")
+                summary: Summary(summary: "read \(url) myself"),
+                model: "m",
+                promptVersion: "v",
+                tokens: TokenUsage(prompt: 7, output: 2),
+                costUSD: 0.0005,
+                retrievalStatus: "URL_RETRIEVAL_STATUS_SUCCESS"
+            )
         case .article(let article):
             return SummaryResult(
-                summary: Summary(summary: "from text: \(article.text)"), model: "m", promptVersion: "v",
-                tokens: TokenUsage(prompt: 50, output: 10), costUSD: 0.002)
+                summary: Summary(summary: "from text: \(article.text)"),
+                model: "m",
+                promptVersion: "v",
+                tokens: TokenUsage(prompt: 50, output: 10),
+                costUSD: 0.002
+            )
         }
     }
 

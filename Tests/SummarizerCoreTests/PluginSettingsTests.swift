@@ -33,7 +33,8 @@ private struct ProbeSettings: PluginSettings {
             apply: { settings, value, config throws(ConfigError) in
                 guard let number = value.intValue, number % 2 == 0 else { throw config.problem("even", "must be even") }
                 settings.even = number
-            }),
+            }
+        ),
     ]
 }
 
@@ -60,12 +61,14 @@ struct PluginSettingsTests {
 
     @Test func decodingAppliesEveryValueTheConfigSets() throws {
         let config = PluginConfig(
-            spec: spec, pointer: .root.appending("extractor"),
+            spec: spec,
+            pointer: .root.appending("extractor"),
             values: [
                 "count": .number(7), "ratio": .number(0.25), "enabled": .bool(true), "name": .string("x"),
                 "tags": .array([.string("b"), .string("c")]), "timeoutSeconds": .number(1.5), "limit": .number(9),
                 "mode": .string("THOROUGH"), "folder": .string("/data"), "even": .number(4),
-            ])
+            ]
+        )
         let settings = try config.decode(ProbeSettings.self)
         #expect(settings.count == 7)
         #expect(settings.ratio == 0.25)

@@ -17,9 +17,15 @@ struct RegistryTests {
 
     @Test func registeringTheSameRoleAndTypeReplaces() {
         var registry = TestRegistry.make()
-        registry.register(Plugin(type: "text", summary: "replacement", .extractor { _, _ in
-            fatalError("not built")
-        }))
+        registry.register(
+            Plugin(
+                type: "text",
+                summary: "replacement",
+                .extractor { _, _ in
+                    fatalError("not built")
+                }
+            )
+        )
         #expect(registry.plugins(role: .extractor).count == 1)
         #expect(registry.plugin(role: .extractor, type: "text")?.spec.summary == "replacement")
     }

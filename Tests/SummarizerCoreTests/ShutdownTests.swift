@@ -190,10 +190,21 @@ struct ShutdownTests {
             return SummaryResult(summary: Summary(summary: "fresh \(request.item.url)"), model: "echo", promptVersion: "v", tokens: .zero)
         }
         let stored = SummaryRecord(
-            newsURLID: items[1].id, url: items[1].url, title: nil, summary: Summary(summary: "stored"),
-            llmModel: "from-the-dead-letter-file", promptVersion: "v", fallbackUsed: false, tokens: .zero,
-            processingTimeSeconds: 1, generatedAt: Date(), extractor: nil, contentHash: nil, fetchMethod: "direct",
-            inputTruncated: false)
+            newsURLID: items[1].id,
+            url: items[1].url,
+            title: nil,
+            summary: Summary(summary: "stored"),
+            llmModel: "from-the-dead-letter-file",
+            promptVersion: "v",
+            fallbackUsed: false,
+            tokens: .zero,
+            processingTimeSeconds: 1,
+            generatedAt: Date(),
+            extractor: nil,
+            contentHash: nil,
+            fetchMethod: "direct",
+            inputTruncated: false
+        )
         harness.prepared = [items[1].id: stored]
         let report = await harness.run()
         #expect(report.written == 3)

@@ -1,5 +1,6 @@
 import SummarizerCore
 import SummarizerTesting
+import Synchronization
 
 /// A registry of test plugins, so core tests need no provider module.
 enum TestRegistry {
@@ -7,59 +8,84 @@ enum TestRegistry {
         var registry = PluginRegistry()
         registry.register(
             Plugin(
-                
-                    type: "list", summary: "test source",
-                    keys: [
-                        ConfigKey("path", .path, required: true, doc: "a list"),
-                        ConfigKey("count", .integer, default: .number(3), minimum: 1, doc: "how many"),
-                    ], runOptions: [.publisher],
-                .source { config, _ in StaticSource(WorkItem.numbered(config.int("count") ?? 0)) }))
+
+                type: "list",
+                summary: "test source",
+                keys: [
+                    ConfigKey("path", .path, required: true, doc: "a list"),
+                    ConfigKey("count", .integer, default: .number(3), minimum: 1, doc: "how many"),
+                ],
+                runOptions: [.publisher],
+                .source { config, _ in StaticSource(WorkItem.numbered(config.int("count") ?? 0)) }
+            )
+        )
         registry.register(
             Plugin(
-                type: "page", summary: "test fetcher",
-                .fetcher { _, _ in ClosureFetcher.serving { "text of \($0.url)" } }))
+                type: "page",
+                summary: "test fetcher",
+                .fetcher { _, _ in ClosureFetcher.serving { "text of \($0.url)" } }
+            )
+        )
         registry.register(
             Plugin(
-                
-                    type: "text", summary: "test extractor",
-                    keys: [ConfigKey("args", .arguments, default: .array([]), doc: "a program's arguments")],
-                .extractor { _, _ in ClosureExtractor.passThrough }))
+
+                type: "text",
+                summary: "test extractor",
+                keys: [ConfigKey("args", .arguments, default: .array([]), doc: "a program's arguments")],
+                .extractor { _, _ in ClosureExtractor.passThrough }
+            )
+        )
         registry.register(
             Plugin(
-                
-                    type: "llm", summary: "test summarizer",
-                    keys: [
-                        ConfigKey("apiKey", .string, required: true, secret: true, environment: ["TEST_API_KEY"], doc: "key"),
-                        ConfigKey("model", .string, default: .string("m1"), environment: ["TEST_MODEL"], doc: "model"),
-                        ConfigKey("temperature", .number, default: .number(0.1), doc: "t"),
-                        ConfigKey("baseURL", .string, default: .string("https://llm.example"), doc: "endpoint"),
-                        ConfigKey("mode", .string, default: .string("content"), allowed: ["content", "urlContext"], doc: "mode"),
-                    ],
-                .summarizer { _, _ in ClosureSummarizer.echo }))
+
+                type: "llm",
+                summary: "test summarizer",
+                keys: [
+                    ConfigKey("apiKey", .string, required: true, secret: true, environment: ["TEST_API_KEY"], doc: "key"),
+                    ConfigKey("model", .string, default: .string("m1"), environment: ["TEST_MODEL"], doc: "model"),
+                    ConfigKey("temperature", .number, default: .number(0.1), doc: "t"),
+                    ConfigKey("baseURL", .string, default: .string("https://llm.example"), doc: "endpoint"),
+                    ConfigKey("mode", .string, default: .string("content"), allowed: ["content", "urlContext"], doc: "mode"),
+                ],
+                .summarizer { _, _ in ClosureSummarizer.echo }
+            )
+        )
         registry.register(
             Plugin(
-                
-                    type: "memory", summary: "test sink",
-                    keys: [ConfigKey("batchSize", .integer, default: .number(100), minimum: 1, environment: ["BATCH_SIZE"], doc: "b")],
-                .sink { _, _ in InMemorySink() }))
+
+                type: "memory",
+                summary: "test sink",
+                keys: [ConfigKey("batchSize", .integer, default: .number(100), minimum: 1, environment: ["BATCH_SIZE"], doc: "b")],
+                .sink { _, _ in InMemorySink() }
+            )
+        )
         registry.register(
             Plugin(
-                
-                    type: "memory", summary: "test dead letter",
-                    keys: [ConfigKey("path", .path, default: .string("out/failed.jsonl"), doc: "p")],
-                .deadLetter { _, _ in InMemoryDeadLetterSink() }))
+
+                type: "memory",
+                summary: "test dead letter",
+                keys: [ConfigKey("path", .path, default: .string("out/failed.jsonl"), doc: "p")],
+                .deadLetter { _, _ in InMemoryDeadLetterSink() }
+            )
+        )
         registry.register(
             Plugin(
-                
-                    type: "jsonl", summary: "default dead letter",
-                    keys: [ConfigKey("path", .path, default: .string("out/failed.jsonl"), doc: "p")],
-                .deadLetter { _, _ in InMemoryDeadLetterSink() }))
+
+                type: "jsonl",
+                summary: "default dead letter",
+                keys: [ConfigKey("path", .path, default: .string("out/failed.jsonl"), doc: "p")],
+                .deadLetter { _, _ in InMemoryDeadLetterSink() }
+            )
+        )
         registry.register(
             Plugin(
-                
-                    type: "tag", summary: "test middleware",
-                    keys: [ConfigKey("label", .string, default: .string("x"), doc: "label")],
-                .middleware { config, _ in TagMiddleware(label: config.string("label") ?? "") }))
+
+                type: "tag",
+                summary: "test middleware",
+                keys: [ConfigKey("label", .string, default: .string("x"), doc: "label")],
+                .middleware { config, _ in TagMiddleware(label: config.string("label") ?? "") }
+            )
+        )
         return registry
     }
 
@@ -90,8 +116,6 @@ struct TagMiddleware: StageMiddleware {
 
     var description: String { "tag \(label)" }
 }
-
-import Synchronization
 
 final class TraceLog: Sendable {
     private let entries = Mutex<[String]>([])

@@ -79,13 +79,17 @@ struct AddressPolicyTests {
 struct BlockedPageAndRobotsTests {
     @Test func challengesAreAlwaysBlocked() {
         #expect(BlockedPageDetector.detect("<html><head><title>Just a moment...</title></head></html>") == "bot-challenge")
-        #expect(BlockedPageDetector.detect("<div class=\"g-recaptcha\" data-sitekey=\"x\"></div>" + String(repeating: "word ", count: 500)) == "bot-challenge")
+        #expect(
+            BlockedPageDetector.detect("<div class=\"g-recaptcha\" data-sitekey=\"x\"></div>" + String(repeating: "word ", count: 500))
+                == "bot-challenge"
+        )
     }
 
     @Test func wallsAreBlockedOnlyWhenTheyHideTheArticle() {
         let consentWall = "<html><body><h1>Before you continue</h1><p>We value your privacy. Accept all cookies.</p></body></html>"
         #expect(BlockedPageDetector.detect(consentWall) == "consent-wall")
-        let articleWithBanner = "<div class=\"cookie-banner\">We value your privacy.</div><article><p>"
+        let articleWithBanner =
+            "<div class=\"cookie-banner\">We value your privacy.</div><article><p>"
             + String(repeating: "The game went to overtime after a late field goal. ", count: 40) + "</p></article>"
         #expect(BlockedPageDetector.detect(articleWithBanner) == nil)
         let login = "<form><input type=\"password\" name=\"p\"><button>Sign in to continue</button></form>"

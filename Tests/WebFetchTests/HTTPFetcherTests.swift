@@ -153,7 +153,9 @@ struct HTTPFetcherTests {
 
     @Test func charsetsComeFromHeaderMetaOrDefault() async throws {
         let latin = Array("<html><body><p>Pe\u{F1}a caf\u{E9} \u{93}quoted\u{94}</p></body></html>".unicodeScalars.map { UInt8($0.value) })
-        let metaOnly = Array("<html><head><meta charset=\"windows-1252\"></head><body><p>Ni\u{F1}o</p></body></html>".unicodeScalars.map { UInt8($0.value) })
+        let metaOnly = Array(
+            "<html><head><meta charset=\"windows-1252\"></head><body><p>Ni\u{F1}o</p></body></html>".unicodeScalars.map { UInt8($0.value) }
+        )
         try await withServer([
             "/header": .page(headers: [("Content-Type", "text/html; charset=ISO-8859-1")], body: latin),
             "/meta": .page(headers: [("Content-Type", "text/html")], body: metaOnly),

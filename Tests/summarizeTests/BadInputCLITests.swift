@@ -13,10 +13,25 @@ struct BadInputCLITests {
         ("not UTF-8", [0xFF, 0xFE, 0x7B, 0x00, 0x22, 0x00], "not valid JSON"),
         ("nested too deep", Array((String(repeating: "[", count: 100_000) + String(repeating: "]", count: 100_000)).utf8), "not valid JSON"),
         ("a number for a stage", Array(#"{"source": 5, "summarizer": {"type": "mock"}, "sinks": [{"type": "stdout"}]}"#.utf8), "/source"),
-        ("an unknown plugin", Array(#"{"source": {"type": "urlFiel", "path": "u.txt"}, "summarizer": {"type": "mock"}, "sinks": [{"type": "stdout"}]}"#.utf8), "urlFile"),
-        ("a wrong type", Array(#"{"source": {"type": "urlFile", "path": "u.txt"}, "summarizer": {"type": "mock"}, "sinks": [{"type": "stdout"}], "run": {"concurrency": "eight"}}"#.utf8), "/run/concurrency"),
+        (
+            "an unknown plugin",
+            Array(#"{"source": {"type": "urlFiel", "path": "u.txt"}, "summarizer": {"type": "mock"}, "sinks": [{"type": "stdout"}]}"#.utf8), "urlFile"
+        ),
+        (
+            "a wrong type",
+            Array(
+                #"{"source": {"type": "urlFile", "path": "u.txt"}, "summarizer": {"type": "mock"}, "sinks": [{"type": "stdout"}], "run": {"concurrency": "eight"}}"#
+                    .utf8
+            ), "/run/concurrency"
+        ),
         ("no sinks", Array(#"{"source": {"type": "urlFile", "path": "u.txt"}, "summarizer": {"type": "mock"}, "sinks": []}"#.utf8), "/sinks"),
-        ("a huge number", Array(#"{"source": {"type": "urlFile", "path": "u.txt"}, "summarizer": {"type": "mock"}, "sinks": [{"type": "stdout"}], "run": {"batchSize": 1e400}}"#.utf8), "not representable"),
+        (
+            "a huge number",
+            Array(
+                #"{"source": {"type": "urlFile", "path": "u.txt"}, "summarizer": {"type": "mock"}, "sinks": [{"type": "stdout"}], "run": {"batchSize": 1e400}}"#
+                    .utf8
+            ), "not representable"
+        ),
     ]
 
     @Test(arguments: configs.indices)

@@ -63,7 +63,8 @@ struct CLIRunner {
             return Result(
                 status: process.terminationStatus,
                 stdout: try String(contentsOf: outURL, encoding: .utf8),
-                stderr: try String(contentsOf: errURL, encoding: .utf8))
+                stderr: try String(contentsOf: errURL, encoding: .utf8)
+            )
         }
     }
 
@@ -97,7 +98,8 @@ struct CLIRunner {
         process.currentDirectoryURL = directory
         var env = ProcessInfo.processInfo.environment
         for key in [
-            "GEMINI_API_KEY", "GEMINI_MODEL", "GEMINI_BASE_URL", "OPENAI_API_KEY", "OPENAI_BASE_URL", "BATCH_SIZE", "LOG_LEVEL", "MAX_REQUESTS_PER_MINUTE", "RETRY_MAX_ATTEMPTS",
+            "GEMINI_API_KEY", "GEMINI_MODEL", "GEMINI_BASE_URL", "OPENAI_API_KEY", "OPENAI_BASE_URL", "BATCH_SIZE", "LOG_LEVEL",
+            "MAX_REQUESTS_PER_MINUTE", "RETRY_MAX_ATTEMPTS",
             "CIRCUIT_BREAKER_THRESHOLD", "CIRCUIT_BREAKER_TIMEOUT",
         ] {
             env.removeValue(forKey: key)
@@ -141,7 +143,8 @@ struct CLIRunner {
         return Result(
             status: status,
             stdout: try String(contentsOf: outURL, encoding: .utf8),
-            stderr: try String(contentsOf: errURL, encoding: .utf8))
+            stderr: try String(contentsOf: errURL, encoding: .utf8)
+        )
     }
 
     /// A temporary folder holding a copy of the root config and a link to Examples/, so the
@@ -150,9 +153,13 @@ struct CLIRunner {
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("summarize-cli-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         try FileManager.default.copyItem(
-            at: repositoryRoot.appendingPathComponent("config.json"), to: folder.appendingPathComponent("config.json"))
+            at: repositoryRoot.appendingPathComponent("config.json"),
+            to: folder.appendingPathComponent("config.json")
+        )
         try FileManager.default.createSymbolicLink(
-            at: folder.appendingPathComponent("Examples"), withDestinationURL: repositoryRoot.appendingPathComponent("Examples"))
+            at: folder.appendingPathComponent("Examples"),
+            withDestinationURL: repositoryRoot.appendingPathComponent("Examples")
+        )
         return folder
     }
 }

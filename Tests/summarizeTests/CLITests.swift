@@ -88,13 +88,22 @@ struct CLITests {
 
     @Test func explainPrintsEveryStageWithItsChain() async throws {
         let result = try await CLIRunner.run(
-            ["explain", "--config", "config.json"], in: CLIRunner.repositoryRoot, environment: ["RETRY_MAX_ATTEMPTS": "4"])
+            ["explain", "--config", "config.json"],
+            in: CLIRunner.repositoryRoot,
+            environment: ["RETRY_MAX_ATTEMPTS": "4"]
+        )
         #expect(result.status == 0, "stderr: \(result.stderr)")
-        for stage in ["source: urlFile", "fetcher: file", "extractor: readability", "summarizer: mock", "sinks[0]: stdout", "sinks[1]: jsonl", "deadLetter: jsonl"] {
+        for stage in [
+            "source: urlFile", "fetcher: file", "extractor: readability", "summarizer: mock", "sinks[0]: stdout", "sinks[1]: jsonl",
+            "deadLetter: jsonl",
+        ] {
             #expect(result.stdout.contains(stage), "missing \(stage)")
         }
-        #expect(result.stdout.contains(
-            "middleware (from the config): retry \"llmRetry\" (4, 2s x2, full jitter, max 30s, hints up to 120s) -> rateLimit \"llmRateLimit\" (600/min, burst 10)"))
+        #expect(
+            result.stdout.contains(
+                "middleware (from the config): retry \"llmRetry\" (4, 2s x2, full jitter, max 30s, hints up to 120s) -> rateLimit \"llmRateLimit\" (600/min, burst 10)"
+            )
+        )
         #expect(result.stdout.contains("circuitBreaker \"domainBreaker\" per domain (5 failures, open 300s, 1 probe)"))
         #expect(result.stdout.contains("maxAttempts = 4  (environment)"))
         #expect(result.stdout.contains("concurrency = 4  (file)"))
@@ -131,10 +140,13 @@ struct CLITests {
         #expect(result.status == 0, "\(result.stderr)")
         #expect(result.stdout.contains("| extractor | [`readability`](#readability-extractor) |"))
         let committed = try String(
-            contentsOf: CLIRunner.repositoryRoot.appendingPathComponent("docs/plugin-reference.md"), encoding: .utf8)
+            contentsOf: CLIRunner.repositoryRoot.appendingPathComponent("docs/plugin-reference.md"),
+            encoding: .utf8
+        )
         #expect(
             committed == result.stdout,
-            "docs/plugin-reference.md is out of date: run `swift run summarize plugins --markdown > docs/plugin-reference.md`")
+            "docs/plugin-reference.md is out of date: run `swift run summarize plugins --markdown > docs/plugin-reference.md`"
+        )
     }
 
     @Test func anOptionNoPluginHonoursIsAUsageError() async throws {
@@ -240,7 +252,10 @@ struct HTTPFetcherCLITests {
         #expect(configs.count >= 4)
         for config in configs {
             let result = try await CLIRunner.run(
-                ["validate", "--config", "Examples/\(config)"], in: CLIRunner.repositoryRoot, environment: ["GEMINI_API_KEY": "k"])
+                ["validate", "--config", "Examples/\(config)"],
+                in: CLIRunner.repositoryRoot,
+                environment: ["GEMINI_API_KEY": "k"]
+            )
             #expect(result.stdout == "ok\n", "\(config): \(result.stdout)")
         }
         let printed = try await CLIRunner.run(["schema"], in: CLIRunner.repositoryRoot)
@@ -302,10 +317,10 @@ struct ExecExtractorCLITests {
     @Test func anExecConfigValidatesAndABadArgumentIsAConfigError() async throws {
         let folder = try CLIRunner.sandbox()
         try """
-            {"source": {"type": "stdin"}, "fetcher": {"type": "file"},
-             "extractor": {"type": "exec", "command": "python3", "args": ["worker.py", 3]},
-             "summarizer": {"type": "mock"}, "sinks": [{"type": "stdout"}]}
-            """.write(to: folder.appendingPathComponent("bad.json"), atomically: true, encoding: .utf8)
+        {"source": {"type": "stdin"}, "fetcher": {"type": "file"},
+         "extractor": {"type": "exec", "command": "python3", "args": ["worker.py", 3]},
+         "summarizer": {"type": "mock"}, "sinks": [{"type": "stdout"}]}
+        """.write(to: folder.appendingPathComponent("bad.json"), atomically: true, encoding: .utf8)
         let result = try await CLIRunner.run(["validate", "--config", "bad.json"], in: folder)
         #expect(result.status == 78)
         #expect(result.stdout.contains("/extractor/args"), "\(result.stdout)")
@@ -321,7 +336,9 @@ struct NewPluginCLITests {
         let registry = folder.appendingPathComponent("Sources/LocalPlugins/LocalPluginsPlugins.swift")
         try FileManager.default.createDirectory(at: registry.deletingLastPathComponent(), withIntermediateDirectories: true)
         try FileManager.default.copyItem(
-            at: CLIRunner.repositoryRoot.appendingPathComponent("Sources/LocalPlugins/LocalPluginsPlugins.swift"), to: registry)
+            at: CLIRunner.repositoryRoot.appendingPathComponent("Sources/LocalPlugins/LocalPluginsPlugins.swift"),
+            to: registry
+        )
         return folder
     }
 

@@ -3,6 +3,7 @@ import Postgres
 import PostgresNIO
 import SummarizerCore
 import SummarizerTesting
+import SummarizerTestingPostgres
 import Testing
 
 /// `summarize db` and runs from and into databases, as a user runs them.
@@ -63,7 +64,9 @@ struct DatabaseCLITests {
     static func seed(_ client: PostgresClient, server: LocalPageServer, logger: Logger) async throws {
         for index in 1...200 {
             try await client.query(
-                "insert into news_urls (url, publisher) values (\(server.url("/news/\(index)")), 'Local')", logger: logger)
+                "insert into news_urls (url, publisher) values (\(server.url("/news/\(index)")), 'Local')",
+                logger: logger
+            )
         }
     }
 
@@ -126,7 +129,11 @@ struct DatabaseCLITests {
                 #expect(fake.requests.allSatisfy { !$0.contains(fake.apiKey) })
                 #expect(try await Self.count(client, logger: logger) == (200, 200))
 
-                let validated = try await CLIRunner.run(["validate", "--config", "supabase.json"], in: folder, environment: ["SUPABASE_URL": fake.projectURL])
+                let validated = try await CLIRunner.run(
+                    ["validate", "--config", "supabase.json"],
+                    in: folder,
+                    environment: ["SUPABASE_URL": fake.projectURL]
+                )
                 #expect(validated.status == 78)
                 // Without the key, the config names both places that need it.
                 #expect(validated.stdout.contains("/sinks/0/apiKey: missing required key"))

@@ -3,6 +3,7 @@ import Postgres
 import PostgresNIO
 import SummarizerCore
 import SummarizerTesting
+import SummarizerTestingPostgres
 import Testing
 
 /// Delivery per sink, as a user meets it: a sink that failed in one run is filled in the next,
@@ -142,7 +143,8 @@ struct DeliveryCLITests {
             #expect(replay.status == 1, "\(replay.stderr)")
             #expect(
                 replay.stderr.contains("\(count + 1) items, \(count) delivered to the sinks that lacked them (left the file), 1 failed again"),
-                "\(replay.stderr)")
+                "\(replay.stderr)"
+            )
             // One fetch, of the missing page, and no LLM call: nothing was summarized again.
             #expect(server.requestCount == fetched + 1)
             #expect(!replay.stderr.contains("LLM:"))

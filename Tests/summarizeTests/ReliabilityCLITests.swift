@@ -10,7 +10,13 @@ struct PageRun {
 
     /// `count` distinct pages, a config with the http fetcher, the mock summarizer held to
     /// `perSecond` calls a second (so a run lasts long enough to be interrupted), jsonl sinks.
-    static func start(count: Int, perSecond: Int, concurrency: Int = 8, batchSize: Int = 5, graceSeconds: Double = 30) async throws
+    static func start(
+        count: Int,
+        perSecond: Int,
+        concurrency: Int = 8,
+        batchSize: Int = 5,
+        graceSeconds: Double = 30
+    ) async throws
         -> PageRun
     {
         let page = try String(contentsOf: CLIRunner.repositoryRoot.appendingPathComponent("Examples/pages/week9-recap.html"), encoding: .utf8)
@@ -248,15 +254,15 @@ struct ReplayCLITests {
         try "\(server.url("/a.html"))\n\(server.url("/b.html"))\nftp://files.example/x\n\(server.url("/c.html"))\n"
             .write(to: folder.appendingPathComponent("urls.txt"), atomically: true, encoding: .utf8)
         try """
-            {
-              "source": {"type": "urlFile", "path": "urls.txt"},
-              "fetcher": {"type": "http", "allowAddresses": ["127.0.0.1/32"], "middleware": []},
-              "extractor": {"type": "readability"},
-              "summarizer": {"type": "mock", "middleware": []},
-              "sinks": [{"type": "jsonl", "path": "out/summaries.jsonl"}],
-              "deadLetter": {"type": "jsonl", "path": "out/failed.jsonl"}
-            }
-            """.write(to: folder.appendingPathComponent("run.json"), atomically: true, encoding: .utf8)
+        {
+          "source": {"type": "urlFile", "path": "urls.txt"},
+          "fetcher": {"type": "http", "allowAddresses": ["127.0.0.1/32"], "middleware": []},
+          "extractor": {"type": "readability"},
+          "summarizer": {"type": "mock", "middleware": []},
+          "sinks": [{"type": "jsonl", "path": "out/summaries.jsonl"}],
+          "deadLetter": {"type": "jsonl", "path": "out/failed.jsonl"}
+        }
+        """.write(to: folder.appendingPathComponent("run.json"), atomically: true, encoding: .utf8)
         let first = try await CLIRunner.run(["run", "--config", "run.json"], in: folder)
         #expect(first.status == 1, "stderr: \(first.stderr)")
         let output = folder.appendingPathComponent("out/summaries.jsonl")
@@ -286,7 +292,9 @@ struct ReplayCLITests {
         #expect(
             replay.stderr.contains(
                 "3 items, 2 delivered to the sinks that lacked them (left the file), 1 failed again (history grown), 0 not finished (kept); 1 rejected source entries kept"
-            ), "stderr: \(replay.stderr)")
+            ),
+            "stderr: \(replay.stderr)"
+        )
         // a came from its stored record: no fetch, no LLM call; only b was summarized.
         #expect(server.hits("/a.html") == hitsBefore)
         #expect(replay.stderr.contains("LLM: 1 calls"))
@@ -308,7 +316,10 @@ struct ReplayCLITests {
         // Nothing left that could succeed: a second replay changes nothing but c's history.
         let again = try await CLIRunner.run(["replay", "--config", "run.json"], in: folder)
         #expect(again.status == 1)
-        #expect(again.stderr.contains("1 items, 0 delivered to the sinks that lacked them (left the file), 1 failed again"), "stderr: \(again.stderr)")
+        #expect(
+            again.stderr.contains("1 items, 0 delivered to the sinks that lacked them (left the file), 1 failed again"),
+            "stderr: \(again.stderr)"
+        )
         try await server.shutdown()
     }
 }

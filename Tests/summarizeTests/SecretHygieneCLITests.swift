@@ -2,6 +2,7 @@ import Foundation
 import PostgresNIO
 import SummarizerCore
 import SummarizerTesting
+import SummarizerTestingPostgres
 import Testing
 
 /// A recognizable fake key goes through a failure at every stage, with --verbose; it must show up
@@ -29,7 +30,9 @@ struct SecretHygieneCLITests {
     @Test func theKeyAppearsNowhereThroughAFailureAtEveryStage() async throws {
         let page = try String(contentsOf: CLIRunner.repositoryRoot.appendingPathComponent("Examples/pages/week9-recap.html"), encoding: .utf8)
         let index = try String(
-            contentsOf: CLIRunner.repositoryRoot.appendingPathComponent("Examples/pages/section-index-no-article.html"), encoding: .utf8)
+            contentsOf: CLIRunner.repositoryRoot.appendingPathComponent("Examples/pages/section-index-no-article.html"),
+            encoding: .utf8
+        )
         let server = try await LocalPageServer.start(routes: ["/good.html": .page(page), "/index.html": .page(index)])
         let fake = try await FakeGeminiServer.start(apiKey: Self.key)
         // The summarizer fails every call (500, retried), so the summarize stage fails too.
@@ -64,7 +67,10 @@ struct SecretHygieneCLITests {
 
         // A key the service refuses: the run stops at the summarize stage.
         let refused = try await CLIRunner.run(
-            ["run", "--config", "run.json", "--verbose"], in: folder, environment: ["GEMINI_API_KEY": Self.key + "-wrong"])
+            ["run", "--config", "run.json", "--verbose"],
+            in: folder,
+            environment: ["GEMINI_API_KEY": Self.key + "-wrong"]
+        )
         #expect(refused.status == 2)
         #expect(!refused.stdout.contains(Self.key) && !refused.stderr.contains(Self.key))
 
@@ -107,16 +113,16 @@ struct SecretHygieneCLITests {
                 try await client.query("insert into news_urls (id, url) values (\(id), \(page.absoluteString))", logger: TestDatabase.logger)
             }
             try """
-                {
-                  "source": {"type": "urlFile", "path": "urls.txt"},
-                  "fetcher": {"type": "file"},
-                  "extractor": {"type": "readability"},
-                  "summarizer": {"type": "mock", "middleware": []},
-                  "sinks": [{"type": "supabase", "middleware": ["retry"]}],
-                  "deadLetter": {"type": "jsonl", "path": "out/failed.jsonl"},
-                  "middleware": {"retry": {"type": "retry", "maxAttempts": 2, "baseDelaySeconds": 0.01}}
-                }
-                """.write(to: folder.appendingPathComponent("supabase.json"), atomically: true, encoding: .utf8)
+            {
+              "source": {"type": "urlFile", "path": "urls.txt"},
+              "fetcher": {"type": "file"},
+              "extractor": {"type": "readability"},
+              "summarizer": {"type": "mock", "middleware": []},
+              "sinks": [{"type": "supabase", "middleware": ["retry"]}],
+              "deadLetter": {"type": "jsonl", "path": "out/failed.jsonl"},
+              "middleware": {"retry": {"type": "retry", "maxAttempts": 2, "baseDelaySeconds": 0.01}}
+            }
+            """.write(to: folder.appendingPathComponent("supabase.json"), atomically: true, encoding: .utf8)
             let environment = ["SUPABASE_URL": fake.projectURL, "SUPABASE_SERVICE_KEY": Self.key]
             let run = try await CLIRunner.run(["run", "--config", "supabase.json", "--verbose"], in: folder, environment: environment)
             let explain = try await CLIRunner.run(["explain", "--config", "supabase.json"], in: folder, environment: environment)

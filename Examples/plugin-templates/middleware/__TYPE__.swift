@@ -28,7 +28,9 @@ public struct __TYPE__: StageMiddleware, PluginSettings {
             if elapsed >= warnAfter {
                 call.context.metrics.increment("slow_calls")
                 call.context.logger.warning(
-                    "slow \(call.role) call", metadata: ["plugin": "\(call.pluginType)", "elapsed": "\(elapsed)"])
+                    "slow \(call.role) call",
+                    metadata: ["plugin": "\(call.pluginType)", "elapsed": "\(elapsed)"]
+                )
             }
         }
         return try await next(call)

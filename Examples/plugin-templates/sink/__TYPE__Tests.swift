@@ -11,13 +11,27 @@ struct __TYPE__Tests {
         let path = FileManager.default.temporaryDirectory.appendingPathComponent("__PLUGIN__-\(UUID().uuidString).tsv").path
         let sink = __TYPE__(path: path)
         let record = SummaryRecord(
-            newsURLID: "id-1", url: "https://example.test/story", title: "Pioneers win",
-            summary: Summary(summary: "The Pioneers won.\nIn overtime."), llmModel: "test", promptVersion: "1",
-            fallbackUsed: false, tokens: TokenUsage(), processingTimeSeconds: 1, generatedAt: Date(), extractor: "test",
-            contentHash: "abc", fetchMethod: "direct", inputTruncated: false)
+            newsURLID: "id-1",
+            url: "https://example.test/story",
+            title: "Pioneers win",
+            summary: Summary(summary: "The Pioneers won.\nIn overtime."),
+            llmModel: "test",
+            promptVersion: "1",
+            fallbackUsed: false,
+            tokens: TokenUsage(),
+            processingTimeSeconds: 1,
+            generatedAt: Date(),
+            extractor: "test",
+            contentHash: "abc",
+            fetchMethod: "direct",
+            inputTruncated: false
+        )
         #expect(try await sink.write([record], context: StageContext(logger: Logger(label: "test"))).rejected.isEmpty)
         #expect(try await sink.write([record], context: StageContext(logger: Logger(label: "test"))).rejected.isEmpty)
-        let expected = try String(contentsOf: try #require(Bundle.module.url(forResource: "Fixtures/__TYPE__", withExtension: "tsv")), encoding: .utf8)
+        let expected = try String(
+            contentsOf: try #require(Bundle.module.url(forResource: "Fixtures/__TYPE__", withExtension: "tsv")),
+            encoding: .utf8
+        )
         #expect(try String(contentsOfFile: path, encoding: .utf8) == expected + expected)
         try? FileManager.default.removeItem(atPath: path)
     }

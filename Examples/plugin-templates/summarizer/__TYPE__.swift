@@ -40,8 +40,11 @@ public struct __TYPE__: Summarizer, PluginSettings {
             previous = character
         }
         return SummaryResult(
-            summary: Summary(summary: picked.joined(separator: " "), keyPoints: picked), model: "__PLUGIN__",
-            promptVersion: promptVersion, tokens: TokenUsage())
+            summary: Summary(summary: picked.joined(separator: " "), keyPoints: picked),
+            model: "__PLUGIN__",
+            promptVersion: promptVersion,
+            tokens: TokenUsage()
+        )
     }
 
     /// The config keys, each bound to the property it sets; its default is the property's.

@@ -20,11 +20,19 @@ extension ExecExtractor {
         public static let keys: [SettingKey<Self>] = [
             SettingKey("command", \.command, required: true, doc: "The program, looked up on PATH (e.g. python3)."),
             SettingKey(
-                "args", \.arguments, as: .arguments,
-                doc: "Its arguments, e.g. [\"exec/trafilatura_worker.py\"]; one naming a file or folder beside the config is resolved against the config's folder, like every path."),
+                "args",
+                \.arguments,
+                as: .arguments,
+                doc:
+                    "Its arguments, e.g. [\"exec/trafilatura_worker.py\"]; one naming a file or folder beside the config is resolved against the config's folder, like every path."
+            ),
             SettingKey("workers", \.workers, minimum: 1, doc: "Worker processes; each handles one request at a time."),
             SettingKey(
-                "timeoutSeconds", \.timeout, minimum: 0.001, doc: "The longest one request may take; then the worker is killed and restarted."),
+                "timeoutSeconds",
+                \.timeout,
+                minimum: 0.001,
+                doc: "The longest one request may take; then the worker is killed and restarted."
+            ),
             SettingKey("name", \.name, doc: "The extractor name records carry."),
         ]
     }
@@ -32,7 +40,8 @@ extension ExecExtractor {
     /// The `exec` extractor plugin.
     public static let plugin = Plugin(
         type: "exec",
-        summary: "Runs an external program (any language) as long-lived workers speaking JSON lines: {id, url, html} in, {id, title, text, metadata} out.",
+        summary:
+            "Runs an external program (any language) as long-lived workers speaking JSON lines: {id, url, html} in, {id, title, text, metadata} out.",
         keys: Configuration.configKeys,
         .extractor { config, environment in
             let configuration = try config.decode(Configuration.self)

@@ -60,13 +60,18 @@ public final class ExecExtractor: ContentExtractor, PipelineService {
     func decode(_ reply: Data, for item: WorkItem) throws -> Answer {
         guard let answer = try? JSONDecoder().decode(Answer.self, from: reply) else {
             throw PipelineError(
-                .transient, "the exec worker \(configuration.command) answered with something that is not the protocol's JSON: "
-                    + String(decoding: reply.prefix(200), as: UTF8.self), reason: "worker-protocol")
+                .transient,
+                "the exec worker \(configuration.command) answered with something that is not the protocol's JSON: "
+                    + String(decoding: reply.prefix(200), as: UTF8.self),
+                reason: "worker-protocol"
+            )
         }
         guard answer.id == item.id else {
             throw PipelineError(
-                .transient, "the exec worker \(configuration.command) answered request \(answer.id ?? "?") while \(item.id) was asked",
-                reason: "worker-protocol")
+                .transient,
+                "the exec worker \(configuration.command) answered request \(answer.id ?? "?") while \(item.id) was asked",
+                reason: "worker-protocol"
+            )
         }
         return answer
     }
@@ -96,10 +101,15 @@ public final class ExecExtractor: ContentExtractor, PipelineService {
         }
         let metadata = answer.metadata ?? [:]
         return Article(
-            title: answer.title ?? item.title, byline: metadata["byline"]?.stringValue ?? metadata["author"]?.stringValue,
+            title: answer.title ?? item.title,
+            byline: metadata["byline"]?.stringValue ?? metadata["author"]?.stringValue,
             publishedTime: metadata["date"]?.stringValue ?? metadata["publishedTime"]?.stringValue,
             siteName: metadata["sitename"]?.stringValue ?? metadata["siteName"]?.stringValue,
-            language: metadata["language"]?.stringValue, excerpt: metadata["description"]?.stringValue, text: text,
-            extractor: configuration.name, extractorVersion: metadata["version"]?.stringValue ?? "exec")
+            language: metadata["language"]?.stringValue,
+            excerpt: metadata["description"]?.stringValue,
+            text: text,
+            extractor: configuration.name,
+            extractorVersion: metadata["version"]?.stringValue ?? "exec"
+        )
     }
 }

@@ -74,8 +74,11 @@ final class ExecWorker: Sendable {
             try process.run()
         } catch {
             throw PipelineError(
-                .misconfigured, "could not start the exec worker \(configuration.command): \(error)", reason: "worker-start",
-                hint: "check `command` and `args`; the command is looked up on PATH")
+                .misconfigured,
+                "could not start the exec worker \(configuration.command): \(error)",
+                reason: "worker-start",
+                hint: "check `command` and `args`; the command is looked up on PATH"
+            )
         }
         worker.state.withLock { $0.process = process }
         logger.debug("exec worker started", metadata: ["command": "\(command)", "pid": "\(process.processIdentifier)"])
@@ -86,7 +89,9 @@ final class ExecWorker: Sendable {
     func send(_ line: Data, timeout: Duration) async throws -> Data {
         let timer = Task { [weak self] in
             try await Task.sleep(for: timeout)
-            self?.fail(PipelineError(.transient, "the exec worker \(self?.command ?? "") gave no answer within \(timeout.seconds) s", reason: "timeout"))
+            self?.fail(
+                PipelineError(.transient, "the exec worker \(self?.command ?? "") gave no answer within \(timeout.seconds) s", reason: "timeout")
+            )
             self?.terminate()
         }
         defer { timer.cancel() }

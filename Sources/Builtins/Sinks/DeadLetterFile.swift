@@ -61,7 +61,11 @@ public enum DeadLetterFile {
     /// The lines with one line per item: an item's failures merged into one at the place of its
     /// first line (``FailureRecord/merged(_:)``), and those of `resolved` items that failed
     /// before `failedBefore` dropped. Lines that are not failures stay as they are.
-    public static func compact(_ lines: [Line], dropping resolved: Set<String> = [], failedBefore: Date = .distantFuture) -> (
+    public static func compact(
+        _ lines: [Line],
+        dropping resolved: Set<String> = [],
+        failedBefore: Date = .distantFuture
+    ) -> (
         lines: [String], merged: Int, dropped: Int
     ) {
         var groups: [String: [FailureRecord]] = [:]

@@ -56,7 +56,8 @@ final class JSONLinesFile: Sendable {
             if busy {
                 throw PipelineError(
                     .misconfigured,
-                    "\(path) is being written by another run (it holds the file's lock); wait for it to end, or give this run another path")
+                    "\(path) is being written by another run (it holds the file's lock); wait for it to end, or give this run another path"
+                )
             }
             throw PipelineError(.misconfigured, "cannot lock \(path): \(String(cString: strerror(errno)))")
         }

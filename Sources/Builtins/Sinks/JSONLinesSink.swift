@@ -26,7 +26,8 @@ public final class JSONLinesSink: Sink {
         if cut > 0 {
             context.logger.warning(
                 "cut off an incomplete last line (a run was interrupted while writing it; its items are done again)",
-                metadata: ["path": "\(file.path)", "bytes": "\(cut)"])
+                metadata: ["path": "\(file.path)", "bytes": "\(cut)"]
+            )
         }
     }
 
@@ -70,8 +71,11 @@ public final class JSONLinesSink: Sink {
         static let keys: [SettingKey<Self>] = [
             SettingKey("path", \.path, as: .path, required: true, doc: "The output file, e.g. out/summaries.jsonl."),
             SettingKey(
-                "resume", \.resume,
-                doc: "Skip the items whose records the file already holds (a run started again after a crash or a stop); false summarizes them again and appends."),
+                "resume",
+                \.resume,
+                doc:
+                    "Skip the items whose records the file already holds (a run started again after a crash or a stop); false summarizes them again and appends."
+            ),
         ]
     }
 

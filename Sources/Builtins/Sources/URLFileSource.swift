@@ -17,7 +17,8 @@ public struct URLListSource: ItemSource {
         input = .file(path)
         parser = URLListParser(
             baseDirectory: URL(fileURLWithPath: path).deletingLastPathComponent().path,
-            listName: URL(fileURLWithPath: path).lastPathComponent)
+            listName: URL(fileURLWithPath: path).lastPathComponent
+        )
     }
 
     /// A source reading standard input; relative entries resolve against `baseDirectory`.
@@ -52,8 +53,12 @@ public struct URLListSource: ItemSource {
 
         static let keys: [SettingKey<Self>] = [
             SettingKey(
-                "path", \.path, as: .path, required: true,
-                doc: "The URL list: one URL or file path per line (# comments), or JSON lines with id, url, title, publisher.")
+                "path",
+                \.path,
+                as: .path,
+                required: true,
+                doc: "The URL list: one URL or file path per line (# comments), or JSON lines with id, url, title, publisher."
+            )
         ]
     }
 

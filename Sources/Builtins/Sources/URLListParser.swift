@@ -85,8 +85,11 @@ struct URLListParser: Sendable {
     private func reject(_ number: Int, _ entry: String, _ message: String) -> SourceElement {
         .rejected(
             SourceRejection(
-                location: "\(listName):\(number)", entry: entry,
-                error: PipelineError(.invalidContent, "\(listName) line \(number): \(message)", reason: "bad-source-entry")))
+                location: "\(listName):\(number)",
+                entry: entry,
+                error: PipelineError(.invalidContent, "\(listName) line \(number): \(message)", reason: "bad-source-entry")
+            )
+        )
     }
 }
 

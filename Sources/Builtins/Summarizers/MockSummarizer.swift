@@ -30,33 +30,50 @@ public struct MockSummarizer: Summarizer {
             SettingKey("model", \.model, doc: "The name recorded as llm_model; --model overrides."),
             SettingKey(
                 ConfigKey(
-                    "latencyMilliseconds", .integer, default: .number(0), minimum: 0, doc: "Simulated time per call, on the run's clock."),
-                apply: { settings, value, _ throws(ConfigError) in settings.latency = .milliseconds(value.intValue ?? 0) }),
+                    "latencyMilliseconds",
+                    .integer,
+                    default: .number(0),
+                    minimum: 0,
+                    doc: "Simulated time per call, on the run's clock."
+                ),
+                apply: { settings, value, _ throws(ConfigError) in settings.latency = .milliseconds(value.intValue ?? 0) }
+            ),
             SettingKey("failEvery", \.failEvery, minimum: 0, doc: "Fail every Nth call, retries included; 0 never fails."),
             SettingKey(
                 ConfigKey(
-                    "failureKind", .string, default: .string(Configuration().failureKind.name),
-                    allowed: PipelineError.Kind.allKinds.map(\.name), doc: "The error kind of injected failures."),
+                    "failureKind",
+                    .string,
+                    default: .string(Configuration().failureKind.name),
+                    allowed: PipelineError.Kind.allKinds.map(\.name),
+                    doc: "The error kind of injected failures."
+                ),
                 apply: { settings, value, config throws(ConfigError) in
                     guard let kind = value.stringValue.flatMap(PipelineError.Kind.init(name:)) else {
                         throw config.problem("failureKind", "\(value) is not an error kind")
                     }
                     settings.failureKind = kind
-                }),
+                }
+            ),
             SettingKey(
                 ConfigKey(
-                    "script", .stringArray, default: .array([]),
-                    doc: "Outcomes of the first calls, in order: \"ok\" or an error kind (e.g. [\"rateLimited\", \"ok\", \"invalidOutput\"]); later calls behave normally."),
+                    "script",
+                    .stringArray,
+                    default: .array([]),
+                    doc:
+                        "Outcomes of the first calls, in order: \"ok\" or an error kind (e.g. [\"rateLimited\", \"ok\", \"invalidOutput\"]); later calls behave normally."
+                ),
                 apply: { settings, value, config throws(ConfigError) in
                     let script = [String](configValue: value) ?? []
                     let known = Set(PipelineError.Kind.allKinds.map(\.name) + ["ok"])
                     if let index = script.firstIndex(where: { !known.contains($0) }) {
                         throw ConfigError(
                             config.pointer.appending("script").appending(index),
-                            "\"\(script[index])\" is not \"ok\" or an error kind (\(PipelineError.Kind.allKinds.map(\.name).joined(separator: ", ")))")
+                            "\"\(script[index])\" is not \"ok\" or an error kind (\(PipelineError.Kind.allKinds.map(\.name).joined(separator: ", ")))"
+                        )
                     }
                     settings.script = script
-                }),
+                }
+            ),
         ]
     }
 
@@ -91,13 +108,19 @@ public struct MockSummarizer: Summarizer {
         if call <= script.count, script[call - 1] != "ok" {
             let kind = PipelineError.Kind(name: script[call - 1]) ?? .transient
             throw PipelineError(
-                kind, "scripted failure on call \(call): \(kind)", reason: "injected",
-                retryAfter: kind == .rateLimited ? .seconds(1) : nil)
+                kind,
+                "scripted failure on call \(call): \(kind)",
+                reason: "injected",
+                retryAfter: kind == .rateLimited ? .seconds(1) : nil
+            )
         }
         if failEvery > 0, call % failEvery == 0 {
             throw PipelineError(
-                failureKind, "injected failure on call \(call) (failEvery \(failEvery))", reason: "injected",
-                retryAfter: failureKind == .rateLimited ? .seconds(1) : nil)
+                failureKind,
+                "injected failure on call \(call) (failEvery \(failEvery))",
+                reason: "injected",
+                retryAfter: failureKind == .rateLimited ? .seconds(1) : nil
+            )
         }
         guard let article = request.article else {
             throw PipelineError(.misconfigured, "the mock summarizer needs the article text; it cannot read URLs")
@@ -121,7 +144,8 @@ public struct MockSummarizer: Summarizer {
             injuryUpdates: injuries.isEmpty ? nil : injuries.joined(separator: " "),
             articleType: Self.articleType(article, injuries: injuries.count),
             sentiment: Self.sentiment(words),
-            contentQuality: article.wordCount >= 400 ? "high" : article.wordCount >= 150 ? "medium" : "low")
+            contentQuality: article.wordCount >= 400 ? "high" : article.wordCount >= 150 ? "medium" : "low"
+        )
 
         // Onto the configured schema: known fields from the heuristics, the rest empty; then
         // validated like any reply, so a schema the mock cannot fill fails loudly.
@@ -141,11 +165,18 @@ public struct MockSummarizer: Summarizer {
 
         let output = summary.formattedText
         let tokens = TokenUsage(
-            prompt: InputBudget.estimatedTokens(fitted.text), output: InputBudget.estimatedTokens(output))
+            prompt: InputBudget.estimatedTokens(fitted.text),
+            output: InputBudget.estimatedTokens(output)
+        )
         context.metrics.recordLLMCall(Spend(tokens: tokens, costUSD: 0))
         return SummaryResult(
-            summary: summary, model: model, promptVersion: promptVersion, tokens: tokens, inputTruncated: fitted.truncated,
-            costUSD: 0)
+            summary: summary,
+            model: model,
+            promptVersion: promptVersion,
+            tokens: tokens,
+            inputTruncated: fitted.truncated,
+            costUSD: 0
+        )
     }
 
     /// The first sentences, up to about 120 words, in two paragraphs when long enough.

@@ -488,7 +488,8 @@ enum TextHeuristics {
                         }
                         let word = UnsafeBufferPointer(rebasing: bytes[start..<end])
                         words.append(
-                            ascii ? word.map(UTF8Text.lowercasedASCII) : TextHeuristics.lowercasedUTF8(String(decoding: word, as: UTF8.self)))
+                            ascii ? word.map(UTF8Text.lowercasedASCII) : TextHeuristics.lowercasedUTF8(String(decoding: word, as: UTF8.self))
+                        )
                     }
                 }
             }
@@ -633,7 +634,6 @@ enum UTF8Text {
         }
         return start < end ? String(decoding: UnsafeBufferPointer(rebasing: bytes[start..<end]), as: UTF8.self) : nil
     }
-
 
     static func firstIndex(of needle: [UInt8], in bytes: UnsafeBufferPointer<UInt8>, from start: Int) -> Int? {
         guard let first = needle.first, bytes.count >= needle.count else { return nil }

@@ -47,16 +47,22 @@ public struct PageMetadata: Sendable, Hashable, Codable {
         let structured = StructuredData.articles(in: index["script"] ?? [])
 
         let documentTitle = index["title"]?.first?.innerText ?? ""
-        metadata.title = nonEmpty(structured.headline) ?? nonEmpty(meta["og:title"]) ?? nonEmpty(meta["twitter:title"])
+        metadata.title =
+            nonEmpty(structured.headline) ?? nonEmpty(meta["og:title"]) ?? nonEmpty(meta["twitter:title"])
             ?? nonEmpty(cleanTitle(documentTitle, headings: (index["h1"] ?? []) + (index["h2"] ?? []), h1Count: index["h1"]?.count ?? 0))
-        metadata.byline = nonEmpty(structured.author) ?? nonEmpty(meta["author"]) ?? nonEmpty(meta["article:author"])
+        metadata.byline =
+            nonEmpty(structured.author) ?? nonEmpty(meta["author"])
+            ?? nonEmpty(meta["article:author"])
             .flatMap { $0.hasPrefix("http") ? nil : $0 }
-        metadata.publishedTime = nonEmpty(structured.datePublished) ?? nonEmpty(meta["article:published_time"])
+        metadata.publishedTime =
+            nonEmpty(structured.datePublished) ?? nonEmpty(meta["article:published_time"])
             ?? nonEmpty(meta["datepublished"]) ?? index["time"]?.lazy.compactMap { $0.attribute("datetime") }.first
         metadata.siteName = nonEmpty(meta["og:site_name"]) ?? nonEmpty(structured.publisher)
-        metadata.language = nonEmpty(root.attribute("lang")) ?? nonEmpty(meta["og:locale"]?.replacingOccurrences(of: "_", with: "-"))
+        metadata.language =
+            nonEmpty(root.attribute("lang")) ?? nonEmpty(meta["og:locale"]?.replacingOccurrences(of: "_", with: "-"))
             ?? nonEmpty(meta["content-language"])
-        metadata.excerpt = nonEmpty(structured.description) ?? nonEmpty(meta["og:description"]) ?? nonEmpty(meta["description"])
+        metadata.excerpt =
+            nonEmpty(structured.description) ?? nonEmpty(meta["og:description"]) ?? nonEmpty(meta["description"])
             ?? nonEmpty(meta["twitter:description"])
         metadata.leadImage = nonEmpty(structured.image) ?? nonEmpty(meta["og:image"]) ?? nonEmpty(meta["twitter:image"])
         metadata.articleBody = nonEmpty(structured.articleBody)
@@ -95,7 +101,9 @@ public struct PageMetadata: Sendable, Hashable, Codable {
         }
         result = result.split(whereSeparator: \.isWhitespace).joined(separator: " ")
         let words = wordCount(result)
-        if words <= 4, !hadSeparators || words != wordCount(title.replacingOccurrences(of: #"[|\-–—\\/>»]"#, with: "", options: .regularExpression)) - 1 {
+        if words <= 4,
+            !hadSeparators || words != wordCount(title.replacingOccurrences(of: #"[|\-–—\\/>»]"#, with: "", options: .regularExpression)) - 1
+        {
             return title
         }
         return result

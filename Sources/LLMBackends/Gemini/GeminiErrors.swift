@@ -16,23 +16,39 @@ enum GeminiErrors {
         switch status {
         case 400 where reasons.contains("API_KEY_INVALID"):
             return PipelineError(
-                .unauthorized, "Gemini refused the API key (API_KEY_INVALID): \(message)", reason: "api-key-invalid", code: code,
-                hint: "set GEMINI_API_KEY to a valid key from Google AI Studio")
+                .unauthorized,
+                "Gemini refused the API key (API_KEY_INVALID): \(message)",
+                reason: "api-key-invalid",
+                code: code,
+                hint: "set GEMINI_API_KEY to a valid key from Google AI Studio"
+            )
         case 400 where googleStatus == "FAILED_PRECONDITION":
             return PipelineError(
-                .misconfigured, "Gemini cannot serve this project: \(message)", reason: "failed-precondition", code: code,
-                hint: "the free tier may not be available in your region; enable billing for the project")
+                .misconfigured,
+                "Gemini cannot serve this project: \(message)",
+                reason: "failed-precondition",
+                code: code,
+                hint: "the free tier may not be available in your region; enable billing for the project"
+            )
         case 400:
             // A problem with this request only (too long, unsupported content): the item fails.
             return PipelineError(.invalidContent, "Gemini rejected the request: \(message)", reason: "llm-bad-request", code: code)
         case 401, 403:
             return PipelineError(
-                .unauthorized, "Gemini refused the API key (\(code)): \(message)", reason: "permission-denied", code: code,
-                hint: "check that GEMINI_API_KEY belongs to a project with the Generative Language API enabled")
+                .unauthorized,
+                "Gemini refused the API key (\(code)): \(message)",
+                reason: "permission-denied",
+                code: code,
+                hint: "check that GEMINI_API_KEY belongs to a project with the Generative Language API enabled"
+            )
         case 404:
             return PipelineError(
-                .misconfigured, "Gemini does not know the model \"\(model)\" (\(code)): \(message)", reason: "unknown-model", code: code,
-                hint: "set model (or GEMINI_MODEL, --model) to a model your key can use, e.g. gemini-2.5-flash")
+                .misconfigured,
+                "Gemini does not know the model \"\(model)\" (\(code)): \(message)",
+                reason: "unknown-model",
+                code: code,
+                hint: "set model (or GEMINI_MODEL, --model) to a model your key can use, e.g. gemini-2.5-flash"
+            )
         case 429:
             return rateLimit(details: details, message: message, code: code)
         case 500...599:
@@ -60,12 +76,21 @@ enum GeminiErrors {
         }
         if let daily = quotaIDs.first(where: { $0.contains("PerDay") }) {
             return PipelineError(
-                .quotaExhausted, "the Gemini daily quota is spent (\(daily)); nothing more can be summarized today", reason: "quota-per-day",
-                code: code, hint: "the remaining items are left for the next run; raise the quota or enable billing to go on today")
+                .quotaExhausted,
+                "the Gemini daily quota is spent (\(daily)); nothing more can be summarized today",
+                reason: "quota-per-day",
+                code: code,
+                hint: "the remaining items are left for the next run; raise the quota or enable billing to go on today"
+            )
         }
         let quota = quotaIDs.first.map { " (\($0))" } ?? ""
         return PipelineError(
-            .rateLimited, "Gemini rate limit reached\(quota): \(message)", reason: "quota-per-minute", code: code, retryAfter: delay)
+            .rateLimited,
+            "Gemini rate limit reached\(quota): \(message)",
+            reason: "quota-per-minute",
+            code: code,
+            retryAfter: delay
+        )
     }
 
     /// A protobuf JSON duration: `"36.43s"`, `"1.5s"`, `"2s"` (up to nine fractional digits).

@@ -42,22 +42,39 @@ public struct GeminiSummarizer: Summarizer {
 
         public static let keys: [SettingKey<Self>] = [
             SettingKey(
-                "apiKey", \.apiKey, required: true, secret: true, environment: ["GEMINI_API_KEY"],
-                doc: "The API key, sent only in the x-goog-api-key header. Set GEMINI_API_KEY or write \"${GEMINI_API_KEY}\"."),
+                "apiKey",
+                \.apiKey,
+                required: true,
+                secret: true,
+                environment: ["GEMINI_API_KEY"],
+                doc: "The API key, sent only in the x-goog-api-key header. Set GEMINI_API_KEY or write \"${GEMINI_API_KEY}\"."
+            ),
             SettingKey("model", \.model, environment: ["GEMINI_MODEL"], doc: "The model; GEMINI_MODEL and --model override."),
             SettingKey(
-                "baseURL", \.baseURL, environment: ["GEMINI_BASE_URL"],
-                doc: "The API's base URL (scheme and host, no query); GEMINI_BASE_URL overrides; tests point it at a local fake."),
+                "baseURL",
+                \.baseURL,
+                environment: ["GEMINI_BASE_URL"],
+                doc: "The API's base URL (scheme and host, no query); GEMINI_BASE_URL overrides; tests point it at a local fake."
+            ),
             SettingKey(
-                "mode", \.mode,
-                doc: "content: the model reads our extracted text. urlContext: the model reads the page with the url_context tool; on a failed retrieval we fetch and extract it ourselves (fallback_used)."),
+                "mode",
+                \.mode,
+                doc:
+                    "content: the model reads our extracted text. urlContext: the model reads the page with the url_context tool; on a failed retrieval we fetch and extract it ourselves (fallback_used)."
+            ),
             SettingKey("temperature", \.temperature, minimum: 0, doc: "Sampling temperature; low keeps summaries factual."),
             SettingKey(
-                "maxOutputTokens", \.maxOutputTokens, minimum: 1,
-                doc: "The reply's token limit (thinking included on 2.5 models); a cut reply fails the item as invalidOutput."),
+                "maxOutputTokens",
+                \.maxOutputTokens,
+                minimum: 1,
+                doc: "The reply's token limit (thinking included on 2.5 models); a cut reply fails the item as invalidOutput."
+            ),
             SettingKey(
-                "thinkingBudget", \.thinkingBudget, minimum: 0,
-                doc: "Gemini 2.5 thinking budget in tokens (0 turns thinking off on Flash); unset: the model's default."),
+                "thinkingBudget",
+                \.thinkingBudget,
+                minimum: 0,
+                doc: "Gemini 2.5 thinking budget in tokens (0 turns thinking off on Flash); unset: the model's default."
+            ),
             SettingKey("grounding", \.grounding, doc: "Add the google_search tool (--enable-grounding); the schema then goes into the prompt."),
             SettingKey("timeoutSeconds", \.timeout, minimum: 1, doc: "The longest one call may take."),
             SettingKey("maxConnections", \.maxConnections, minimum: 1, doc: "Pooled connections to the API."),
@@ -80,7 +97,12 @@ public struct GeminiSummarizer: Summarizer {
     let meter: Meter
     let http: JSONHTTPClient
 
-    public init(configuration: Configuration, prompt: SummaryPrompt = SummaryPrompt(), prices: PriceTable = Self.defaultPrices, budget: CostBudget? = nil) {
+    public init(
+        configuration: Configuration,
+        prompt: SummaryPrompt = SummaryPrompt(),
+        prices: PriceTable = Self.defaultPrices,
+        budget: CostBudget? = nil
+    ) {
         self.configuration = configuration
         self.prompt = prompt
         self.prices = prices
@@ -128,10 +150,13 @@ public struct GeminiSummarizer: Summarizer {
                 systemInstruction: .init(role: nil, parts: [.init(text: prompt.systemInstruction)]),
                 tools: tools.isEmpty ? nil : tools,
                 generationConfig: .init(
-                    temperature: configuration.temperature, maxOutputTokens: configuration.maxOutputTokens,
+                    temperature: configuration.temperature,
+                    maxOutputTokens: configuration.maxOutputTokens,
                     responseMimeType: structured ? "application/json" : nil,
                     responseSchema: structured ? prompt.schema.geminiResponseSchema : nil,
-                    thinkingConfig: configuration.thinkingBudget.map { .init(thinkingBudget: $0) }))
+                    thinkingConfig: configuration.thinkingBudget.map { .init(thinkingBudget: $0) }
+                )
+            )
             let reply = try await call(body, estimatedInputTokens: inputTokens, context: context)
             if urlMode, repair == nil {
                 retrievalStatus = try checkRetrieval(reply.response, url: request.item.url, spend: reply.llm.spend)
@@ -139,12 +164,22 @@ public struct GeminiSummarizer: Summarizer {
             return reply.llm
         }
         return SummaryResult(
-            summary: outcome.summary, model: configuration.model, promptVersion: promptVersion, tokens: outcome.spend.tokens,
-            inputTruncated: rendered.inputTruncated, costUSD: outcome.spend.costUSD, retrievalStatus: retrievalStatus)
+            summary: outcome.summary,
+            model: configuration.model,
+            promptVersion: promptVersion,
+            tokens: outcome.spend.tokens,
+            inputTruncated: rendered.inputTruncated,
+            costUSD: outcome.spend.costUSD,
+            retrievalStatus: retrievalStatus
+        )
     }
 
     /// One `generateContent` call: reserve, send, count, and turn refusals into errors.
-    func call(_ body: GeminiWire.Request, estimatedInputTokens: Int, context: StageContext) async throws -> (
+    func call(
+        _ body: GeminiWire.Request,
+        estimatedInputTokens: Int,
+        context: StageContext
+    ) async throws -> (
         llm: LLMReply, response: GeminiWire.Response
     ) {
         let encoder = JSONEncoder()
@@ -152,10 +187,19 @@ public struct GeminiSummarizer: Summarizer {
         let data = try encoder.encode(body)
         return try await meter.metered(estimatedInputTokens: estimatedInputTokens, context: context) {
             let response = try await http.post(
-                endpoint, headers: [("x-goog-api-key", configuration.apiKey)], body: data, service: "Gemini", context: context)
+                endpoint,
+                headers: [("x-goog-api-key", configuration.apiKey)],
+                body: data,
+                service: "Gemini",
+                context: context
+            )
             guard response.status == 200 else {
                 throw GeminiErrors.error(
-                    status: response.status, body: response.body, model: configuration.model, secret: configuration.apiKey)
+                    status: response.status,
+                    body: response.body,
+                    model: configuration.model,
+                    secret: configuration.apiKey
+                )
             }
             let decoded: GeminiWire.Response
             do {
@@ -173,7 +217,12 @@ public struct GeminiSummarizer: Summarizer {
     func interpret(_ response: GeminiWire.Response, spend: Spend) throws -> (llm: LLMReply, response: GeminiWire.Response) {
         if let block = response.promptFeedback?.blockReason {
             throw PipelineError(
-                .contentFiltered, "Gemini blocked the prompt (blockReason \(block))", reason: "blocked", code: block, spend: spend)
+                .contentFiltered,
+                "Gemini blocked the prompt (blockReason \(block))",
+                reason: "blocked",
+                code: block,
+                spend: spend
+            )
         }
         guard let candidate = response.candidates?.first else {
             throw PipelineError(.invalidOutput, "Gemini returned no candidates", reason: "no-candidates", spend: spend)
@@ -181,14 +230,22 @@ public struct GeminiSummarizer: Summarizer {
         let finish = candidate.finishReason ?? "STOP"
         if finish == "MAX_TOKENS" {
             throw PipelineError(
-                .invalidOutput, "the reply was cut at maxOutputTokens (\(configuration.maxOutputTokens)) before it was complete",
-                reason: "max-tokens", code: finish,
+                .invalidOutput,
+                "the reply was cut at maxOutputTokens (\(configuration.maxOutputTokens)) before it was complete",
+                reason: "max-tokens",
+                code: finish,
                 hint: "raise maxOutputTokens in the summarizer's config (thinking tokens count against it on Gemini 2.5)",
-                spend: spend)
+                spend: spend
+            )
         }
         if GeminiErrors.filterReasons.contains(finish) {
             throw PipelineError(
-                .contentFiltered, "Gemini withheld the answer (finishReason \(finish))", reason: "filtered", code: finish, spend: spend)
+                .contentFiltered,
+                "Gemini withheld the answer (finishReason \(finish))",
+                reason: "filtered",
+                code: finish,
+                spend: spend
+            )
         }
         let text = (candidate.content?.parts ?? []).filter { $0.thought != true }.compactMap(\.text).joined()
         return (LLMReply(text: text, spend: spend, modelVersion: response.modelVersion), response)
@@ -202,8 +259,13 @@ public struct GeminiSummarizer: Summarizer {
         let status = entry?.urlRetrievalStatus ?? "none"
         guard status == "URL_RETRIEVAL_STATUS_SUCCESS" else {
             throw PipelineError(
-                .invalidContent, "Gemini could not read the page (retrieval status \(status))",
-                reason: PipelineError.urlRetrievalFailedReason, code: status, retryable: false, spend: spend)
+                .invalidContent,
+                "Gemini could not read the page (retrieval status \(status))",
+                reason: PipelineError.urlRetrievalFailedReason,
+                code: status,
+                retryable: false,
+                spend: spend
+            )
         }
         return status
     }
@@ -221,13 +283,21 @@ extension GeminiSummarizer {
             if let model = environment.runOptions.model { settings.model = model }
             settings.baseURL = try checkedBaseURL(settings.baseURL, config: config)
             if environment.runOptions.enableGrounding { settings.grounding = true }
-            guard !settings.model.isEmpty, settings.model.unicodeScalars.allSatisfy({ $0.isASCII && ($0.properties.isAlphabetic || ("0"..."9").contains($0) || "-._".unicodeScalars.contains($0)) }) else {
+            guard !settings.model.isEmpty,
+                settings.model.unicodeScalars.allSatisfy({
+                    $0.isASCII && ($0.properties.isAlphabetic || ("0"..."9").contains($0) || "-._".unicodeScalars.contains($0))
+                })
+            else {
                 throw config.problem("model", "\"\(settings.model)\" is not a model name (letters, digits, '-', '.', '_')")
             }
             let prices = try PriceTable.parse(config["prices"], over: defaultPrices, config: config)
             try checkBudget(environment.costBudget, prices: prices, model: settings.model, config: config)
             let summarizer = GeminiSummarizer(
-                configuration: settings, prompt: try SummaryPrompt(config: config), prices: prices, budget: environment.costBudget)
+                configuration: settings,
+                prompt: try SummaryPrompt(config: config),
+                prices: prices,
+                budget: environment.costBudget
+            )
             environment.services.add(summarizer.http)
             return summarizer
         }

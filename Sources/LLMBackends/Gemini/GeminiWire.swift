@@ -89,8 +89,13 @@ enum GeminiWire {
 
         var tokens: TokenUsage {
             TokenUsage(
-                prompt: promptTokenCount ?? 0, output: candidatesTokenCount ?? 0, toolUse: toolUsePromptTokenCount ?? 0,
-                thoughts: thoughtsTokenCount ?? 0, cached: cachedContentTokenCount ?? 0, total: totalTokenCount)
+                prompt: promptTokenCount ?? 0,
+                output: candidatesTokenCount ?? 0,
+                toolUse: toolUsePromptTokenCount ?? 0,
+                thoughts: thoughtsTokenCount ?? 0,
+                cached: cachedContentTokenCount ?? 0,
+                total: totalTokenCount
+            )
         }
     }
 

@@ -22,24 +22,45 @@ extension OpenAISummarizer {
         switch status {
         case 401, 403:
             return PipelineError(
-                .unauthorized, "the server refused the API key (\(shownCode)): \(message)", reason: "unauthorized", code: shownCode,
-                hint: "set OPENAI_API_KEY (or apiKey) to a key the server accepts")
+                .unauthorized,
+                "the server refused the API key (\(shownCode)): \(message)",
+                reason: "unauthorized",
+                code: shownCode,
+                hint: "set OPENAI_API_KEY (or apiKey) to a key the server accepts"
+            )
         case 404:
             return PipelineError(
-                .misconfigured, "the server does not know the model \"\(model)\" or the endpoint (\(shownCode)): \(message)",
-                reason: "unknown-model", code: shownCode, hint: "check model and baseURL (it should end in /v1)")
+                .misconfigured,
+                "the server does not know the model \"\(model)\" or the endpoint (\(shownCode)): \(message)",
+                reason: "unknown-model",
+                code: shownCode,
+                hint: "check model and baseURL (it should end in /v1)"
+            )
         case 429 where code == "insufficient_quota":
             return PipelineError(
-                .quotaExhausted, "the account's quota is spent (\(shownCode)): \(message)", reason: "insufficient-quota", code: shownCode,
-                hint: "the remaining items are left for the next run")
+                .quotaExhausted,
+                "the account's quota is spent (\(shownCode)): \(message)",
+                reason: "insufficient-quota",
+                code: shownCode,
+                hint: "the remaining items are left for the next run"
+            )
         case 429:
             return PipelineError(
-                .rateLimited, "rate limit reached (\(shownCode)): \(message)", reason: "rate-limited", code: shownCode,
-                retryAfter: retryAfter(headers))
+                .rateLimited,
+                "rate limit reached (\(shownCode)): \(message)",
+                reason: "rate-limited",
+                code: shownCode,
+                retryAfter: retryAfter(headers)
+            )
         case 408, 409, 500...599:
             return PipelineError(.transient, "the server failed (\(shownCode)): \(message)", reason: "http-\(status)", code: shownCode)
         default:
-            return PipelineError(.invalidContent, "the server rejected the request (\(shownCode)): \(message)", reason: "llm-bad-request", code: shownCode)
+            return PipelineError(
+                .invalidContent,
+                "the server rejected the request (\(shownCode)): \(message)",
+                reason: "llm-bad-request",
+                code: shownCode
+            )
         }
     }
 }

@@ -43,23 +43,43 @@ public struct OpenAISummarizer: Summarizer {
 
         public static let keys: [SettingKey<Self>] = [
             SettingKey(
-                "model", \.model, required: true,
-                doc: "The model name the server knows, e.g. gpt-4o-mini or llama3.1:8b; --model overrides."),
+                "model",
+                \.model,
+                required: true,
+                doc: "The model name the server knows, e.g. gpt-4o-mini or llama3.1:8b; --model overrides."
+            ),
             SettingKey(
-                "baseURL", \.baseURL, environment: ["OPENAI_BASE_URL"],
-                doc: "The API base, ending in /v1 (Ollama: http://127.0.0.1:11434/v1); OPENAI_BASE_URL overrides."),
+                "baseURL",
+                \.baseURL,
+                environment: ["OPENAI_BASE_URL"],
+                doc: "The API base, ending in /v1 (Ollama: http://127.0.0.1:11434/v1); OPENAI_BASE_URL overrides."
+            ),
             SettingKey(
-                "apiKey", \.apiKey, secret: true, environment: ["OPENAI_API_KEY"],
-                doc: "Sent as a bearer token; optional for local servers. Set OPENAI_API_KEY or write \"${OPENAI_API_KEY}\"."),
+                "apiKey",
+                \.apiKey,
+                secret: true,
+                environment: ["OPENAI_API_KEY"],
+                doc: "Sent as a bearer token; optional for local servers. Set OPENAI_API_KEY or write \"${OPENAI_API_KEY}\"."
+            ),
             SettingKey("temperature", \.temperature, minimum: 0, doc: "Sampling temperature."),
             SettingKey(
-                "maxOutputTokens", \.maxOutputTokens, minimum: 1, doc: "The reply's token limit; a cut reply fails the item as invalidOutput."),
+                "maxOutputTokens",
+                \.maxOutputTokens,
+                minimum: 1,
+                doc: "The reply's token limit; a cut reply fails the item as invalidOutput."
+            ),
             SettingKey(
-                "maxTokensField", \.maxTokensField, allowed: ["max_tokens", "max_completion_tokens"],
-                doc: "The request field for maxOutputTokens: max_tokens (most servers) or max_completion_tokens (OpenAI's reasoning models)."),
+                "maxTokensField",
+                \.maxTokensField,
+                allowed: ["max_tokens", "max_completion_tokens"],
+                doc: "The request field for maxOutputTokens: max_tokens (most servers) or max_completion_tokens (OpenAI's reasoning models)."
+            ),
             SettingKey(
-                "structuredOutput", \.structuredOutput,
-                doc: "jsonSchema: response_format json_schema (strict); jsonObject: JSON mode with the schema in the prompt; none: the schema in the prompt only."),
+                "structuredOutput",
+                \.structuredOutput,
+                doc:
+                    "jsonSchema: response_format json_schema (strict); jsonObject: JSON mode with the schema in the prompt; none: the schema in the prompt only."
+            ),
             SettingKey("timeoutSeconds", \.timeout, minimum: 1, doc: "The longest one call may take."),
             SettingKey("maxConnections", \.maxConnections, minimum: 1, doc: "Pooled connections to the server."),
         ]
@@ -81,7 +101,8 @@ public struct OpenAISummarizer: Summarizer {
     public var promptVersion: String {
         prompt.version(
             settings: "openai;temperature=\(configuration.temperature);maxOutputTokens=\(configuration.maxOutputTokens)"
-                + ";structuredOutput=\(configuration.structuredOutput.rawValue)")
+                + ";structuredOutput=\(configuration.structuredOutput.rawValue)"
+        )
     }
 
     public func summarize(_ request: SummaryRequest, context: StageContext) async throws -> SummaryResult {
@@ -123,8 +144,13 @@ public struct OpenAISummarizer: Summarizer {
             return try await call(.object(body), estimatedInputTokens: inputTokens, context: context)
         }
         return SummaryResult(
-            summary: outcome.summary, model: configuration.model, promptVersion: promptVersion, tokens: outcome.spend.tokens,
-            inputTruncated: rendered.inputTruncated, costUSD: outcome.spend.costUSD)
+            summary: outcome.summary,
+            model: configuration.model,
+            promptVersion: promptVersion,
+            tokens: outcome.spend.tokens,
+            inputTruncated: rendered.inputTruncated,
+            costUSD: outcome.spend.costUSD
+        )
     }
 
     func call(_ body: JSONValue, estimatedInputTokens: Int, context: StageContext) async throws -> LLMReply {
@@ -135,19 +161,30 @@ public struct OpenAISummarizer: Summarizer {
         if let key = configuration.apiKey, !key.isEmpty { headers.append(("Authorization", "Bearer \(key)")) }
         return try await meter.metered(estimatedInputTokens: estimatedInputTokens, context: context) {
             let response = try await http.post(
-                "\(configuration.baseURL)/chat/completions", headers: headers, body: data, service: "the OpenAI-compatible server",
-                context: context)
+                "\(configuration.baseURL)/chat/completions",
+                headers: headers,
+                body: data,
+                service: "the OpenAI-compatible server",
+                context: context
+            )
             guard response.status == 200 else {
                 throw Self.error(
-                    status: response.status, headers: response.headers, body: response.body, model: configuration.model,
-                    secret: configuration.apiKey)
+                    status: response.status,
+                    headers: response.headers,
+                    body: response.body,
+                    model: configuration.model,
+                    secret: configuration.apiKey
+                )
             }
             let decoded: ChatResponse
             do {
                 decoded = try JSONDecoder().decode(ChatResponse.self, from: response.body)
             } catch {
                 throw PipelineError(
-                    .transient, "the OpenAI-compatible server sent a reply that is not a chat completion", reason: "unreadable-reply")
+                    .transient,
+                    "the OpenAI-compatible server sent a reply that is not a chat completion",
+                    reason: "unreadable-reply"
+                )
             }
             return (decoded, decoded.usage?.tokens)
         } interpret: { decoded, spend in
@@ -160,12 +197,21 @@ public struct OpenAISummarizer: Summarizer {
             switch choice.finishReason {
             case "length":
                 throw PipelineError(
-                    .invalidOutput, "the reply was cut at maxOutputTokens (\(configuration.maxOutputTokens)) before it was complete",
-                    reason: "max-tokens", code: "length", hint: "raise maxOutputTokens in the summarizer's config", spend: spend)
+                    .invalidOutput,
+                    "the reply was cut at maxOutputTokens (\(configuration.maxOutputTokens)) before it was complete",
+                    reason: "max-tokens",
+                    code: "length",
+                    hint: "raise maxOutputTokens in the summarizer's config",
+                    spend: spend
+                )
             case "content_filter":
                 throw PipelineError(
-                    .contentFiltered, "the server's content filter withheld the answer", reason: "filtered", code: "content_filter",
-                    spend: spend)
+                    .contentFiltered,
+                    "the server's content filter withheld the answer",
+                    reason: "filtered",
+                    code: "content_filter",
+                    spend: spend
+                )
             default:
                 return LLMReply(text: choice.message?.content ?? "", spend: spend, modelVersion: decoded.model)
             }
@@ -189,7 +235,11 @@ extension OpenAISummarizer {
             let prices = try PriceTable.parse(config["prices"], over: PriceTable(), config: config)
             try checkBudget(environment.costBudget, prices: prices, model: settings.model, config: config)
             let summarizer = OpenAISummarizer(
-                configuration: settings, prompt: try SummaryPrompt(config: config), prices: prices, budget: environment.costBudget)
+                configuration: settings,
+                prompt: try SummaryPrompt(config: config),
+                prices: prices,
+                budget: environment.costBudget
+            )
             environment.services.add(summarizer.http)
             return summarizer
         }

@@ -12,7 +12,8 @@ extension OpenAISummarizer {
             var finishReason: String?
 
             enum CodingKeys: String, CodingKey {
-                case message, finishReason = "finish_reason"
+                case message
+                case finishReason = "finish_reason"
             }
         }
 
@@ -32,8 +33,11 @@ extension OpenAISummarizer {
             var completionTokensDetails: CompletionDetails?
 
             enum CodingKeys: String, CodingKey {
-                case promptTokens = "prompt_tokens", completionTokens = "completion_tokens", totalTokens = "total_tokens"
-                case promptTokensDetails = "prompt_tokens_details", completionTokensDetails = "completion_tokens_details"
+                case promptTokens = "prompt_tokens"
+                case completionTokens = "completion_tokens"
+                case totalTokens = "total_tokens"
+                case promptTokensDetails = "prompt_tokens_details"
+                case completionTokensDetails = "completion_tokens_details"
             }
 
             /// Reasoning tokens are part of `completion_tokens` on the wire; here they are thoughts.
@@ -41,8 +45,12 @@ extension OpenAISummarizer {
                 let reasoning = completionTokensDetails?.reasoningTokens ?? 0
                 let completion = completionTokens ?? 0
                 return TokenUsage(
-                    prompt: promptTokens ?? 0, output: max(0, completion - reasoning), thoughts: reasoning,
-                    cached: promptTokensDetails?.cachedTokens ?? 0, total: totalTokens)
+                    prompt: promptTokens ?? 0,
+                    output: max(0, completion - reasoning),
+                    thoughts: reasoning,
+                    cached: promptTokensDetails?.cachedTokens ?? 0,
+                    total: totalTokens
+                )
             }
         }
 

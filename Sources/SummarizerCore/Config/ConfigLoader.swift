@@ -72,7 +72,8 @@ public struct ConfigLoader: Sendable {
         do {
             _ = try JSONSerialization.jsonObject(with: data, options: [.fragmentsAllowed])
         } catch let serializationError {
-            let detail = (serializationError as NSError).userInfo[NSDebugDescriptionErrorKey] as? String
+            let detail =
+                (serializationError as NSError).userInfo[NSDebugDescriptionErrorKey] as? String
                 ?? String(describing: serializationError)
             guard let range = detail.range(of: #"around character \d+"#, options: .regularExpression),
                 let offset = Int(detail[range].split(separator: " ").last ?? "")

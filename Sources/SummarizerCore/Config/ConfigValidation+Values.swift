@@ -17,7 +17,8 @@ extension Validation {
             ConfigProblem(
                 pointer,
                 "the secret \"\(key.name)\" is written in the file; use ${VAR} (for example \"${\(key.environment.first ?? "SECRET")}\") and set the variable in the environment"
-            ))
+            )
+        )
     }
 
     /// Checks `object`'s keys against `spec`, fills defaults, applies substitutions and overrides.

@@ -37,8 +37,11 @@ struct Validation {
         let extractor = stage(sections["extractor"], role: .extractor, at: .root.appending("extractor"), middlewareNames)
         let summarizer = stage(sections["summarizer"], role: .summarizer, at: .root.appending("summarizer"), middlewareNames)
         let deadLetter = stage(
-            sections["deadLetter"] ?? ConfigLoader.defaultDeadLetter, role: .deadLetter,
-            at: .root.appending("deadLetter"), middlewareNames)
+            sections["deadLetter"] ?? ConfigLoader.defaultDeadLetter,
+            role: .deadLetter,
+            at: .root.appending("deadLetter"),
+            middlewareNames
+        )
 
         var sinks: [StageConfig] = []
         let sinksPointer = JSONPointer.root.appending("sinks")
@@ -75,9 +78,17 @@ struct Validation {
         }
         guard let source, let fetcher, let extractor, let summarizer, let deadLetter else { return nil }
         return PipelineConfig(
-            source: source, fetcher: fetcher, extractor: extractor, summarizer: summarizer, sinks: sinks,
-            deadLetter: deadLetter, middleware: middleware, run: run, runConfig: runConfig,
-            baseDirectory: baseDirectory)
+            source: source,
+            fetcher: fetcher,
+            extractor: extractor,
+            summarizer: summarizer,
+            sinks: sinks,
+            deadLetter: deadLetter,
+            middleware: middleware,
+            run: run,
+            runConfig: runConfig,
+            baseDirectory: baseDirectory
+        )
     }
 
     mutating func validateMiddlewareSection(_ value: JSONValue?) -> [(name: String, stage: StageConfig)] {
@@ -106,7 +117,10 @@ struct Validation {
         usedBy: Set<PluginRole> = []
     ) -> StageConfig? {
         guard let value else {
-            problem(pointer, "missing required section \"\(pointer.tokens.last ?? "\(role)")\": an object with a \"type\"; \(role) types: \(typeList(role))")
+            problem(
+                pointer,
+                "missing required section \"\(pointer.tokens.last ?? "\(role)")\": an object with a \"type\"; \(role) types: \(typeList(role))"
+            )
             return nil
         }
         guard case .object(let object) = value else {

@@ -148,9 +148,17 @@ public struct SettingKey<Settings: PluginSettings>: Sendable {
         doc: String
     ) {
         self.key = ConfigKey(
-            name, type, default: required ? nil : Settings()[keyPath: property].configValue, required: required,
-            secret: secret, allowed: allowed ?? Value.allowedValues, minimum: minimum, environment: environment,
-            environmentRoles: environmentRoles, doc: doc)
+            name,
+            type,
+            default: required ? nil : Settings()[keyPath: property].configValue,
+            required: required,
+            secret: secret,
+            allowed: allowed ?? Value.allowedValues,
+            minimum: minimum,
+            environment: environment,
+            environmentRoles: environmentRoles,
+            doc: doc
+        )
         self.apply = { settings, value, config throws(ConfigError) in
             settings[keyPath: property] = try Self.convert(value, name: name, secret: secret, config: config)
         }
@@ -171,9 +179,17 @@ public struct SettingKey<Settings: PluginSettings>: Sendable {
         doc: String
     ) {
         self.key = ConfigKey(
-            name, type, default: required ? nil : Settings()[keyPath: property]?.configValue, required: required,
-            secret: secret, allowed: allowed ?? Value.allowedValues, minimum: minimum, environment: environment,
-            environmentRoles: environmentRoles, doc: doc)
+            name,
+            type,
+            default: required ? nil : Settings()[keyPath: property]?.configValue,
+            required: required,
+            secret: secret,
+            allowed: allowed ?? Value.allowedValues,
+            minimum: minimum,
+            environment: environment,
+            environmentRoles: environmentRoles,
+            doc: doc
+        )
         self.apply = { settings, value, config throws(ConfigError) in
             settings[keyPath: property] = try Self.convert(value, name: name, secret: secret, config: config) as Value
         }
@@ -190,7 +206,10 @@ public struct SettingKey<Settings: PluginSettings>: Sendable {
     }
 
     static func convert<Value: ConfigValueConvertible>(
-        _ value: JSONValue, name: String, secret: Bool, config: PluginConfig
+        _ value: JSONValue,
+        name: String,
+        secret: Bool,
+        config: PluginConfig
     ) throws(ConfigError) -> Value {
         guard let converted = Value(configValue: value) else {
             // The loader checked the type, so this is a number out of range or a spec bug.

@@ -46,36 +46,67 @@ public struct RunSettings: Sendable, Hashable {
 
     /// The keys of the `run` section, for validation, `explain` and the docs.
     public static let spec = PluginSpec(
-        type: "run", role: .source, summary: "How the orchestrator runs the pipeline.", keys: configKeys)
+        type: "run",
+        role: .source,
+        summary: "How the orchestrator runs the pipeline.",
+        keys: configKeys
+    )
 }
 
 extension RunSettings: PluginSettings {
     public static let keys: [SettingKey<Self>] = [
         SettingKey("concurrency", \.concurrency, minimum: 1, doc: "Items processed at once."),
         SettingKey(
-            "batchSize", \.batchSize, minimum: 1, environment: ["BATCH_SIZE"],
-            doc: "Records per sink write; a record counts as written once its batch is acknowledged."),
+            "batchSize",
+            \.batchSize,
+            minimum: 1,
+            environment: ["BATCH_SIZE"],
+            doc: "Records per sink write; a record counts as written once its batch is acknowledged."
+        ),
         SettingKey(
-            "flushIntervalSeconds", \.flushInterval, minimum: 0,
-            doc: "A partial batch is written once its oldest record has waited this long (checked as results arrive)."),
+            "flushIntervalSeconds",
+            \.flushInterval,
+            minimum: 0,
+            doc: "A partial batch is written once its oldest record has waited this long (checked as results arrive)."
+        ),
         SettingKey(
-            "continueOnError", \.continueOnError,
-            doc: "Keep going when an item fails; false stops taking items at the first failure (exit 2)."),
+            "continueOnError",
+            \.continueOnError,
+            doc: "Keep going when an item fails; false stops taking items at the first failure (exit 2)."
+        ),
         SettingKey(
-            "maxCostUSD", \.maxCostUSD, minimum: 0,
-            doc: "Stop the run (exit 2) before its LLM calls could cost more than this many USD; each call reserves its worst case before it is sent. Unset: no limit."),
+            "maxCostUSD",
+            \.maxCostUSD,
+            minimum: 0,
+            doc:
+                "Stop the run (exit 2) before its LLM calls could cost more than this many USD; each call reserves its worst case before it is sent. Unset: no limit."
+        ),
         SettingKey(
-            "shutdownGraceSeconds", \.shutdownGrace, minimum: 0,
-            doc: "On SIGINT, SIGTERM or the deadline: how long in-flight items may take to finish before they are cancelled (left for the next run, not failed)."),
+            "shutdownGraceSeconds",
+            \.shutdownGrace,
+            minimum: 0,
+            doc:
+                "On SIGINT, SIGTERM or the deadline: how long in-flight items may take to finish before they are cancelled (left for the next run, not failed)."
+        ),
         SettingKey(
-            "maxDurationSeconds", \.maxDuration, minimum: 0,
-            doc: "End the run gracefully after this many seconds, as SIGTERM would (exit 2); what is unfinished is left for the next run. Unset: no limit."),
+            "maxDurationSeconds",
+            \.maxDuration,
+            minimum: 0,
+            doc:
+                "End the run gracefully after this many seconds, as SIGTERM would (exit 2); what is unfinished is left for the next run. Unset: no limit."
+        ),
         SettingKey(
-            "maxItemAttempts", \.maxItemAttempts, minimum: 1,
-            doc: "An item that failed in this many runs (counted in its dead-letter record) is skipped, with a report line; summarize replay --include-exhausted runs it."),
+            "maxItemAttempts",
+            \.maxItemAttempts,
+            minimum: 1,
+            doc:
+                "An item that failed in this many runs (counted in its dead-letter record) is skipped, with a report line; summarize replay --include-exhausted runs it."
+        ),
         SettingKey(
-            "strictSecrets", \.strictSecrets,
-            doc: "A secret key whose value is written in the file instead of ${VAR} stops the run (exit 78) instead of a warning."),
+            "strictSecrets",
+            \.strictSecrets,
+            doc: "A secret key whose value is written in the file instead of ${VAR} stops the run (exit 78) instead of a warning."
+        ),
         SettingKey("logLevel", \.logLevel, environment: ["LOG_LEVEL"], doc: "Log level of standard error; --verbose means debug."),
     ]
 }

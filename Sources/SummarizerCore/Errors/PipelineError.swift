@@ -72,7 +72,8 @@ public struct PipelineError: Error, Sendable, Hashable, CustomStringConvertible 
             let name = try decoder.singleValueContainer().decode(String.self)
             guard let kind = Kind(name: name) else {
                 throw DecodingError.dataCorrupted(
-                    .init(codingPath: decoder.codingPath, debugDescription: "unknown error kind '\(name)'"))
+                    .init(codingPath: decoder.codingPath, debugDescription: "unknown error kind '\(name)'")
+                )
             }
             self = kind
         }

@@ -98,9 +98,17 @@ public struct FailureRecord: Sendable, Hashable, Codable {
     }
 
     enum CodingKeys: String, CodingKey {
-        case newsURLID = "news_url_id", url, stage, errorKind = "error_kind", reason, message, code, hint
-        case attempts, history, failedAt = "failed_at", record, tokens, costUSD = "cost_usd"
-        case failedRuns = "failed_runs", storedIn = "stored_in", failedIn = "failed_in"
+        case newsURLID = "news_url_id"
+        case url, stage
+        case errorKind = "error_kind"
+        case reason, message, code, hint
+        case attempts, history
+        case failedAt = "failed_at"
+        case record, tokens
+        case costUSD = "cost_usd"
+        case failedRuns = "failed_runs"
+        case storedIn = "stored_in"
+        case failedIn = "failed_in"
     }
 
     public func encode(to encoder: any Encoder) throws {

@@ -131,6 +131,8 @@ public struct TokenUsage: Sendable, Hashable, Codable {
     }
 
     enum CodingKeys: String, CodingKey {
-        case prompt, output, toolUse = "tool_use", thoughts, cached, total
+        case prompt, output
+        case toolUse = "tool_use"
+        case thoughts, cached, total
     }
 }

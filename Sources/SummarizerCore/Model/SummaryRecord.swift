@@ -66,13 +66,30 @@ public struct SummaryRecord: Sendable, Hashable, Codable {
     }
 
     enum CodingKeys: String, CodingKey {
-        case newsURLID = "news_url_id", url, title, summaryText = "summary_text", summary
-        case keyPoints = "key_points", playersMentioned = "players_mentioned", teamsMentioned = "teams_mentioned"
-        case gameReferences = "game_references", injuryUpdates = "injury_updates", articleType = "article_type"
-        case sentiment, contentQuality = "content_quality", llmModel = "llm_model", promptVersion = "prompt_version"
-        case fallbackUsed = "fallback_used", tokens, processingTimeSeconds = "processing_time_seconds"
-        case generatedAt = "generated_at", extractor, contentHash = "content_hash", fetchMethod = "fetch_method"
-        case inputTruncated = "input_truncated", retrievalStatus = "retrieval_status", costUSD = "cost_usd"
+        case newsURLID = "news_url_id"
+        case url, title
+        case summaryText = "summary_text"
+        case summary
+        case keyPoints = "key_points"
+        case playersMentioned = "players_mentioned"
+        case teamsMentioned = "teams_mentioned"
+        case gameReferences = "game_references"
+        case injuryUpdates = "injury_updates"
+        case articleType = "article_type"
+        case sentiment
+        case contentQuality = "content_quality"
+        case llmModel = "llm_model"
+        case promptVersion = "prompt_version"
+        case fallbackUsed = "fallback_used"
+        case tokens
+        case processingTimeSeconds = "processing_time_seconds"
+        case generatedAt = "generated_at"
+        case extractor
+        case contentHash = "content_hash"
+        case fetchMethod = "fetch_method"
+        case inputTruncated = "input_truncated"
+        case retrievalStatus = "retrieval_status"
+        case costUSD = "cost_usd"
     }
 
     /// A key of a custom schema's field, spread into the record like the news fields.
@@ -147,7 +164,10 @@ public struct SummaryRecord: Sendable, Hashable, Codable {
         let generated = try container.decode(String.self, forKey: .generatedAt)
         guard let date = ISO8601.date(from: generated) else {
             throw DecodingError.dataCorruptedError(
-                forKey: .generatedAt, in: container, debugDescription: "not an ISO 8601 time: \(generated)")
+                forKey: .generatedAt,
+                in: container,
+                debugDescription: "not an ISO 8601 time: \(generated)"
+            )
         }
         generatedAt = date
         extractor = try container.decodeIfPresent(String.self, forKey: .extractor)

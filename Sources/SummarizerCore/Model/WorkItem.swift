@@ -18,6 +18,9 @@ public struct WorkItem: Sendable, Hashable, Codable {
     public var publishedAt: Date?
     /// Free-form source metadata carried through to the record.
     public var metadata: [String: String]
+    /// What the source knows of a summary it already stores for this item; with it, an item
+    /// whose extracted text and prompt are unchanged is skipped before the LLM call.
+    public var storedSummary: StoredSummary?
 
     /// Creates an item; with no `id`, one is derived from the URL.
     public init(
@@ -26,7 +29,8 @@ public struct WorkItem: Sendable, Hashable, Codable {
         title: String? = nil,
         publisher: String? = nil,
         publishedAt: Date? = nil,
-        metadata: [String: String] = [:]
+        metadata: [String: String] = [:],
+        storedSummary: StoredSummary? = nil
     ) {
         self.id = id ?? WorkItem.derivedID(for: url)
         self.url = url
@@ -34,6 +38,7 @@ public struct WorkItem: Sendable, Hashable, Codable {
         self.publisher = publisher
         self.publishedAt = publishedAt
         self.metadata = metadata
+        self.storedSummary = storedSummary
     }
 
     /// A UUID version 5 (RFC 9562, URL namespace) of the normalized URL, lowercase.
@@ -69,7 +74,8 @@ extension WorkItem {
         else { return nil }
         let authorityStart = url.utf8.index(schemeEnd, offsetBy: 3)
         let rest = url.utf8[authorityStart...]
-        let authorityEnd = rest.firstIndex { $0 == UInt8(ascii: "/") || $0 == UInt8(ascii: "?") || $0 == UInt8(ascii: "#") }
+        let authorityEnd =
+            rest.firstIndex { $0 == UInt8(ascii: "/") || $0 == UInt8(ascii: "?") || $0 == UInt8(ascii: "#") }
             ?? rest.endIndex
         var authority = rest[..<authorityEnd]
         if let at = authority.lastIndex(of: UInt8(ascii: "@")) {
@@ -85,5 +91,19 @@ extension WorkItem {
         let host = authority[..<hostEnd]
         guard !host.isEmpty else { return nil }
         return String(decoding: host, as: UTF8.self).lowercased()
+    }
+}
+
+/// The fingerprint of a summary a source already stores: enough to tell that summarizing the
+/// item again would give the same answer.
+public struct StoredSummary: Sendable, Hashable, Codable {
+    /// SHA-256 of the article text the stored summary was made from (a record's `content_hash`).
+    public var contentHash: String
+    /// The prompt version it was made with (a record's `prompt_version`).
+    public var promptVersion: String
+
+    public init(contentHash: String, promptVersion: String) {
+        self.contentHash = contentHash
+        self.promptVersion = promptVersion
     }
 }

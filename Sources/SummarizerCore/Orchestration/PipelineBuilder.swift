@@ -40,7 +40,10 @@ public struct PipelineBuilder: Sendable {
             return nil
         }
 
-        func make<Component>(_ stage: StageConfig, _ extract: (Plugin.Factory) -> ((PluginConfig, PluginEnvironment) throws -> Component)?) -> PipelineStage<Component>? {
+        func make<Component>(
+            _ stage: StageConfig,
+            _ extract: (Plugin.Factory) -> ((PluginConfig, PluginEnvironment) throws -> Component)?
+        ) -> PipelineStage<Component>? {
             guard let factory = extract(stage.plugin.factory) else { return nil }
             do {
                 return PipelineStage(type: stage.type, component: try factory(stage.config, environment), chain: chain(for: stage))
@@ -75,7 +78,13 @@ public struct PipelineBuilder: Sendable {
             throw ConfigError(problems: problems)
         }
         return Pipeline(
-            source: source, fetcher: fetcher, extractor: extractor, summarizer: summarizer, sinks: sinks,
-            deadLetter: deadLetter, services: environment.services.all)
+            source: source,
+            fetcher: fetcher,
+            extractor: extractor,
+            summarizer: summarizer,
+            sinks: sinks,
+            deadLetter: deadLetter,
+            services: environment.services.all
+        )
     }
 }

@@ -79,14 +79,16 @@ public struct RunReport: Sendable {
         lines.append(
             "Run finished in \(RunMetrics.Snapshot.format(durationSeconds)) s\(mode): \(itemsRead) read, "
                 + "\(written) \(dryRun ? "summarized" : "written"), \(failed) failed, \(skipped) skipped"
-                + (unfinished > 0 ? ", \(unfinished) left for the next run." : "."))
+                + (unfinished > 0 ? ", \(unfinished) left for the next run." : ".")
+        )
         if held > 0 {
             lines.append("\(held) \(held == 1 ? "item" : "items") skipped: every sink already holds \(held == 1 ? "its record" : "their records").")
         }
         if exhausted > 0 {
             lines.append(
                 "\(exhausted) \(exhausted == 1 ? "item" : "items") skipped after \(maxItemAttempts) failed attempts; "
-                    + "`summarize replay --include-exhausted` runs them.")
+                    + "`summarize replay --include-exhausted` runs them."
+            )
         }
         if let stopReason {
             lines.append("Stopped: \(stopReason)")
@@ -105,7 +107,8 @@ public struct RunReport: Sendable {
                 "LLM: \(metrics.llmCalls) calls; tokens: prompt \(tokens.prompt) (cached \(tokens.cached)), output \(tokens.output), "
                     + "tool use \(tokens.toolUse), thoughts \(tokens.thoughts), total \(tokens.total); estimated cost "
                     + "$\(String(format: "%.4f", metrics.llmCostUSD))"
-                    + (metrics.unpricedCalls > 0 ? " (\(metrics.unpricedCalls) calls of models without a price not included)" : ""))
+                    + (metrics.unpricedCalls > 0 ? " (\(metrics.unpricedCalls) calls of models without a price not included)" : "")
+            )
         }
         lines.append("Metrics:")
         for (key, value) in metrics.originalKeys {

@@ -75,7 +75,12 @@ public struct PriceTable: Sendable, Hashable {
 
     /// Reads the `prices` config object (`{"model": {"inputPerMillion", "outputPerMillion",
     /// "cachedInputPerMillion"}}`) over `defaults`.
-    public static func parse(_ value: JSONValue?, over defaults: PriceTable, config: PluginConfig, key: String = "prices")
+    public static func parse(
+        _ value: JSONValue?,
+        over defaults: PriceTable,
+        config: PluginConfig,
+        key: String = "prices"
+    )
         throws(ConfigError) -> PriceTable
     {
         var table = defaults
@@ -92,7 +97,8 @@ public struct PriceTable: Sendable, Hashable {
             for name in fields.keys where !["inputPerMillion", "outputPerMillion", "cachedInputPerMillion"].contains(name) {
                 let suggestion = Suggestion.closest(to: name, in: ["inputPerMillion", "outputPerMillion", "cachedInputPerMillion"])
                 problems.append(
-                    ConfigProblem(modelPointer.appending(name), "unknown key" + (suggestion.map { "; did you mean \"\($0)\"?" } ?? "")))
+                    ConfigProblem(modelPointer.appending(name), "unknown key" + (suggestion.map { "; did you mean \"\($0)\"?" } ?? ""))
+                )
             }
             func number(_ name: String, required: Bool) -> Double? {
                 guard let raw = fields[name] else {
@@ -156,7 +162,8 @@ public final class CostBudget: Sendable {
                 .quotaExhausted,
                 "the run's cost budget (run.maxCostUSD \(Self.format(limitUSD))) cannot cover another call "
                     + "(spent \(Self.format(spentUSD)), this call's worst case \(Self.format(amount)))",
-                reason: Self.refusalReason)
+                reason: Self.refusalReason
+            )
         }
         return Reservation(amount: amount)
     }

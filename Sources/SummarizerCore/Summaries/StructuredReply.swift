@@ -40,7 +40,9 @@ public enum StructuredReply {
         case .failure(let violations):
             context.metrics.increment("llm_repair_attempts")
             context.logger.warning(
-                "the reply did not match the schema; asking once more", metadata: ["violations": "\(violations)"])
+                "the reply did not match the schema; asking once more",
+                metadata: ["violations": "\(violations)"]
+            )
             let repair = Repair(previousReply: first.text, message: prompt.repairMessage(violations))
             let second: LLMReply
             do {
@@ -57,8 +59,10 @@ public enum StructuredReply {
                 return (summary, spend, second.modelVersion ?? first.modelVersion)
             case .failure(let again):
                 var failure = PipelineError(
-                    .invalidOutput, "the reply did not match the schema, even after one repair attempt: \(again)",
-                    reason: "schema-mismatch")
+                    .invalidOutput,
+                    "the reply did not match the schema, even after one repair attempt: \(again)",
+                    reason: "schema-mismatch"
+                )
                 failure.spend = spend
                 throw failure
             }

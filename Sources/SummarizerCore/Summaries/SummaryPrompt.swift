@@ -25,7 +25,9 @@ public struct PromptTemplate: Sendable, Hashable {
                 found.insert(name)
             } else {
                 let suggestion = Suggestion.closest(to: name, in: Self.placeholders).map { "; did you mean {{\($0)}}?" } ?? ""
-                problems.append("unknown placeholder {{\(name)}}\(suggestion) (known: \(Self.placeholders.map { "{{\($0)}}" }.joined(separator: ", ")))")
+                problems.append(
+                    "unknown placeholder {{\(name)}}\(suggestion) (known: \(Self.placeholders.map { "{{\($0)}}" }.joined(separator: ", ")))"
+                )
             }
             rest = rest[close.upperBound...]
         }
@@ -57,7 +59,8 @@ public struct PromptTemplate: Sendable, Hashable {
         {{format}}
 
         {{article}}
-        """)
+        """
+    )
 
     func render(_ values: [String: String]) -> String {
         var output = ""
@@ -155,8 +158,10 @@ public struct SummaryPrompt: Sendable, Hashable {
             "published": item.publishedAt.map(ISO8601.string(from:)) ?? "",
         ])
         return Rendered(
-            text: text, inputTruncated: truncated,
-            estimatedTokens: InputBudget.estimatedTokens(text) + InputBudget.estimatedTokens(systemInstruction))
+            text: text,
+            inputTruncated: truncated,
+            estimatedTokens: InputBudget.estimatedTokens(text) + InputBudget.estimatedTokens(systemInstruction)
+        )
     }
 
     /// The follow-up message of the one repair attempt after an invalid reply.
@@ -215,14 +220,24 @@ extension SummaryPrompt {
 
         public static let keys: [SettingKey<Self>] = [
             SettingKey(
-                "schemaFile", \.schemaFile, as: .path,
-                doc: "A JSON Schema file describing the summary's fields (see Examples/schemas/); unset: the built-in news schema."),
+                "schemaFile",
+                \.schemaFile,
+                as: .path,
+                doc: "A JSON Schema file describing the summary's fields (see Examples/schemas/); unset: the built-in news schema."
+            ),
             SettingKey(
-                "promptFile", \.promptFile, as: .path,
-                doc: "A prompt template file with {{article}} and optionally {{format}}, {{title}}, {{url}}, {{publisher}}, {{published}}; unset: the built-in template."),
+                "promptFile",
+                \.promptFile,
+                as: .path,
+                doc:
+                    "A prompt template file with {{article}} and optionally {{format}}, {{title}}, {{url}}, {{publisher}}, {{published}}; unset: the built-in template."
+            ),
             SettingKey(
-                "maxInputTokens", \.maxInputTokens, minimum: 100,
-                doc: "Article text beyond about this many tokens (4 bytes each) is cut at a paragraph boundary; records say input_truncated."),
+                "maxInputTokens",
+                \.maxInputTokens,
+                minimum: 100,
+                doc: "Article text beyond about this many tokens (4 bytes each) is cut at a paragraph boundary; records say input_truncated."
+            ),
         ]
     }
 

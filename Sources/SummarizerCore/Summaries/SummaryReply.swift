@@ -148,7 +148,8 @@ extension Summary {
             articleType: values["article_type"]?.stringValue,
             sentiment: values["sentiment"]?.stringValue,
             contentQuality: values["content_quality"]?.stringValue,
-            extraFields: values.filter { !Self.typedFieldNames.contains($0.key) })
+            extraFields: values.filter { !Self.typedFieldNames.contains($0.key) }
+        )
     }
 
     /// The summary's fields by schema name, the inverse of ``init(fields:)``.

@@ -3,7 +3,8 @@ import Foundation
 /// The shape of a summary, as data: which fields the LLM fills, their types and allowed values.
 ///
 /// One schema drives everything that depends on the shape: the `responseSchema` sent to Gemini,
-/// the `json_schema` sent to OpenAI-compatible servers, the description put into the prompt when
+/// the `json_schema` sent to OpenAI-compatible servers (both written by `LLMBackends`, which
+/// knows those wire formats), the description put into the prompt when
 /// a backend cannot use structured output, and the local validation of every reply. The default
 /// is ``news``, the original module's fields; a config may load its own from a JSON Schema file
 /// (``init(jsonSchema:file:)``).
@@ -57,23 +58,33 @@ public struct SummarySchema: Sendable, Hashable {
         name: "news",
         fields: [
             Field(
-                "summary", .text,
-                description: "3 to 5 paragraphs separated by blank lines, stating only facts from the article."),
+                "summary",
+                .text,
+                description: "3 to 5 paragraphs separated by blank lines, stating only facts from the article."
+            ),
             Field("key_points", .textList, description: "5 to 7 factual takeaways from the article, one sentence each."),
             Field(
-                "players_mentioned", .textList,
-                description: "People named in the article as \"FirstName LastName\"; an empty list when none."),
+                "players_mentioned",
+                .textList,
+                description: "People named in the article as \"FirstName LastName\"; an empty list when none."
+            ),
             Field("teams_mentioned", .textList, description: "Official names of the teams the article names; an empty list when none."),
             Field(
-                "game_references", .textList,
-                description: "Games the article refers to, as \"Team1 vs Team2, Week X\"; an empty list when none."),
+                "game_references",
+                .textList,
+                description: "Games the article refers to, as \"Team1 vs Team2, Week X\"; an empty list when none."
+            ),
             Field(
-                "injury_updates", .text, nullable: true,
-                description: "Injury news the article reports, or null when it reports none."),
+                "injury_updates",
+                .text,
+                nullable: true,
+                description: "Injury news the article reports, or null when it reports none."
+            ),
             Field("article_type", .choice(Summary.articleTypes), description: "The kind of article."),
             Field("sentiment", .choice(Summary.sentiments), description: "The overall tone of the article."),
             Field("content_quality", .choice(Summary.contentQualities), description: "How informative and well-sourced the article is."),
-        ])
+        ]
+    )
 
     /// The record keys a schema field may not take, because records already use them.
     static let reservedNames: Set<String> = [
@@ -129,7 +140,9 @@ public struct SummarySchema: Sendable, Hashable {
                 problem(pointer, "\"\(name)\" is a record field; name the property differently")
                 continue
             }
-            if name.isEmpty || !name.unicodeScalars.allSatisfy({ $0.isASCII && ($0.properties.isAlphabetic || ("0"..."9").contains($0) || $0 == "_") }) {
+            if name.isEmpty
+                || !name.unicodeScalars.allSatisfy({ $0.isASCII && ($0.properties.isAlphabetic || ("0"..."9").contains($0) || $0 == "_") })
+            {
                 problem(pointer, "property names must be letters, digits and underscores")
                 continue
             }
@@ -164,7 +177,8 @@ public struct SummarySchema: Sendable, Hashable {
             default:
                 problem(
                     pointer.appending("type"),
-                    "unsupported type \(property["type"]?.description ?? "(none)"); use \"string\", [\"string\", \"null\"], an enum of strings, or an array of strings")
+                    "unsupported type \(property["type"]?.description ?? "(none)"); use \"string\", [\"string\", \"null\"], an enum of strings, or an array of strings"
+                )
                 continue
             }
             fields.append(Field(name, type, required: required.contains(name), nullable: nullable, description: description))
@@ -226,60 +240,6 @@ public struct SummarySchema: Sendable, Hashable {
             "properties": .object(properties),
             "required": .array(fields.filter(\.required).map { .string($0.name) }),
             "propertyOrdering": .array(fields.map { .string($0.name) }),
-        ])
-    }
-
-    /// Gemini's `responseSchema`: the OpenAPI 3 subset it accepts (`type`, `properties`,
-    /// `required`, `items`, `enum`, `nullable`, `description`, `propertyOrdering`).
-    public var geminiResponseSchema: JSONValue {
-        var properties: [String: JSONValue] = [:]
-        for field in fields {
-            var property: [String: JSONValue] = ["description": .string(field.description)]
-            switch field.type {
-            case .text:
-                property["type"] = .string("STRING")
-            case .textList:
-                property["type"] = .string("ARRAY")
-                property["items"] = .object(["type": .string("STRING")])
-            case .choice(let values):
-                property["type"] = .string("STRING")
-                property["enum"] = .array(values.map(JSONValue.string))
-            }
-            if field.nullable { property["nullable"] = .bool(true) }
-            properties[field.name] = .object(property)
-        }
-        return .object([
-            "type": .string("OBJECT"),
-            "properties": .object(properties),
-            "required": .array(fields.filter(\.required).map { .string($0.name) }),
-            "propertyOrdering": .array(fields.map { .string($0.name) }),
-        ])
-    }
-
-    /// The strict JSON Schema for OpenAI's `response_format: {type: json_schema}`: every key
-    /// required (strict mode wants that; optional fields become nullable) and no others allowed.
-    public var openAIResponseSchema: JSONValue {
-        var properties: [String: JSONValue] = [:]
-        for field in fields {
-            let nullable = field.nullable || !field.required
-            var property: [String: JSONValue] = ["description": .string(field.description)]
-            switch field.type {
-            case .text:
-                property["type"] = nullable ? .array([.string("string"), .string("null")]) : .string("string")
-            case .textList:
-                property["type"] = nullable ? .array([.string("array"), .string("null")]) : .string("array")
-                property["items"] = .object(["type": .string("string")])
-            case .choice(let values):
-                property["type"] = nullable ? .array([.string("string"), .string("null")]) : .string("string")
-                property["enum"] = .array(values.map(JSONValue.string) + (nullable ? [.null] : []))
-            }
-            properties[field.name] = .object(property)
-        }
-        return .object([
-            "type": .string("object"),
-            "properties": .object(properties),
-            "required": .array(fields.map { .string($0.name) }),
-            "additionalProperties": .bool(false),
         ])
     }
 

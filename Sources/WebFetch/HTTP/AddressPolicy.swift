@@ -43,7 +43,10 @@ public struct AddressPolicy: Sendable {
     public func check(_ url: URL) async throws -> [IPAddress] {
         guard let scheme = url.scheme?.lowercased(), scheme == "http" || scheme == "https" else {
             throw PipelineError(
-                .blocked, "refused \(url.absoluteString): only http and https URLs are fetched", reason: "address-policy")
+                .blocked,
+                "refused \(url.absoluteString): only http and https URLs are fetched",
+                reason: "address-policy"
+            )
         }
         guard let host = url.host, !host.isEmpty else {
             throw PipelineError(.blocked, "refused \(url.absoluteString): no host", reason: "address-policy")
@@ -68,7 +71,8 @@ public struct AddressPolicy: Sendable {
                 throw PipelineError(
                     .blocked,
                     "refused \(url.absoluteString): \(host) is a \(reason); add it to the fetcher's allowAddresses to allow it",
-                    reason: "address-policy")
+                    reason: "address-policy"
+                )
             }
         }
         return addresses

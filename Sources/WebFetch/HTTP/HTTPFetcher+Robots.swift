@@ -50,8 +50,11 @@ extension HTTPFetcher {
             context.logger.warning("robots.txt unreachable; the page is not fetched this time", metadata: ["origin": "\(origin)", "error": "\(why)"])
             return .failure(
                 PipelineError(
-                    .transient, "robots.txt of \(origin) was unreachable (\(why)), so the page was not fetched; it is tried again",
-                    reason: "robots-unreachable"))
+                    .transient,
+                    "robots.txt of \(origin) was unreachable (\(why)), so the page was not fetched; it is tried again",
+                    reason: "robots-unreachable"
+                )
+            )
         }
         for _ in 0..<5 {
             do {

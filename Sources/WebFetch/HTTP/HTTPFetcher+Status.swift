@@ -18,7 +18,12 @@ extension HTTPFetcher {
         case 429:
             let hint = headers.first(name: "retry-after").flatMap { RetryAfter.parse($0) }
             return PipelineError(
-                .rateLimited, "\(page) answered 429 Too Many Requests", reason: "http-429", code: code, retryAfter: hint)
+                .rateLimited,
+                "\(page) answered 429 Too Many Requests",
+                reason: "http-429",
+                code: code,
+                retryAfter: hint
+            )
         case 500...599:
             return PipelineError(.transient, "\(page) answered \(status)", reason: "http-\(status)", code: code)
         case 404, 410:
@@ -39,7 +44,10 @@ extension HTTPFetcher {
             switch error {
             case .deadlineExceeded, .readTimeout, .connectTimeout, .tlsHandshakeTimeout:
                 return PipelineError(
-                    .transient, "fetching \(url.absoluteString) timed out (\(error))", reason: "timeout")
+                    .transient,
+                    "fetching \(url.absoluteString) timed out (\(error))",
+                    reason: "timeout"
+                )
             case .cancelled:
                 return CancellationError()
             default:
@@ -48,7 +56,10 @@ extension HTTPFetcher {
         }
         if error is NIOHTTPDecompression.DecompressionError {
             return PipelineError(
-                .invalidContent, "\(url.absoluteString): the compressed body expands beyond the allowed ratio", reason: "decompression-bomb")
+                .invalidContent,
+                "\(url.absoluteString): the compressed body expands beyond the allowed ratio",
+                reason: "decompression-bomb"
+            )
         }
         return PipelineError(.transient, "fetching \(url.absoluteString) failed: \(error)", reason: "network")
     }

@@ -88,8 +88,10 @@ public final class HTTPFetcher: Fetcher, PipelineService {
                 timeout: .init(connect: .init(configuration.connectTimeout), read: .init(configuration.readTimeout)),
                 connectionPool: .init(
                     idleTimeout: .init(configuration.idleTimeout),
-                    concurrentHTTP1ConnectionsPerHostSoftLimit: configuration.maxConnectionsPerHost),
-                decompression: .enabled(limit: .ratio(configuration.maxDecompressionRatio)))
+                    concurrentHTTP1ConnectionsPerHostSoftLimit: configuration.maxConnectionsPerHost
+                ),
+                decompression: .enabled(limit: .ratio(configuration.maxDecompressionRatio))
+            )
             settings.httpVersion = .automatic
             let client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: settings)
             state = client
@@ -126,7 +128,9 @@ public final class HTTPFetcher: Fetcher, PipelineService {
             && error.reason != "robots"
         {
             context.logger.info(
-                "blocked; trying once more with browser-like headers", metadata: ["reason": "\(error.reason ?? "")"])
+                "blocked; trying once more with browser-like headers",
+                metadata: ["reason": "\(error.reason ?? "")"]
+            )
             return try await fetch(url, item: item.id, browserHeaders: true, deadline: deadline, context: context)
         }
     }
@@ -154,7 +158,10 @@ public final class HTTPFetcher: Fetcher, PipelineService {
             }
         }
         throw PipelineError(
-            .invalidContent, "more than \(configuration.maxRedirects) redirects from \(start.absoluteString)", reason: "too-many-redirects")
+            .invalidContent,
+            "more than \(configuration.maxRedirects) redirects from \(start.absoluteString)",
+            reason: "too-many-redirects"
+        )
     }
 
     enum Answer {
@@ -225,19 +232,28 @@ public final class HTTPFetcher: Fetcher, PipelineService {
         let mediaType = contentTypeHeader.split(separator: ";").first.map { $0.trimmingCharacters(in: .whitespaces).lowercased() } ?? ""
         if !mediaType.isEmpty, !Self.htmlTypes.contains(mediaType) {
             throw PipelineError(
-                .invalidContent, "\(url.absoluteString) is \(mediaType), not HTML", reason: "not-html", code: mediaType)
+                .invalidContent,
+                "\(url.absoluteString) is \(mediaType), not HTML",
+                reason: "not-html",
+                code: mediaType
+            )
         }
         if let length = response.headers.first(name: "content-length").flatMap(Int.init), length > configuration.maxBodyBytes {
             throw PipelineError(
-                .invalidContent, "the body is \(length) bytes, over maxBodyBytes \(configuration.maxBodyBytes)", reason: "too-large")
+                .invalidContent,
+                "the body is \(length) bytes, over maxBodyBytes \(configuration.maxBodyBytes)",
+                reason: "too-large"
+            )
         }
 
         var body: [UInt8] = []
         for try await chunk in response.body {
             guard body.count + chunk.readableBytes <= configuration.maxBodyBytes else {
                 throw PipelineError(
-                    .invalidContent, "the body is larger than maxBodyBytes \(configuration.maxBodyBytes); not read further",
-                    reason: "too-large")
+                    .invalidContent,
+                    "the body is larger than maxBodyBytes \(configuration.maxBodyBytes); not read further",
+                    reason: "too-large"
+                )
             }
             body += chunk.readableBytesView
         }
@@ -253,8 +269,16 @@ public final class HTTPFetcher: Fetcher, PipelineService {
         for header in response.headers { headers[header.name.lowercased()] = header.value }
         return .page(
             FetchedPage(
-                finalURL: url.absoluteString, status: status, headers: headers, body: body, text: decoded.text,
-                contentType: mediaType.isEmpty ? "text/html" : mediaType, charset: decoded.charset, method: .direct))
+                finalURL: url.absoluteString,
+                status: status,
+                headers: headers,
+                body: body,
+                text: decoded.text,
+                contentType: mediaType.isEmpty ? "text/html" : mediaType,
+                charset: decoded.charset,
+                method: .direct
+            )
+        )
     }
 
     static let htmlTypes: Set<String> = ["text/html", "application/xhtml+xml"]

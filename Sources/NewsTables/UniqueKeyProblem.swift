@@ -22,7 +22,8 @@ public enum UniqueKeyProblem {
             message += "; \(count) \(column) values have more than one row, so the constraint cannot be added yet"
             hint = "keep the newest row of each (\(resolvingSQL(table: table, column: column))), then run `summarize db migrate`"
         case nil:
-            hint = "run `summarize db migrate` (it adds the constraint when no \(column) has two rows, and otherwise says how many do and the SQL that resolves them)"
+            hint =
+                "run `summarize db migrate` (it adds the constraint when no \(column) has two rows, and otherwise says how many do and the SQL that resolves them)"
         }
         return PipelineError(.misconfigured, message, reason: "sqlstate-42P10", code: "42P10", hint: hint, retryable: false)
     }

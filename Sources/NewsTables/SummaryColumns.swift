@@ -10,7 +10,7 @@ import SummarizerCore
 /// and parse.
 public struct SummaryColumns: Sendable {
     /// A value as it goes into the JSON row.
-    enum Value {
+    package enum Value {
         case text(String?)
         case strings([String])
         case json(String)
@@ -21,14 +21,14 @@ public struct SummaryColumns: Sendable {
     }
 
     /// One column: the record field it comes from, its SQL type in the shipped schema, its value.
-    struct Column: Sendable {
-        var field: String
-        var sqlType: String
-        var value: @Sendable (SummaryRecord) -> Value
+    package struct Column: Sendable {
+        package var field: String
+        package var sqlType: String
+        package var value: @Sendable (SummaryRecord) -> Value
     }
 
     /// Every field a sink can write, under its default column name (the shipped schema's).
-    static let fields: [Column] = [
+    package static let fields: [Column] = [
         Column(field: "news_url_id", sqlType: "uuid") { .text($0.newsURLID) },
         Column(field: "summary_text", sqlType: "text") { .text($0.summaryText) },
         Column(field: "summary", sqlType: "text") { .text($0.summary.summary) },
@@ -64,7 +64,7 @@ public struct SummaryColumns: Sendable {
     public static var fieldNames: [String] { fields.map(\.field) }
 
     /// The columns written, each with its (possibly renamed) column name.
-    let columns: [(name: String, column: Column)]
+    package let columns: [(name: String, column: Column)]
     /// The column holding `news_url_id`, the upsert's conflict target.
     public let keyColumn: String
 
@@ -84,8 +84,10 @@ public struct SummaryColumns: Sendable {
 
     /// The `columns` key both database sinks take.
     public static let configKey = ConfigKey(
-        "columns", .object,
-        doc: "Record field to column name, to fit an existing table: {\"summary_text\": \"text\", \"extra_fields\": null}; null leaves a field out.")
+        "columns",
+        .object,
+        doc: "Record field to column name, to fit an existing table: {\"summary_text\": \"text\", \"extra_fields\": null}; null leaves a field out."
+    )
 
     /// The mapping in a sink's `columns` key; a problem points at the entry.
     public init(config: PluginConfig) throws(ConfigError) {
@@ -112,7 +114,7 @@ public struct SummaryColumns: Sendable {
 
     /// `records` column by column as text (`nil` for SQL null): the `postgres` sink binds each
     /// column as one `text[]` and casts it in SQL, so a batch is a fixed number of parameters.
-    func textColumns(_ records: some Collection<SummaryRecord>) -> [[String?]] {
+    package func textColumns(_ records: some Collection<SummaryRecord>) -> [[String?]] {
         var arrays = [[String?]](repeating: [], count: columns.count)
         for index in arrays.indices { arrays[index].reserveCapacity(records.count) }
         for record in records {
@@ -135,7 +137,7 @@ public struct SummaryColumns: Sendable {
 
     /// `date` in UTC as `2026-11-29T16:30:00.123Z`, without a formatter: it runs once per stored
     /// row and Foundation's ISO 8601 style costs more than the rest of the row's encoding.
-    static func timestamp(_ date: Date) -> String {
+    package static func timestamp(_ date: Date) -> String {
         // Whole seconds, then the fraction truncated to milliseconds, as Foundation's style does.
         let interval = date.timeIntervalSince1970
         let whole = interval.rounded(.down)
@@ -207,7 +209,10 @@ public struct SummaryColumns: Sendable {
             case UInt8(ascii: "\r"): out += [UInt8(ascii: "\\"), UInt8(ascii: "r")]
             case UInt8(ascii: "\t"): out += [UInt8(ascii: "\\"), UInt8(ascii: "t")]
             case 0..<0x20:
-                out += [UInt8(ascii: "\\"), UInt8(ascii: "u"), UInt8(ascii: "0"), UInt8(ascii: "0"), hexDigits[Int(byte >> 4)], hexDigits[Int(byte & 0xF)]]
+                out += [
+                    UInt8(ascii: "\\"), UInt8(ascii: "u"), UInt8(ascii: "0"), UInt8(ascii: "0"), hexDigits[Int(byte >> 4)],
+                    hexDigits[Int(byte & 0xF)],
+                ]
             default: out.append(byte)
             }
         }

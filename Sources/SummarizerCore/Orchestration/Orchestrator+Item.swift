@@ -1,0 +1,171 @@
+import Foundation
+import Logging
+
+/// One item's way through the stages: fetch, extract, summarize (or the summarizer reading the
+/// URL itself, with a fallback), each call through its middleware chain.
+extension Orchestrator {
+    func process(_ item: WorkItem, _ delivery: Delivery) async -> ItemResult {
+        if let record = delivery.stored { return .summarized(record) }
+        let result = await summarize(item)
+        // A stage that failed because a stop cancelled it did not fail the item.
+        if case .failed(let failure) = result, Task.isCancelled, failure.stage != .sink {
+            return .unfinished(item, PipelineError(.cancelled, "cancelled by the stop at the \(failure.stage) stage"))
+        }
+        return result
+    }
+
+    func summarize(_ item: WorkItem) async -> ItemResult {
+        let stopwatch = Stopwatch(clock)
+        var itemLogger = logger
+        itemLogger[metadataKey: "item"] = "\(item.id)"
+        itemLogger[metadataKey: "url"] = "\(item.url)"
+        itemLogger.debug("processing")
+
+        // URL mode: the summarizer reads the page itself; when it cannot, we fetch it ourselves.
+        var urlAttempt: PipelineError?
+        if pipeline.summarizer.component.inputMode == .url {
+            let request = SummaryRequest(item: item, input: .url(item.url))
+            switch await perform(
+                pipeline.summarizer,
+                role: .summarizer,
+                item: item,
+                logger: itemLogger,
+                { summarizer, context in
+                    try await summarizer.summarize(request, context: context)
+                }
+            ) {
+            case .success(let result):
+                return .summarized(record(item: item, result: result, article: nil, page: nil, seconds: stopwatch.elapsedSeconds))
+            case .failure(let failure) where failure.error.reason == PipelineError.urlRetrievalFailedReason:
+                itemLogger.warning(
+                    "the summarizer could not read the page; fetching and extracting it ourselves",
+                    metadata: ["status": "\(failure.error.code ?? "none")"]
+                )
+                urlAttempt = failure.error
+            case .failure(let failure):
+                return .failed(failure.record)
+            }
+        }
+
+        let page: FetchedPage
+        switch await perform(
+            pipeline.fetcher,
+            role: .fetcher,
+            item: item,
+            logger: itemLogger,
+            { fetcher, context in
+                try await fetcher.fetch(item, context: context)
+            }
+        ) {
+        case .success(let value): page = value
+        case .failure(let failure): return .failed(failure.record.addingSpend(urlAttempt?.spend))
+        }
+
+        let article: Article
+        switch await perform(
+            pipeline.extractor,
+            role: .extractor,
+            item: item,
+            logger: itemLogger,
+            { extractor, context in
+                try await extractor.extract(page, item: item, context: context)
+            }
+        ) {
+        case .success(let value): article = value
+        case .failure(let failure): return .failed(failure.record.addingSpend(urlAttempt?.spend))
+        }
+
+        if urlAttempt == nil, let stored = item.storedSummary, stored.contentHash == article.contentHash,
+            stored.promptVersion == pipeline.summarizer.component.promptVersion
+        {
+            itemLogger.info("unchanged since its stored summary; skipped")
+            return .unchanged(item)
+        }
+
+        let request = SummaryRequest(item: item, input: .article(article))
+        var result: SummaryResult
+        switch await perform(
+            pipeline.summarizer,
+            role: .summarizer,
+            item: item,
+            logger: itemLogger,
+            { summarizer, context in
+                try await summarizer.summarize(request, context: context)
+            }
+        ) {
+        case .success(let value): result = value
+        case .failure(let failure): return .failed(failure.record.addingSpend(urlAttempt?.spend))
+        }
+
+        if let urlAttempt {
+            // Both calls were paid for: the record carries the sum.
+            let spent = Spend(tokens: result.tokens, costUSD: result.costUSD) + (urlAttempt.spend ?? .zero)
+            result.tokens = spent.tokens
+            result.costUSD = spent.costUSD
+            result.retrievalStatus = urlAttempt.code
+        }
+        let seconds = stopwatch.elapsedSeconds
+        itemLogger.debug("summarized", metadata: ["seconds": "\(seconds)", "tokens": "\(result.tokens.total)"])
+        var summarized = record(item: item, result: result, article: article, page: page, seconds: seconds)
+        summarized.fallbackUsed = urlAttempt != nil
+        return .summarized(summarized)
+    }
+
+    func record(item: WorkItem, result: SummaryResult, article: Article?, page: FetchedPage?, seconds: Double) -> SummaryRecord {
+        SummaryRecord(
+            newsURLID: item.id,
+            url: item.url,
+            title: item.title ?? article?.title,
+            summary: result.summary,
+            llmModel: result.model,
+            promptVersion: result.promptVersion,
+            fallbackUsed: false,
+            tokens: result.tokens,
+            processingTimeSeconds: seconds,
+            generatedAt: Date(),
+            extractor: article?.extractor,
+            contentHash: article?.contentHash,
+            fetchMethod: page?.method.description ?? FetchedPage.Method.urlContext.description,
+            inputTruncated: result.inputTruncated,
+            retrievalStatus: result.retrievalStatus,
+            costUSD: result.costUSD
+        )
+    }
+
+    struct StageFailure: Error {
+        var error: PipelineError
+        var record: FailureRecord
+    }
+
+    /// Runs one stage call through its middleware and turns a thrown error into a failure record.
+    func perform<Component: Sendable, Output: Sendable>(
+        _ stage: PipelineStage<Component>,
+        role: PluginRole,
+        item: WorkItem,
+        logger: Logger,
+        _ body: @Sendable (Component, StageContext) async throws -> Output
+    ) async -> Result<Output, StageFailure> {
+        let context = context(logger: logger)
+        do {
+            let output = try await stage.chain.run(StageCall(role: role, pluginType: stage.type, item: item, context: context)) {
+                call in
+                try await body(stage.component, call.context)
+            }
+            return .success(output)
+        } catch {
+            let failure = PipelineError.from(error)
+            return .failure(
+                StageFailure(
+                    error: failure,
+                    record: FailureRecord(
+                        item: item,
+                        stage: role.stage,
+                        error: failure,
+                        history: context.attempts.attempts,
+                        failedAt: Date()
+                    )
+                )
+            )
+        }
+    }
+}
