@@ -190,6 +190,12 @@ extension UnsafeMutablePointer where Pointee == xmlNode {
         xmlAddChild(self, child)
     }
 
+    /// Moves `node` (from wherever it is, or from nowhere) to just before this node.
+    func insertBefore(_ node: Node) {
+        xmlUnlinkNode(node)
+        xmlAddPrevSibling(self, node)
+    }
+
     func setAttribute(_ name: String, _ value: String) {
         xmlSetProp(self, name, value)
     }
@@ -218,7 +224,6 @@ extension UnsafeMutablePointer where Pointee == xmlNode {
         }
         return !found
     }
-
 
     /// The length of the text, white space runs counted as one, in Unicode scalars; no string is built.
     var textLength: Int { textLength(cappedAt: .max) }
@@ -258,6 +263,21 @@ extension UnsafeMutablePointer where Pointee == xmlNode {
 /// Makes a new element in `document`.
 func makeElement(_ name: String, in document: htmlDocPtr) -> Node {
     xmlNewDocNode(document, nil, name, nil)
+}
+
+extension HTMLDocument {
+    /// Makes a new element, not yet in the tree.
+    func makeElement(_ name: String) -> Node {
+        xmlNewDocNode(pointer, nil, name, nil)
+    }
+
+    /// `node` and its subtree as HTML; `nil` if libxml2 cannot write it.
+    func html(of node: Node) -> String? {
+        guard let buffer = xmlBufferCreate() else { return nil }
+        defer { xmlBufferFree(buffer) }
+        guard htmlNodeDump(buffer, pointer, node) >= 0, let content = xmlBufferContent(buffer) else { return nil }
+        return String(cString: content)
+    }
 }
 
 enum DOMTags {

@@ -75,8 +75,8 @@ struct ArticleGrabber {
                 next = nextNonWhitespace(following)
             }
             guard replaced else { continue }
-            let paragraph = makeElement("p", in: document.pointer)
-            xmlAddPrevSibling(br, paragraph)
+            let paragraph = document.makeElement("p")
+            br.insertBefore(paragraph)
             br.remove()
             var sibling = paragraph.nextSibling
             while let node = sibling {
@@ -103,9 +103,19 @@ struct ArticleGrabber {
 
     // MARK: - Grabbing
 
-    /// The article's content element, or nil when nothing could be scored.
+    /// The article's content element, or nil when nothing could be scored: the tree is pruned
+    /// (hidden, unlikely and empty elements out, the byline and a repeated title taken), the
+    /// paragraphs left are scored into their ancestors, and the best candidate is picked and
+    /// joined by its related siblings.
     mutating func grab() throws(OutOfTime) -> Node? {
         guard let body = document.firstElement(named: "body") ?? document.root else { return nil }
+        let paragraphs = try prune(body)
+        let candidates = try score(paragraphs)
+        return pick(from: candidates, in: body)
+    }
+
+    /// Walks the tree once, removing what cannot be the article, and returns the elements to score.
+    mutating func prune(_ body: Node) throws(OutOfTime) -> [Node] {
         var elementsToScore: [Node] = []
         var visited = 0
         var node: Node? = body
@@ -154,12 +164,11 @@ struct ArticleGrabber {
             if tag == "div" {
                 wrapPhrasingRuns(in: current)
                 let children = current.elementChildren
-                if children.count == 1, children[0].tag == "p", Self.linkDensity(current) < 0.25,
+                if children.count == 1, children[0].tag == "p", Self.linkDensity(current) < ReadabilityRules.unwrapLinkDensity,
                     current.childNodes.allSatisfy({ $0 == children[0] || ($0.isText && $0.isWhitespaceText) })
                 {
                     let paragraph = children[0]
-                    xmlUnlinkNode(paragraph)
-                    xmlAddPrevSibling(current, paragraph)
+                    current.insertBefore(paragraph)
                     current.remove()
                     elementsToScore.append(paragraph)
                     node = Self.next(paragraph, skippingChildren: false)
@@ -171,19 +180,24 @@ struct ArticleGrabber {
             }
             node = Self.next(current, skippingChildren: false)
         }
+        return elementsToScore
+    }
 
+    /// Scores each paragraph by its commas and length and adds the score to its ancestors, less
+    /// the further up; returns every ancestor that got a score.
+    mutating func score(_ elementsToScore: [Node]) throws(OutOfTime) -> [Node] {
         var candidates: [Node] = []
         for element in elementsToScore {
             try checkTime()
             guard element.parentNode != nil else { continue }
             let text = element.innerText
             let textCount = text.unicodeScalars.count
-            guard textCount >= 25 else { continue }
-            let ancestors = element.ancestors(maxDepth: 5)
+            guard textCount >= ReadabilityRules.minimumParagraphCharacters else { continue }
+            let ancestors = element.ancestors(maxDepth: ReadabilityRules.scoredAncestorLevels)
             guard !ancestors.isEmpty else { continue }
             var contentScore = 1.0
             contentScore += Double(text.utf8.reduce(1) { $1 == UInt8(ascii: ",") ? $0 + 1 : $0 })
-            contentScore += Double(min(textCount / 100, 3))
+            contentScore += Double(min(textCount / ReadabilityRules.charactersPerPoint, ReadabilityRules.maximumLengthPoints))
             for (level, ancestor) in ancestors.enumerated() {
                 guard ancestor.parentNode != nil || ancestor.tag == "body" || ancestor.tag == "html" else { continue }
                 if scores[ancestor] == nil {
@@ -194,7 +208,12 @@ struct ArticleGrabber {
                 scores[ancestor, default: 0] += contentScore / divider
             }
         }
+        return candidates
+    }
 
+    /// The best-scoring candidate once link density is weighed in, refined, widened and merged
+    /// with related siblings; the whole body when no candidate stands out.
+    mutating func pick(from candidates: [Node], in body: Node) -> Node {
         // One pass measures text and link text under every element, instead of a walk per candidate.
         let densities = Self.linkDensities(under: body)
         var top: [Node] = []
@@ -204,7 +223,7 @@ struct ArticleGrabber {
             top.append(candidate)
         }
         top.sort { (scores[$0] ?? 0) > (scores[$1] ?? 0) }
-        top = Array(top.prefix(5))
+        top = Array(top.prefix(ReadabilityRules.topCandidates))
 
         guard var best = top.first, best.tag != "body", best.tag != "html" else {
             return wholeBody(body)
@@ -217,7 +236,7 @@ struct ArticleGrabber {
 
     /// Everything in the body, as one container, when no candidate stands out.
     mutating func wholeBody(_ body: Node) -> Node {
-        let container = makeElement("div", in: document.pointer)
+        let container = document.makeElement("div")
         for child in body.childNodes { container.append(child) }
         body.append(container)
         scores[container] = 0
@@ -308,7 +327,7 @@ struct ArticleGrabber {
 
     /// The candidate and its siblings that look like more of the same article.
     mutating func mergeSiblings(of best: Node) -> Node {
-        let article = makeElement("div", in: document.pointer)
+        let article = document.makeElement("div")
         let bestScore = scores[best] ?? 0
         let threshold = max(10, bestScore * 0.2)
         guard let parent = best.parentNode else {
@@ -570,7 +589,8 @@ struct ArticleGrabber {
                 if let parent = stack.popLast() {
                     stack.append((parent.0, parent.1 + text, parent.2 + linked))
                 }
-            })
+            }
+        )
         return result
     }
 
@@ -698,14 +718,16 @@ struct ArticleGrabber {
         var child = div.firstChild
         while let current = child {
             let next = current.nextSibling
-            let isPhrasing = current.isText || (current.isElement && ReadabilityRules.phrasingTags.contains(current.tag)
-                && !Self.hasBlockChild(current))
+            let isPhrasing =
+                current.isText
+                || (current.isElement && ReadabilityRules.phrasingTags.contains(current.tag)
+                    && !Self.hasBlockChild(current))
             if isPhrasing {
                 if let open = paragraph {
                     open.append(current)
                 } else if !(current.isText && current.isWhitespaceText) {
-                    let made = makeElement("p", in: document.pointer)
-                    xmlAddPrevSibling(current, made)
+                    let made = document.makeElement("p")
+                    current.insertBefore(made)
                     made.append(current)
                     paragraph = made
                 }

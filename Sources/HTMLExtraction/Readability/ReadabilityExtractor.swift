@@ -10,6 +10,7 @@ import SummarizerCore
 /// cleans it, and relaxes the rules and tries again when the result is too short. Metadata
 /// comes from JSON-LD, OpenGraph and meta tags.
 public struct ReadabilityExtractor: ContentExtractor, PluginSettings {
+    /// Recorded as the article's `extractorVersion`; changes when the output would.
     public static let version = "1"
 
     /// Results shorter than this (in characters) make the extractor try again with fewer rules.
@@ -28,8 +29,11 @@ public struct ReadabilityExtractor: ContentExtractor, PluginSettings {
 
     /// The extraction result before the word-count check, for tools that want it regardless.
     public struct Result: Sendable {
+        /// The article's text: paragraphs separated by blank lines, headings on their own lines.
         public var text: String
+        /// The cleaned article HTML, when `includeHTML` is set.
         public var html: String?
+        /// What the page says about itself.
         public var metadata: PageMetadata
         /// Why the page has no article, when it has none: `error-page`, `login-form`, `listing`, `empty`.
         public var noArticleReason: String?
@@ -43,22 +47,35 @@ public struct ReadabilityExtractor: ContentExtractor, PluginSettings {
         let words = Article.countWords(result.text)
         guard words >= minWords else {
             throw PipelineError(
-                .invalidContent, "no article: the main content has \(words) words, fewer than minWords \(minWords)",
-                reason: "no-article")
+                .invalidContent,
+                "no article: the main content has \(words) words, fewer than minWords \(minWords)",
+                reason: "no-article"
+            )
         }
         let metadata = result.metadata
         return Article(
-            title: metadata.title ?? item.title, byline: metadata.byline, publishedTime: metadata.publishedTime,
-            siteName: metadata.siteName, language: metadata.language, excerpt: metadata.excerpt,
-            leadImage: metadata.leadImage, text: result.text, html: result.html,
-            extractor: "readability", extractorVersion: Self.version)
+            title: metadata.title ?? item.title,
+            byline: metadata.byline,
+            publishedTime: metadata.publishedTime,
+            siteName: metadata.siteName,
+            language: metadata.language,
+            excerpt: metadata.excerpt,
+            leadImage: metadata.leadImage,
+            text: result.text,
+            html: result.html,
+            extractor: "readability",
+            extractorVersion: Self.version
+        )
     }
 
     /// Extracts the article text and metadata from `html`.
     public func extract(html: String, url: String? = nil) throws(PipelineError) -> Result {
         guard html.utf8.count <= maxInputBytes else {
             throw PipelineError(
-                .invalidContent, "the page is \(html.utf8.count) bytes, over maxInputBytes \(maxInputBytes)", reason: "too-large")
+                .invalidContent,
+                "the page is \(html.utf8.count) bytes, over maxInputBytes \(maxInputBytes)",
+                reason: "too-large"
+            )
         }
         guard let original = HTMLDocument(text: html, url: url) else {
             throw PipelineError(.invalidContent, "the page could not be parsed as HTML", reason: "unparsable")
@@ -98,7 +115,10 @@ public struct ReadabilityExtractor: ContentExtractor, PluginSettings {
         }
         if ranOutOfTime, best.text.isEmpty {
             throw PipelineError(
-                .invalidContent, "the page is too complex to extract within \(timeBudget.seconds) s", reason: "too-complex")
+                .invalidContent,
+                "the page is too complex to extract within \(timeBudget.seconds) s",
+                reason: "too-complex"
+            )
         }
 
         // JSON-LD articleBody stands in when our own result is short, if the page really shows it.
@@ -161,10 +181,7 @@ public struct ReadabilityExtractor: ContentExtractor, PluginSettings {
     }
 
     static func serialize(_ node: Node, document: HTMLDocument) -> String? {
-        guard let buffer = xmlBufferCreate() else { return nil }
-        defer { xmlBufferFree(buffer) }
-        guard htmlNodeDump(buffer, document.pointer, node) >= 0, let content = xmlBufferContent(buffer) else { return nil }
-        return String(cString: content)
+        document.html(of: node)
     }
 
     /// The `readability` extractor plugin.
@@ -177,8 +194,11 @@ public struct ReadabilityExtractor: ContentExtractor, PluginSettings {
 
     public static let keys: [SettingKey<Self>] = [
         SettingKey(
-            "minWords", \.minWords, minimum: 0,
-            doc: "A floor on the main content's words (0: none); error pages, login forms and link lists fail as no-article anyway."),
+            "minWords",
+            \.minWords,
+            minimum: 0,
+            doc: "A floor on the main content's words (0: none); error pages, login forms and link lists fail as no-article anyway."
+        ),
         SettingKey("maxInputBytes", \.maxInputBytes, minimum: 1, doc: "Larger pages are refused (invalidContent) rather than parsed."),
         SettingKey("includeHTML", \.includeHTML, doc: "Also keep the cleaned article HTML."),
     ]

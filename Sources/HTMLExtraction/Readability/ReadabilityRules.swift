@@ -4,6 +4,20 @@ import SummarizerCore
 /// boilerplate, or neither. Matching is on lowercase substrings of `class` and `id`.
 enum ReadabilityRules {
     /// Names that mark an element as probably not content (navigation, ads, comments...).
+    /// A paragraph shorter than this (in Unicode scalars) adds no score.
+    static let minimumParagraphCharacters = 25
+    /// A paragraph's score goes to this many ancestors: all of it to the parent, half to the
+    /// grandparent, then a third of the level each.
+    static let scoredAncestorLevels = 5
+    /// A paragraph earns a point per this many characters...
+    static let charactersPerPoint = 100
+    /// ...up to this many points.
+    static let maximumLengthPoints = 3
+    /// Candidates compared for a shared better ancestor.
+    static let topCandidates = 5
+    /// A `<div>` holding a single `<p>` is replaced by it when less than this share of its text is links.
+    static let unwrapLinkDensity = 0.25
+
     static let unlikely = PhraseSet([
         "-ad-", "ai2html", "banner", "breadcrumbs", "combx", "comment", "community", "cover-wrap", "disqus", "extra",
         "footer", "gdpr", "header", "legends", "menu", "related", "remark", "replies", "rss", "shoutbox", "sidebar",
