@@ -6,13 +6,16 @@ import SummarizerCore
 /// No boilerplate removal: navigation and footers come along. Useful for clean pages and as
 /// a baseline; a page with fewer than `minWords` words fails with `invalidContent`.
 public struct PlainTextExtractor: ContentExtractor, PluginSettings {
+    /// Recorded as the article's `extractorVersion`; changes when the output would.
     public static let version = "1"
 
     /// Pages with fewer words fail: they are error pages, stubs or walls, not articles.
     public var minWords = 50
 
+    /// An extractor with the defaults.
     public init() {}
 
+    /// An extractor failing pages with fewer than `minWords` words.
     public init(minWords: Int) {
         self.minWords = minWords
     }

@@ -13,6 +13,7 @@ import SummarizerCore
 /// how little is too little. Written with `new-plugin` (the skeleton's paragraph scan replaced
 /// by `PageMetadata` from HTMLExtraction), as the model of a small plugin.
 public struct MetadataExtractor: ContentExtractor, PluginSettings {
+    /// Recorded as the article's `extractorVersion`; changes when the output would.
     public static let version = "1"
 
     /// Fewer words fail with `invalidContent`: a description alone is often one sentence.

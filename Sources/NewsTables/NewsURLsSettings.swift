@@ -14,21 +14,31 @@ public enum NewsURLsMode: String, Sendable, CaseIterable, ConfigValueConvertible
 /// The settings of a `news_urls` source: the `postgres` and `supabase` sources read the same
 /// rows the same way, one over SQL, one over PostgREST.
 public struct NewsURLsSettings: PluginSettings {
+    /// Which rows are read.
     public var mode = NewsURLsMode.unsummarized
+    /// The name recorded on claims; host and process id by default.
     public var worker = "\(ProcessInfo.processInfo.hostName)-\(ProcessInfo.processInfo.processIdentifier)"
+    /// How long a claim is held before another worker may take the row.
     public var leaseSeconds = 900
+    /// Rows per claim.
     public var claimBatchSize = 25
+    /// In claim mode: wait this long after an empty claim and claim again; `nil` ends the source.
     public var pollSeconds: Double?
+    /// Only rows of this publisher.
     public var publisher: String?
+    /// Only rows published at or after this time.
     public var since: Date?
+    /// Rows that failed this often are not read again.
     public var maxItemAttempts = 5
     /// In `all` mode: pass the stored summary's content hash and prompt version along, so an
     /// item whose text and prompt are unchanged is skipped before the LLM call.
     public var skipUnchanged = true
+    /// Rows per page.
     public var pageSize = 1000
     /// The longest one statement may take, connecting included.
     public var timeout: Duration = .seconds(30)
 
+    /// The defaults.
     public init() {}
 }
 

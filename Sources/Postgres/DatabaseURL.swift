@@ -14,6 +14,7 @@ import SummarizerCore
 ///
 /// Its ``description`` never shows the password, so it is safe to log and to put into errors.
 public struct DatabaseURL: Sendable, CustomStringConvertible {
+    /// How the connection uses TLS, as libpq's `sslmode` says.
     public enum TLSMode: String, Sendable {
         /// `sslmode=disable`: plain TCP.
         case disable
@@ -29,11 +30,16 @@ public struct DatabaseURL: Sendable, CustomStringConvertible {
         case verifyFull = "verify-full"
     }
 
+    /// The server's host name or address.
     public var host: String
+    /// The server's port (5432 unless given).
     public var port: Int
+    /// The role to connect as.
     public var username: String
     var password: String?
+    /// The database; the role's name when not given.
     public var database: String?
+    /// How TLS is used.
     public var tls: TLSMode
     /// Trusted roots (`sslrootcert`); `nil` means the system's.
     private(set) var rootCertificates: [NIOSSLCertificate]?

@@ -12,7 +12,9 @@ import SummarizerCore
 public enum Migrations {
     /// One migration file.
     public struct Migration: Sendable {
+        /// The migration's version, from its file name; applied in order.
         public var version: String
+        /// The statements it runs, in one transaction.
         public var sql: String
     }
 

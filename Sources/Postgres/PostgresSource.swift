@@ -27,6 +27,7 @@ public final class PostgresSource: ItemSource, PipelineService {
     let settings: Settings
     let client: PostgresClient
 
+    /// A source reading `news_urls` at `url`; its pool runs as a service of the run.
     public init(url: DatabaseURL, settings: Settings, logger: Logger) {
         self.url = url
         self.settings = settings

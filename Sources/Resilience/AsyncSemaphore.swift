@@ -11,6 +11,7 @@ public final class AsyncSemaphore: Sendable {
 
     private let state: Mutex<State>
 
+    /// A semaphore with `permits` free.
     public init(permits: Int) {
         state = Mutex(State(available: permits))
     }

@@ -22,6 +22,7 @@ public final class CircuitBreaker: Sendable {
         /// Calls needed in the window before the rate is judged.
         public var minimumCalls: Int = 10
 
+        /// The defaults: five failures open the breaker for five minutes.
         public init() {}
     }
 
@@ -58,6 +59,7 @@ public final class CircuitBreaker: Sendable {
         var lastError = ""
     }
 
+    /// When the breaker opens and for how long.
     public let settings: Settings
     let keyKind: PolicyKey
     private let clock: RunClock
@@ -65,6 +67,7 @@ public final class CircuitBreaker: Sendable {
     private let metrics: RunMetrics
     private let states = Mutex<[String: KeyState]>([:])
 
+    /// A breaker keeping one state per `key` of a call.
     public init(settings: Settings, key: PolicyKey, clock: RunClock, logger: Logger, metrics: RunMetrics) {
         self.settings = settings
         self.keyKind = key

@@ -2,9 +2,11 @@ import SummarizerCore
 
 /// Fails calls fast while their target is unhealthy (`circuitBreaker`).
 public struct CircuitBreakerMiddleware: StageMiddleware {
+    /// The breaker, shared by every stage that names this middleware.
     public let breaker: CircuitBreaker
     let name: String?
 
+    /// Middleware around `breaker`; `name` is its entry under `/middleware`.
     public init(breaker: CircuitBreaker, name: String?) {
         self.breaker = breaker
         self.name = name

@@ -3,11 +3,13 @@ import Synchronization
 
 /// A bulkhead (`concurrencyLimit`): at most N calls at once, globally or per key.
 public struct ConcurrencyLimitMiddleware: StageMiddleware {
+    /// Calls allowed at once per key.
     public let limit: Int
     let key: PolicyKey
     let name: String?
     private let semaphores = SemaphoreTable()
 
+    /// A bulkhead of `limit` calls per `key`.
     public init(limit: Int, key: PolicyKey, name: String? = nil) {
         self.limit = limit
         self.key = key

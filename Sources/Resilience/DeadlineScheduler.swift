@@ -36,6 +36,7 @@ public final class DeadlineScheduler: PipelineService {
     private let clock: RunClock
     private let state = Mutex(State())
 
+    /// A scheduler timing on `clock`.
     public init(clock: RunClock) {
         self.clock = clock
     }

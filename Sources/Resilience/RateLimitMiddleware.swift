@@ -6,11 +6,13 @@ import SummarizerCore
 /// Placed inside a retry, every retry takes a token too, so a struggling backend is not
 /// hammered faster than the configured rate.
 public struct RateLimitMiddleware: StageMiddleware {
+    /// The bucket, shared by every stage that names this middleware.
     public let bucket: TokenBucket
     let name: String?
     let rateDescription: String
     let metrics: RunMetrics
 
+    /// Middleware taking a token of `bucket` before every attempt.
     public init(bucket: TokenBucket, name: String?, rateDescription: String, metrics: RunMetrics) {
         self.bucket = bucket
         self.name = name

@@ -9,6 +9,7 @@ import SummarizerCore
 /// than ``RetryPolicy/maxRetryAfter`` fails the item instead. Every failed attempt is recorded
 /// in the call's attempt log, so the dead-letter record has the whole history.
 public struct RetryMiddleware: StageMiddleware {
+    /// When and how long to wait before another attempt.
     public let policy: RetryPolicy
     let name: String?
     let metrics: RunMetrics

@@ -17,6 +17,7 @@ public struct RetryPolicy: Sendable, Hashable {
         /// Exactly the computed backoff.
         public static let none = Jitter(.none)
 
+        /// The jitter named `full` or `none`.
         public init?(name: String) {
             guard let base = Base(rawValue: name.lowercased()) else { return nil }
             self.base = base
@@ -33,10 +34,12 @@ public struct RetryPolicy: Sendable, Hashable {
     public var multiplier = 2.0
     /// The longest computed delay.
     public var maxDelay: Duration = .seconds(30)
+    /// How the backoff is randomized.
     public var jitter = Jitter.full
     /// A server's wait hint longer than this fails the item instead of stalling the run.
     public var maxRetryAfter: Duration = .seconds(120)
 
+    /// The defaults: 3 attempts, 1 s doubling to at most 30 s, full jitter.
     public init() {}
 
     /// The backoff before attempt `failedAttempt + 1`, before jitter.

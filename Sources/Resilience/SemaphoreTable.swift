@@ -5,6 +5,7 @@ import Synchronization
 public final class SemaphoreTable: Sendable {
     private let table = Mutex<[String: AsyncSemaphore]>([:])
 
+    /// An empty table.
     public init() {}
 
     /// The semaphore of `key`, made with `permits` on first use.

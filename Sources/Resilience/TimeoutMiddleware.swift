@@ -6,11 +6,13 @@ import SummarizerCore
 /// the deadline; the attempt then fails as `transient` with reason `timeout`, so a retry
 /// around it may try again. Work that ignores cancellation and finishes anyway keeps its result.
 public struct TimeoutMiddleware: StageMiddleware {
+    /// The limit per attempt.
     public let timeout: Duration
     let scheduler: DeadlineScheduler
     let clock: RunClock
     let name: String?
 
+    /// Middleware cancelling attempts longer than `timeout`, timed by `scheduler`.
     public init(timeout: Duration, scheduler: DeadlineScheduler, clock: RunClock, name: String? = nil) {
         self.timeout = timeout
         self.scheduler = scheduler

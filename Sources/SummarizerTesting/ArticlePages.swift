@@ -86,10 +86,13 @@ public enum ArticlePages {
 /// A small, fast, seedable random number generator (SplitMix64), so generated inputs are the
 /// same on every run and platform.
 public struct SeededGenerator: RandomNumberGenerator, Sendable {
+    /// The generator's state.
     public var state: UInt64
 
+    /// A generator starting from `seed`; equal seeds give equal sequences.
     public init(seed: UInt64) { state = seed }
 
+    /// The next number of the sequence.
     public mutating func next() -> UInt64 {
         state &+= 0x9E37_79B9_7F4A_7C15
         var z = state

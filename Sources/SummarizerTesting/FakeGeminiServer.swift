@@ -45,8 +45,11 @@ public final class FakeGeminiServer: Sendable {
 
     /// A request the server received.
     public struct Recorded: Sendable {
+        /// The request's path and query.
         public var uri: String
+        /// The request's headers, names lowercased.
         public var headers: [String: String]
+        /// The request's JSON body.
         public var body: JSONValue
         /// The model named in the path.
         public var model: String
@@ -61,6 +64,7 @@ public final class FakeGeminiServer: Sendable {
 
     /// The only key the server accepts.
     public let apiKey: String
+    /// The models the server knows; others answer 404.
     public let models: Set<String>
     /// Thinking tokens reported per call.
     public let thoughtsTokens = 11
@@ -88,6 +92,7 @@ public final class FakeGeminiServer: Sendable {
     /// The base URL to configure as the summarizer's `baseURL`.
     public var baseURL: String { server.withLock { $0?.baseURL ?? "" } }
 
+    /// Stops the server.
     public func shutdown() async throws {
         try await server.withLock { $0 }?.shutdown()
     }

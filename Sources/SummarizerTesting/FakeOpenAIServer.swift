@@ -8,6 +8,7 @@ import Synchronization
 /// `response_format: json_schema` with `strict: true`, the rules OpenAI enforces on strict
 /// schemas: every property required and `additionalProperties: false` on every object.
 public final class FakeOpenAIServer: Sendable {
+    /// What the server answers the next request with.
     public enum Reply: Sendable {
         /// A valid JSON summary: the given fields, or ones made from the request's schema.
         case summary(JSONValue? = nil)
@@ -27,8 +28,11 @@ public final class FakeOpenAIServer: Sendable {
         case refusal(String)
     }
 
+    /// A request the server received.
     public struct Recorded: Sendable {
+        /// The request's headers, names lowercased.
         public var headers: [String: String]
+        /// The request's JSON body.
         public var body: JSONValue
     }
 
@@ -40,6 +44,7 @@ public final class FakeOpenAIServer: Sendable {
 
     /// The key required as a bearer token; `nil` accepts requests without one (a local server).
     public let apiKey: String?
+    /// The models the server knows; others answer 404.
     public let models: Set<String>
     private let state = Mutex(State())
     private let server: Mutex<LocalHTTPServer?> = Mutex(nil)
@@ -49,6 +54,7 @@ public final class FakeOpenAIServer: Sendable {
         self.models = models
     }
 
+    /// Starts a server on a free loopback port.
     public static func start(
         apiKey: String? = "test-openai-key",
         models: Set<String> = ["gpt-4o-mini", "llama3.1:8b"]
@@ -64,16 +70,20 @@ public final class FakeOpenAIServer: Sendable {
     /// The base URL to configure, ending in `/v1`.
     public var baseURL: String { (server.withLock { $0?.baseURL } ?? "") + "/v1" }
 
+    /// Stops the server.
     public func shutdown() async throws {
         try await server.withLock { $0 }?.shutdown()
     }
 
+    /// Queues replies for the next requests, in order; with none queued, a valid summary.
     public func enqueue(_ replies: Reply...) {
         state.withLock { $0.queue += replies }
     }
 
+    /// Every request received, in order.
     public var requests: [Recorded] { state.withLock { $0.requests } }
 
+    /// Requests that broke the wire protocol, in words; a test expects none.
     public var protocolViolations: [String] { state.withLock { $0.violations } }
 
     func handle(_ request: LocalHTTPServer.Request) -> LocalHTTPServer.Response {

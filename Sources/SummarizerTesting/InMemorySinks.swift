@@ -20,6 +20,7 @@ public final class InMemorySink: Sink {
     /// The windows of ids it was asked about.
     public var questions: [[String]] { state.withLock { $0.questions } }
 
+    /// A sink refusing the ids in `rejecting`, failing every write with `failing`, holding `held`.
     public init(rejecting: [String: PipelineError] = [:], failing: PipelineError? = nil, held: Set<String>? = nil) {
         self.rejecting = rejecting
         self.failing = failing
@@ -49,16 +50,21 @@ public final class InMemorySink: Sink {
         state.withLock { $0.finished = true }
     }
 
+    /// Every record stored, in order.
     public var records: [SummaryRecord] { state.withLock { $0.records } }
+    /// Every batch written, in order.
     public var batches: [[SummaryRecord]] { state.withLock { $0.batches } }
+    /// Whether `finish()` was called.
     public var finished: Bool { state.withLock { $0.finished } }
 }
 
 /// A dead-letter sink that keeps failures in memory, for tests.
 public final class InMemoryDeadLetterSink: DeadLetterSink {
     private let state = Mutex<[FailureRecord]>([])
+    /// The error every write fails with, if any.
     public let failing: PipelineError?
 
+    /// A dead-letter sink failing every write with `failing`, if given.
     public init(failing: PipelineError? = nil) {
         self.failing = failing
     }
@@ -70,5 +76,6 @@ public final class InMemoryDeadLetterSink: DeadLetterSink {
 
     public func finish() async throws {}
 
+    /// Every failure stored, in order.
     public var failures: [FailureRecord] { state.withLock { $0 } }
 }

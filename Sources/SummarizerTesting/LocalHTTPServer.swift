@@ -14,11 +14,13 @@ import NIOPosix
 public final class LocalHTTPServer: Sendable {
     /// A request as the handler sees it.
     public struct Request: Sendable {
+        /// The request's method, e.g. `GET`.
         public var method: String
         /// The path and query, as sent.
         public var uri: String
         /// Header names lowercased.
         public var headers: [String: String]
+        /// The request's body.
         public var body: Data
 
         /// The path without the query.
@@ -33,10 +35,14 @@ public final class LocalHTTPServer: Sendable {
 
     /// An answer.
     public struct Response: Sendable {
+        /// The status code.
         public var status: Int
+        /// The headers, in order.
         public var headers: [(String, String)]
+        /// The body.
         public var body: Data
 
+        /// A response; `Content-Length` is added when sent.
         public init(status: Int, headers: [(String, String)] = [], body: Data = Data()) {
             self.status = status
             self.headers = headers
@@ -49,6 +55,7 @@ public final class LocalHTTPServer: Sendable {
         }
     }
 
+    /// Answers one request.
     public typealias Handler = @Sendable (Request) async -> Response
 
     private let serverChannel: any Channel
@@ -79,6 +86,7 @@ public final class LocalHTTPServer: Sendable {
     /// The server's base URL, e.g. `http://127.0.0.1:54321`.
     public var baseURL: String { "http://127.0.0.1:\(port)" }
 
+    /// Stops the server.
     public func shutdown() async throws {
         try await serverChannel.close()
     }

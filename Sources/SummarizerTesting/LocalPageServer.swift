@@ -103,6 +103,7 @@ public final class LocalPageServer: Sendable {
     /// Requests answered so far.
     public var requestCount: Int { state.withLock { $0.requests } }
 
+    /// Stops the server.
     public func shutdown() async throws {
         try await serverChannel.close()
     }

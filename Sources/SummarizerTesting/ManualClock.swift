@@ -9,15 +9,21 @@ import Synchronization
 /// clock.advance(by: .seconds(1))             // wakes it
 /// ```
 public final class ManualClock: Clock, Sendable {
+    /// A point in the clock's time: an offset from its start.
     public struct Instant: InstantProtocol {
+        /// How far from the clock's start.
         public var offset: Duration
 
+        /// The instant `offset` after the start.
         public init(offset: Duration) {
             self.offset = offset
         }
 
+        /// The instant `duration` later.
         public func advanced(by duration: Duration) -> Instant { Instant(offset: offset + duration) }
+        /// The time from this instant to `other`.
         public func duration(to other: Instant) -> Duration { other.offset - offset }
+        /// Earlier instants first.
         public static func < (lhs: Instant, rhs: Instant) -> Bool { lhs.offset < rhs.offset }
     }
 
@@ -35,9 +41,12 @@ public final class ManualClock: Clock, Sendable {
 
     private let state = Mutex(State())
 
+    /// A clock at its start, with no sleepers.
     public init() {}
 
+    /// The clock's time, moved only by ``advance(by:)``.
     public var now: Instant { state.withLock { $0.now } }
+    /// Exact: any duration can be slept.
     public var minimumResolution: Duration { .zero }
 
     /// Sleepers currently waiting.
@@ -49,6 +58,7 @@ public final class ManualClock: Clock, Sendable {
     /// The earliest deadline of a waiting sleeper.
     public var nextDeadline: Instant? { state.withLock { $0.sleepers.values.map(\.deadline).min() } }
 
+    /// Suspends until the clock is advanced to `deadline`; throws when cancelled first.
     public func sleep(until deadline: Instant, tolerance: Duration? = nil) async throws {
         try Task.checkCancellation()
         let id = state.withLock { state -> Int in

@@ -82,6 +82,7 @@ public final class TCPProxy: Sendable {
         state.withLock { $0.severed = false }
     }
 
+    /// Stops the proxy and its connections.
     public func shutdown() async throws {
         sever()
         try await serverChannel.close()

@@ -5,6 +5,7 @@ import Synchronization
 public final class RecordingLogHandlerStore: Sendable {
     private let lines = Mutex<[String]>([])
 
+    /// An empty store.
     public init() {}
 
     /// A logger writing into this store at `level`.

@@ -3,15 +3,18 @@ import Synchronization
 
 /// A source yielding a fixed list, for tests.
 public struct StaticSource: ItemSource {
+    /// What the source yields, in order.
     public var elements: [SourceElement]
     /// Thrown after the elements, to simulate an outage.
     public var failure: PipelineError?
 
+    /// A source of `items`, failing with `failure` after them when given.
     public init(_ items: [WorkItem], failure: PipelineError? = nil) {
         self.elements = items.map(SourceElement.item)
         self.failure = failure
     }
 
+    /// A source of `elements`, rejections included.
     public init(elements: [SourceElement]) {
         self.elements = elements
     }
@@ -30,6 +33,7 @@ public struct StaticSource: ItemSource {
 public struct ClosureFetcher: Fetcher {
     let body: @Sendable (WorkItem, StageContext) async throws -> FetchedPage
 
+    /// A fetcher answering with `body`.
     public init(_ body: @escaping @Sendable (WorkItem, StageContext) async throws -> FetchedPage) {
         self.body = body
     }
@@ -51,6 +55,7 @@ public struct ClosureFetcher: Fetcher {
 public struct ClosureExtractor: ContentExtractor {
     let body: @Sendable (FetchedPage, WorkItem, StageContext) async throws -> Article
 
+    /// An extractor answering with `body`.
     public init(_ body: @escaping @Sendable (FetchedPage, WorkItem, StageContext) async throws -> Article) {
         self.body = body
     }
@@ -101,6 +106,7 @@ public struct ClosureSummarizer: Summarizer {
 public final class ConcurrencyProbe: Sendable {
     private let state = Mutex((current: 0, peak: 0, total: 0))
 
+    /// A probe with nothing running.
     public init() {}
 
     /// Runs `body`, counting it as in flight meanwhile.
@@ -114,8 +120,11 @@ public final class ConcurrencyProbe: Sendable {
         return try await body()
     }
 
+    /// The most calls that ran at once.
     public var peak: Int { state.withLock { $0.peak } }
+    /// Calls made in all.
     public var total: Int { state.withLock { $0.total } }
+    /// Calls running now.
     public var current: Int { state.withLock { $0.current } }
 }
 

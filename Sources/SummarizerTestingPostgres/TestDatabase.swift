@@ -12,6 +12,7 @@ public enum TestDatabase {
     /// Whether database tests run: with a DATABASE_URL, or under CI, where a missing one fails them.
     public static let available = environment["DATABASE_URL"] != nil || environment["CI"] == "true"
 
+    /// A logger that drops everything, for the database clients of tests.
     public static let logger = Logger(label: "postgres-tests") { _ in SwiftLogNoOpLogHandler() }
 
     /// The connection string of `url`'s database on the test cluster, password included, for a

@@ -20,6 +20,7 @@ import Synchronization
 /// the last row with a compound `or=(...)` predicate built from the date text exactly as the
 /// server sent it, so no row is skipped or read twice, whatever its date's precision.
 public final class SupabaseSource: ItemSource, PipelineService {
+    /// The settings, shared with the `postgres` source.
     public typealias Settings = NewsURLsSettings
 
     let client: PostgRESTClient
@@ -27,6 +28,7 @@ public final class SupabaseSource: ItemSource, PipelineService {
     /// `--url-ids` are read this many at a time, so a long list never makes an over-long URL.
     static let idsPerRequest = 100
 
+    /// A source reading `news_urls` from the project at `projectURL` with the service key.
     public init(projectURL: String, apiKey: String, settings: Settings) {
         self.client = PostgRESTClient(projectURL: projectURL, apiKey: apiKey, timeout: settings.timeout, maxConnections: 2)
         self.settings = settings

@@ -8,6 +8,7 @@ import Foundation
 public enum CharsetDecoder {
     /// The result of decoding.
     public struct Decoded: Sendable, Hashable {
+        /// The decoded text.
         public var text: String
         /// The encoding's canonical label, e.g. `utf-8`, `windows-1252`.
         public var charset: String

@@ -4,7 +4,9 @@ import Foundation
 /// extraction benchmark: `DIR/<id>/source.html` (the Readability test pages), `DIR/<id>.html`,
 /// or `DIR/<id>.html.gz` (WCXB), each named by its id.
 public struct CorpusPage: Sendable, Hashable {
+    /// The page's id: its file name without extensions, or its folder's for `<id>/source.html`.
     public var id: String
+    /// The page's file.
     public var url: URL
 
     /// The corpus pages of `directory`, ordered by id; none for a folder that holds none.

@@ -9,8 +9,10 @@ public struct FileFetcher: Fetcher, PluginSettings {
     /// Files larger than this fail with `invalidContent` rather than being read.
     public var maxBodyBytes = 5_000_000
 
+    /// A fetcher with the defaults.
     public init() {}
 
+    /// A fetcher refusing files over `maxBodyBytes`.
     public init(maxBodyBytes: Int) {
         self.maxBodyBytes = maxBodyBytes
     }

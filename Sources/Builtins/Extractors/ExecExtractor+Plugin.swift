@@ -5,14 +5,19 @@ extension ExecExtractor {
     public struct Configuration: PluginSettings {
         /// The program, looked up on `PATH`; required, so empty only until a config sets it.
         public var command = ""
+        /// Its arguments.
         public var arguments: [String] = []
+        /// Worker processes; each handles one request at a time.
         public var workers = 2
+        /// The longest one request may take; then its worker is killed and replaced.
         public var timeout: Duration = .seconds(30)
         /// The name records carry in `extractor`.
         public var name = "exec"
 
+        /// The defaults, with no command yet.
         public init() {}
 
+        /// The defaults, running `command`.
         public init(command: String) {
             self.command = command
         }

@@ -20,6 +20,7 @@ public final class ExecExtractor: ContentExtractor, PipelineService {
     let logger: Logger
     private let pool: ExecWorkerPool
 
+    /// An extractor whose workers start on the first request.
     public init(configuration: Configuration, logger: Logger) {
         self.configuration = configuration
         self.logger = logger

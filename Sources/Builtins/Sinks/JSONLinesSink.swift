@@ -16,6 +16,7 @@ public final class JSONLinesSink: Sink {
     let resume: Bool
     private let ids = Mutex<IDSet?>(nil)
 
+    /// A sink appending to the file at `path`; with `resume`, the ids it holds count as delivered.
     public init(path: String, resume: Bool = true) {
         file = JSONLinesFile(path: path, locking: .forRun)
         self.resume = resume
@@ -102,6 +103,7 @@ public struct JSONLinesDeadLetterSink: DeadLetterSink {
     let file: JSONLinesFile
     let index: DeadLetterIndex
 
+    /// A dead-letter sink appending to the file at `path`.
     public init(path: String) {
         file = JSONLinesFile(path: path, locking: .perAppend)
         index = DeadLetterIndex(path: path)

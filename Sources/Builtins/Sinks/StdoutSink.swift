@@ -18,6 +18,7 @@ public struct StdoutSink: Sink {
         static let keys: [SettingKey<Self>] = [SettingKey("format", \.format, doc: "text or jsonl.")]
     }
 
+    /// How records are printed.
     public var format: Format
     let write: @Sendable ([UInt8]) -> Void
 

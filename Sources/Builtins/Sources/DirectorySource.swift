@@ -6,8 +6,10 @@ public struct DirectorySource: ItemSource, PluginSettings {
     /// The folder to scan; required, so empty only until a config sets it.
     public var path = ""
 
+    /// A source with no folder yet.
     public init() {}
 
+    /// A source reading the folder at `path`.
     public init(path: String) {
         self.path = path
     }

@@ -20,10 +20,12 @@ public struct MockSummarizer: Summarizer {
         public var latency: Duration = .zero
         /// Fail every Nth call (retries included); 0 never fails.
         public var failEvery = 0
+        /// The error kind of injected failures.
         public var failureKind: PipelineError.Kind = .transient
         /// Outcomes of the first calls in order: `ok` or an error kind's name; then normal behaviour.
         public var script: [String] = []
 
+        /// The defaults: no latency, no failures.
         public init() {}
 
         public static let keys: [SettingKey<Self>] = [
@@ -77,12 +79,19 @@ public struct MockSummarizer: Summarizer {
         ]
     }
 
+    /// What the plugin's config set.
     public var configuration: Configuration
+    /// The name recorded as `llm_model`.
     public var model: String { configuration.model }
+    /// Simulated time per call.
     public var latency: Duration { configuration.latency }
+    /// Every Nth call fails; 0 never.
     public var failEvery: Int { configuration.failEvery }
+    /// The error kind of injected failures.
     public var failureKind: PipelineError.Kind { configuration.failureKind }
+    /// Outcomes of the first calls.
     public var script: [String] { configuration.script }
+    /// The schema filled and the input budget; setting it updates ``promptVersion``.
     public var prompt: SummaryPrompt {
         didSet { promptVersion = prompt.version(settings: Self.rulesVersion) }
     }
@@ -91,6 +100,7 @@ public struct MockSummarizer: Summarizer {
     public private(set) var promptVersion: String
     private let calls = Counter()
 
+    /// A mock summarizer with `configuration`, filling `prompt`'s schema.
     public init(configuration: Configuration = Configuration(), prompt: SummaryPrompt = SummaryPrompt()) {
         self.configuration = configuration
         self.prompt = prompt

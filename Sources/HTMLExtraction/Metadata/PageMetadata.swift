@@ -4,16 +4,24 @@ import SummarizerCore
 
 /// What a page says about itself: structured data (JSON-LD), OpenGraph and meta tags, `<title>`.
 public struct PageMetadata: Sendable, Hashable, Codable {
+    /// The headline: JSON-LD, then OpenGraph, then `<title>`.
     public var title: String?
+    /// The author.
     public var byline: String?
+    /// The publication time, as the page writes it.
     public var publishedTime: String?
+    /// The site's name.
     public var siteName: String?
+    /// The page's language (`<html lang>`).
     public var language: String?
+    /// The description or standfirst.
     public var excerpt: String?
+    /// The lead image's URL.
     public var leadImage: String?
     /// JSON-LD `articleBody`, when the page carries one.
     public var articleBody: String?
 
+    /// Metadata with nothing known.
     public init() {}
 
     /// What the page `html` (fetched from `url`) says about itself, or `nil` when it does not

@@ -16,26 +16,36 @@ import SummarizerCore
 public struct GeminiSummarizer: Summarizer {
     /// The `gemini` plugin's settings.
     public struct Configuration: PluginSettings {
+        /// What the model reads.
         public enum Mode: String, Sendable, CaseIterable, ConfigValueConvertible {
             case content, urlContext
         }
 
         /// Required; empty only until a config or the caller sets it.
         public var apiKey = ""
+        /// The model name, e.g. `gemini-2.5-flash`.
         public var model = "gemini-2.5-flash"
+        /// The API's base URL; tests point it at a local fake.
         public var baseURL = "https://generativelanguage.googleapis.com"
+        /// Sampling temperature; low keeps summaries factual.
         public var temperature = 0.1
+        /// The reply's token limit, thinking included on 2.5 models.
         public var maxOutputTokens = 8192
         /// Gemini 2.5's thinking budget in tokens; `nil` leaves the model's default.
         public var thinkingBudget: Int?
+        /// Whether the model reads our extracted text or the page itself.
         public var mode = Mode.content
         /// Adds the `google_search` tool (`--enable-grounding`).
         public var grounding = false
+        /// The longest one call may take.
         public var timeout: Duration = .seconds(120)
+        /// Pooled connections to the API.
         public var maxConnections = 16
 
+        /// The defaults, with no key yet.
         public init() {}
 
+        /// The defaults with `apiKey`.
         public init(apiKey: String) {
             self.apiKey = apiKey
         }
@@ -91,12 +101,16 @@ public struct GeminiSummarizer: Summarizer {
         "gemini-2.0-flash": ModelPrice(inputPerMillion: 0.10, outputPerMillion: 0.40, cachedInputPerMillion: 0.025),
     ])
 
+    /// The model, endpoint and generation settings.
     public let configuration: Configuration
+    /// The schema, template and input budget.
     public let prompt: SummaryPrompt
+    /// USD per million tokens by model, for the records' `cost_usd` and the budget.
     public let prices: PriceTable
     let meter: Meter
     let http: JSONHTTPClient
 
+    /// A summarizer; with a `budget`, each call reserves its worst case first.
     public init(
         configuration: Configuration,
         prompt: SummaryPrompt = SummaryPrompt(),

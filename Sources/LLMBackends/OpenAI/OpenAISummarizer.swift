@@ -13,6 +13,7 @@ import SummarizerCore
 public struct OpenAISummarizer: Summarizer {
     /// The `openai` plugin's settings.
     public struct Configuration: PluginSettings {
+        /// How the reply's JSON is asked for.
         public enum StructuredOutput: String, Sendable, CaseIterable, ConfigValueConvertible {
             /// `response_format: {type: json_schema, strict: true}`.
             case jsonSchema
@@ -22,20 +23,29 @@ public struct OpenAISummarizer: Summarizer {
             case none
         }
 
+        /// Sent as a bearer token; optional for local servers.
         public var apiKey: String?
         /// Required; empty only until a config or the caller sets it.
         public var model = ""
+        /// The API base, ending in `/v1`.
         public var baseURL = "https://api.openai.com/v1"
+        /// Sampling temperature.
         public var temperature = 0.1
+        /// The reply's token limit.
         public var maxOutputTokens = 4096
         /// `max_tokens` (widely supported) or `max_completion_tokens` (OpenAI's newer name).
         public var maxTokensField = "max_tokens"
+        /// How the reply's JSON is asked for.
         public var structuredOutput = StructuredOutput.jsonSchema
+        /// The longest one call may take.
         public var timeout: Duration = .seconds(120)
+        /// Pooled connections to the server.
         public var maxConnections = 16
 
+        /// The defaults, with no model yet.
         public init() {}
 
+        /// The defaults for `model`, with an optional key.
         public init(model: String, apiKey: String? = nil) {
             self.model = model
             self.apiKey = apiKey
@@ -85,11 +95,14 @@ public struct OpenAISummarizer: Summarizer {
         ]
     }
 
+    /// The model, endpoint and generation settings.
     public let configuration: Configuration
+    /// The schema, template and input budget.
     public let prompt: SummaryPrompt
     let meter: Meter
     let http: JSONHTTPClient
 
+    /// A summarizer; with a `budget`, each call reserves its worst case first.
     public init(configuration: Configuration, prompt: SummaryPrompt = SummaryPrompt(), prices: PriceTable = PriceTable(), budget: CostBudget? = nil) {
         self.configuration = configuration
         self.prompt = prompt

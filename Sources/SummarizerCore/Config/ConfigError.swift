@@ -5,6 +5,7 @@ public struct ConfigProblem: Sendable, Hashable, Comparable, CustomStringConvert
     /// What is wrong, and what would be right.
     public var message: String
 
+    /// A problem at `pointer`.
     public init(_ pointer: JSONPointer, _ message: String) {
         self.pointer = pointer
         self.message = message
@@ -12,6 +13,7 @@ public struct ConfigProblem: Sendable, Hashable, Comparable, CustomStringConvert
 
     public var description: String { "\(pointer): \(message)" }
 
+    /// Orders problems by where they are, so a report reads top to bottom.
     public static func < (lhs: ConfigProblem, rhs: ConfigProblem) -> Bool {
         (lhs.pointer, lhs.message) < (rhs.pointer, rhs.message)
     }
@@ -21,13 +23,16 @@ public struct ConfigProblem: Sendable, Hashable, Comparable, CustomStringConvert
 public struct ConfigError: Error, Sendable, CustomStringConvertible {
     /// The file the problems are in, when read from one.
     public var file: String?
+    /// Every problem found, in order of their pointers.
     public var problems: [ConfigProblem]
 
+    /// An error holding `problems`, found in `file` when given.
     public init(file: String? = nil, problems: [ConfigProblem]) {
         self.file = file
         self.problems = problems.sorted()
     }
 
+    /// An error with one problem at `pointer`.
     public init(_ pointer: JSONPointer, _ message: String) {
         self.init(problems: [ConfigProblem(pointer, message)])
     }

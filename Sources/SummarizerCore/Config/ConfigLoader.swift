@@ -12,10 +12,12 @@ public struct ConfigLoader: Sendable {
     /// The dead-letter sink used when the config names none: nothing failed is ever dropped.
     public static let defaultDeadLetter: JSONValue = .object(["type": .string("jsonl"), "path": .string("out/failed.jsonl")])
 
+    /// The plugins a config may name.
     public var registry: PluginRegistry
     /// The environment for `${VAR}` substitution and overrides.
     public var environment: [String: String]
 
+    /// A loader resolving `${VAR}` and environment overrides from `environment`.
     public init(registry: PluginRegistry, environment: [String: String] = ProcessInfo.processInfo.environment) {
         self.registry = registry
         self.environment = environment

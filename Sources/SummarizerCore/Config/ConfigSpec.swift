@@ -8,12 +8,17 @@ public struct ConfigValueType: Sendable, Hashable, CustomStringConvertible {
     private let base: Base
     private init(_ base: Base) { self.base = base }
 
+    /// A JSON string.
     public static let string = ConfigValueType(.string)
+    /// A JSON number without a fraction.
     public static let integer = ConfigValueType(.integer)
     /// Any JSON number.
     public static let number = ConfigValueType(.number)
+    /// `true` or `false`.
     public static let boolean = ConfigValueType(.boolean)
+    /// An array of strings.
     public static let stringArray = ConfigValueType(.stringArray)
+    /// A JSON object, checked by the plugin itself.
     public static let object = ConfigValueType(.object)
     /// A string naming a file or folder; relative paths are resolved against the config's folder.
     public static let path = ConfigValueType(.path)
@@ -63,10 +68,13 @@ public struct ConfigValueType: Sendable, Hashable, CustomStringConvertible {
 
 /// One key a plugin accepts in its config object.
 public struct ConfigKey: Sendable, Hashable {
+    /// The key as written in the config, e.g. `maxBodyBytes`.
     public var name: String
+    /// The type its value must have.
     public var type: ConfigValueType
     /// The value used when the config omits the key; `nil` for keys without a default.
     public var defaultValue: JSONValue?
+    /// Whether the config (or an environment variable) must give it.
     public var isRequired: Bool
     /// Secret values are never printed, logged or echoed in an error.
     public var isSecret: Bool
@@ -82,6 +90,7 @@ public struct ConfigKey: Sendable, Hashable {
     /// One or two sentences for `plugins describe` and the docs.
     public var documentation: String
 
+    /// A key; with typed settings, ``SettingKey`` makes it from a property instead.
     public init(
         _ name: String,
         _ type: ConfigValueType,
@@ -146,6 +155,7 @@ public enum RunOption: String, Sendable, Hashable, CaseIterable, CustomStringCon
 public struct PluginSpec: Sendable {
     /// The `type` value that selects the plugin in `config.json`, e.g. `jsonl`.
     public var type: String
+    /// The stage the plugin fills, from its factory.
     public var role: PluginRole
     /// One line for `summarize plugins`.
     public var summary: String
@@ -153,6 +163,7 @@ public struct PluginSpec: Sendable {
     /// The run options (`--publisher`...) the plugin honours.
     public var runOptions: Set<RunOption>
 
+    /// A spec; plugins get theirs from ``Plugin/init(type:summary:keys:runOptions:_:)``.
     public init(type: String, role: PluginRole, summary: String, keys: [ConfigKey] = [], runOptions: Set<RunOption> = []) {
         self.type = type
         self.role = role
@@ -161,6 +172,7 @@ public struct PluginSpec: Sendable {
         self.runOptions = runOptions
     }
 
+    /// The key named `name`, if the plugin has one.
     public func key(_ name: String) -> ConfigKey? {
         keys.first { $0.name == name }
     }

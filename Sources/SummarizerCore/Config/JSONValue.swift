@@ -68,31 +68,37 @@ public enum JSONValue: Sendable, Hashable, Codable, CustomStringConvertible {
         return String(decoding: data, as: UTF8.self)
     }
 
+    /// The string, if this is one.
     public var stringValue: String? {
         if case .string(let value) = self { return value }
         return nil
     }
 
+    /// The number as an `Int`, if it is one without a fraction.
     public var intValue: Int? {
         if case .number(let value) = self { return Int(exactly: value) }
         return nil
     }
 
+    /// The number, if this is one.
     public var doubleValue: Double? {
         if case .number(let value) = self { return value }
         return nil
     }
 
+    /// The boolean, if this is one.
     public var boolValue: Bool? {
         if case .bool(let value) = self { return value }
         return nil
     }
 
+    /// The elements, if this is an array.
     public var arrayValue: [JSONValue]? {
         if case .array(let value) = self { return value }
         return nil
     }
 
+    /// The members, if this is an object.
     public var objectValue: [String: JSONValue]? {
         if case .object(let value) = self { return value }
         return nil
@@ -103,6 +109,7 @@ public enum JSONValue: Sendable, Hashable, Codable, CustomStringConvertible {
 public struct JSONPointer: Sendable, Hashable, Comparable, CustomStringConvertible {
     public private(set) var tokens: [String]
 
+    /// A pointer from its unescaped reference tokens; none is the whole document.
     public init(_ tokens: [String] = []) {
         self.tokens = tokens
     }
@@ -110,10 +117,12 @@ public struct JSONPointer: Sendable, Hashable, Comparable, CustomStringConvertib
     /// The root pointer.
     public static let root = JSONPointer()
 
+    /// The pointer to member `token` of what this points at.
     public func appending(_ token: String) -> JSONPointer {
         JSONPointer(tokens + [token])
     }
 
+    /// The pointer to element `index` of what this points at.
     public func appending(_ index: Int) -> JSONPointer {
         appending(String(index))
     }
@@ -122,6 +131,7 @@ public struct JSONPointer: Sendable, Hashable, Comparable, CustomStringConvertib
         tokens.isEmpty ? "/" : tokens.map { "/" + $0.replacingOccurrences(of: "~", with: "~0").replacingOccurrences(of: "/", with: "~1") }.joined()
     }
 
+    /// Orders pointers token by token, indices numerically.
     public static func < (lhs: JSONPointer, rhs: JSONPointer) -> Bool {
         lhs.tokens.lexicographicallyPrecedes(rhs.tokens)
     }
@@ -131,11 +141,17 @@ public struct JSONPointer: Sendable, Hashable, Comparable, CustomStringConvertib
 extension JSONValue: ExpressibleByStringLiteral, ExpressibleByIntegerLiteral, ExpressibleByFloatLiteral,
     ExpressibleByBooleanLiteral, ExpressibleByArrayLiteral, ExpressibleByDictionaryLiteral
 {
+    /// A string literal as a JSON string.
     public init(stringLiteral value: String) { self = .string(value) }
+    /// An integer literal as a JSON number.
     public init(integerLiteral value: Int) { self = .number(Double(value)) }
+    /// A float literal as a JSON number.
     public init(floatLiteral value: Double) { self = .number(value) }
+    /// A boolean literal as a JSON boolean.
     public init(booleanLiteral value: Bool) { self = .bool(value) }
+    /// An array literal as a JSON array.
     public init(arrayLiteral elements: JSONValue...) { self = .array(elements) }
+    /// A dictionary literal as a JSON object; a repeated key keeps the last value.
     public init(dictionaryLiteral elements: (String, JSONValue)...) {
         self = .object(Dictionary(elements, uniquingKeysWith: { $1 }))
     }

@@ -1,24 +1,35 @@
 /// The config of one stage: which plugin, its validated values and its middleware.
 public struct StageConfig: Sendable {
+    /// The plugin the stage's `type` names.
     public var plugin: Plugin
+    /// The stage's validated config.
     public var config: PluginConfig
     /// The named middleware the stage listed; `nil` when it listed none, meaning its role's default.
     public var middleware: [String]?
     /// The role's default chain, validated like named middleware; used when ``middleware`` is `nil`.
     public var defaultMiddleware: [StageConfig] = []
 
+    /// The plugin's role.
     public var role: PluginRole { plugin.spec.role }
+    /// The plugin's type name.
     public var type: String { plugin.spec.type }
+    /// Where the stage's object is in the config.
     public var pointer: JSONPointer { config.pointer }
 }
 
 /// A validated `config.json`: every stage's plugin and values, ready to build.
 public struct PipelineConfig: Sendable {
+    /// The `source` stage.
     public var source: StageConfig
+    /// The `fetcher` stage.
     public var fetcher: StageConfig
+    /// The `extractor` stage.
     public var extractor: StageConfig
+    /// The `summarizer` stage.
     public var summarizer: StageConfig
+    /// The `sinks`, in config order; every record goes to each.
     public var sinks: [StageConfig]
+    /// The `deadLetter` stage (the `jsonl` one when the config names none).
     public var deadLetter: StageConfig
     /// Named middleware, sorted by name.
     public var middleware: [(name: String, stage: StageConfig)]

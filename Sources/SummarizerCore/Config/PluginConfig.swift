@@ -10,6 +10,7 @@ public enum ValueOrigin: String, Sendable, Hashable, CustomStringConvertible {
 /// `${VAR}` substitutions applied, and paths resolved, so the accessors don't fail. A
 /// factory that finds a value it cannot use throws ``problem(_:_:)`` with the key's pointer.
 public struct PluginConfig: Sendable {
+    /// The spec the values were checked against.
     public var spec: PluginSpec
     /// Where this plugin's object is in the config, e.g. `/sinks/1`.
     public var pointer: JSONPointer
@@ -18,6 +19,7 @@ public struct PluginConfig: Sendable {
     /// The name under `/middleware`, for named middleware; `nil` otherwise.
     public var name: String?
 
+    /// A config of checked values; the loader makes these, tests may too.
     public init(
         spec: PluginSpec,
         pointer: JSONPointer,
@@ -38,12 +40,18 @@ public struct PluginConfig: Sendable {
         origins[key] = origin
     }
 
+    /// The value of `key`, if set.
     public subscript(_ key: String) -> JSONValue? { values[key] }
 
+    /// The string value of `key`; typed settings read it with ``decode(_:)`` instead.
     public func string(_ key: String) -> String? { values[key]?.stringValue }
+    /// The integer value of `key`.
     public func int(_ key: String) -> Int? { values[key]?.intValue }
+    /// The number value of `key`.
     public func double(_ key: String) -> Double? { values[key]?.doubleValue }
+    /// The boolean value of `key`.
     public func bool(_ key: String) -> Bool? { values[key]?.boolValue }
+    /// The string elements of `key`'s array.
     public func strings(_ key: String) -> [String]? { values[key]?.arrayValue?.compactMap(\.stringValue) }
 
     /// A config error pointing at `key` of this plugin.

@@ -104,6 +104,7 @@ public struct PipelineError: Error, Sendable, Hashable, CustomStringConvertible 
     /// Tokens and money a failed LLM call (or a failed repair) still cost, so they are counted.
     public var spend: Spend?
 
+    /// An error of `kind`; `reason` and `code` reach the dead-letter record, `retryAfter` the retry.
     public init(
         _ kind: Kind,
         _ message: String,

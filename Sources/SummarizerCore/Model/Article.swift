@@ -27,6 +27,7 @@ public struct Article: Sendable, Hashable, Codable {
     /// The extractor's version, so records tell which rules produced them.
     public var extractorVersion: String
 
+    /// An article; the word count and the content hash are computed from `text`.
     public init(
         title: String?,
         byline: String? = nil,

@@ -13,10 +13,14 @@ public enum Stage: String, Sendable, Hashable, Codable, CaseIterable, CustomStri
 public struct FailureRecord: Sendable, Hashable, Codable {
     /// One attempt at the failing stage.
     public struct Attempt: Sendable, Hashable, Codable {
+        /// When the attempt failed.
         public var at: Date
+        /// The error kind of the attempt.
         public var kind: PipelineError.Kind
+        /// What the attempt's error said.
         public var message: String
 
+        /// One failed attempt.
         public init(at: Date, kind: PipelineError.Kind, message: String) {
             self.at = at
             self.kind = kind
@@ -40,12 +44,17 @@ public struct FailureRecord: Sendable, Hashable, Codable {
         }
     }
 
+    /// The item's id (`news_url_id`).
     public var newsURLID: String
+    /// The item's URL, as the source gave it.
     public var url: String
+    /// The stage the item failed at.
     public var stage: Stage
+    /// The kind of the final error.
     public var errorKind: PipelineError.Kind
     /// A short machine-friendly reason, e.g. `no-article`, `http-404`, `robots`.
     public var reason: String?
+    /// What the final error said.
     public var message: String
     /// The service's own error code (an HTTP status, a SQLSTATE, `PGRST102`...), when it gave one.
     public var code: String?
@@ -53,7 +62,9 @@ public struct FailureRecord: Sendable, Hashable, Codable {
     public var hint: String?
     /// How many attempts were made at the failing stage.
     public var attempts: Int
+    /// Every failed attempt at the failing stage, oldest first.
     public var history: [Attempt]
+    /// When the item failed.
     public var failedAt: Date
     /// The summary that could not be stored, for failures at the sink stage.
     public var record: SummaryRecord?
@@ -71,6 +82,7 @@ public struct FailureRecord: Sendable, Hashable, Codable {
     /// writes it to exactly these.
     public var failedIn: [String]?
 
+    /// A failure of `item` at `stage` with `error` as its final error.
     public init(
         item: WorkItem,
         stage: Stage,

@@ -41,6 +41,7 @@ public struct FetchedPage: Sendable {
     /// Seconds spent fetching.
     public var fetchSeconds: Double
 
+    /// A fetched page; `text` is the body decoded with `charset`.
     public init(
         finalURL: String,
         status: Int = 200,

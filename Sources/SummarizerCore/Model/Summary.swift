@@ -23,6 +23,7 @@ public struct Summary: Sendable, Hashable, Codable {
     /// Fields of a custom schema that are not among the above, by schema name.
     public var extraFields: [String: JSONValue]
 
+    /// A summary: the news schema's fields, and a custom schema's others in `extraFields`.
     public init(
         summary: String,
         keyPoints: [String] = [],
@@ -49,7 +50,9 @@ public struct Summary: Sendable, Hashable, Codable {
 
     /// The allowed values of the classification fields.
     public static let articleTypes = ["news", "analysis", "preview", "recap", "injury_report", "transaction", "other"]
+    /// The values `sentiment` may take in the news schema.
     public static let sentiments = ["positive", "negative", "neutral", "mixed"]
+    /// The values `content_quality` may take in the news schema.
     public static let contentQualities = ["high", "medium", "low"]
 
     /// The full text written for downstream readers, in the original's section order
@@ -106,6 +109,7 @@ public struct TokenUsage: Sendable, Hashable, Codable {
     /// prompt + output + toolUse + thoughts.
     public var total: Int
 
+    /// Token counts; `total` defaults to prompt + output + tool use + thoughts.
     public init(prompt: Int = 0, output: Int = 0, toolUse: Int = 0, thoughts: Int = 0, cached: Int = 0, total: Int? = nil) {
         self.prompt = prompt
         self.output = output

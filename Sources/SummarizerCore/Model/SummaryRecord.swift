@@ -5,22 +5,34 @@ import Foundation
 /// Its JSON form uses snake_case keys named like the database columns (`news_url_id`,
 /// `summary_text`, ...), so a JSON-lines file and a table row read the same.
 public struct SummaryRecord: Sendable, Hashable, Codable {
+    /// The item's id, the upsert key of every sink.
     public var newsURLID: String
+    /// The article URL, as the source gave it.
     public var url: String
+    /// The title the source knew, or the extracted one.
     public var title: String?
     /// The full formatted summary (``Summary/formattedText``), never truncated.
     public var summaryText: String
+    /// The structured summary.
     public var summary: Summary
+    /// The model that wrote it, as the backend reported it.
     public var llmModel: String
     public var promptVersion: String
     /// Whether the backend's URL mode failed and we fell back to fetching the page ourselves.
     public var fallbackUsed: Bool
+    /// Tokens of every LLM call the item took, repairs and failed first attempts included.
     public var tokens: TokenUsage
+    /// Wall time from the first stage to the summary.
     public var processingTimeSeconds: Double
+    /// When the summary was made.
     public var generatedAt: Date
+    /// The extractor that found the article; `nil` when the LLM read the page.
     public var extractor: String?
+    /// SHA-256 of the article text; `nil` when the LLM read the page.
     public var contentHash: String?
+    /// How the page was read: `file`, `direct`, `browserHeaders` or `urlContext`.
     public var fetchMethod: String?
+    /// Whether the article was cut to fit the input budget.
     public var inputTruncated: Bool
     /// In URL mode, how the backend's page retrieval went (e.g. `URL_RETRIEVAL_STATUS_SUCCESS`).
     public var retrievalStatus: String?
@@ -28,6 +40,7 @@ public struct SummaryRecord: Sendable, Hashable, Codable {
     /// backend has no price for the model.
     public var costUSD: Double?
 
+    /// A record; the orchestrator makes these from an item's stages.
     public init(
         newsURLID: String,
         url: String,

@@ -13,6 +13,7 @@ public struct SummaryRequest: Sendable {
     /// The article or the URL.
     public var input: Input
 
+    /// A request for `item` with `input`.
     public init(item: WorkItem, input: Input) {
         self.item = item
         self.input = input
@@ -42,6 +43,7 @@ public struct SummaryResult: Sendable {
     /// In URL mode, how the service's page retrieval went.
     public var retrievalStatus: String?
 
+    /// A result; `costUSD` is `nil` when the model has no price.
     public init(
         summary: Summary,
         model: String,

@@ -102,6 +102,7 @@ public struct StoredSummary: Sendable, Hashable, Codable {
     /// The prompt version it was made with (a record's `prompt_version`).
     public var promptVersion: String
 
+    /// A fingerprint of a stored summary.
     public init(contentHash: String, promptVersion: String) {
         self.contentHash = contentHash
         self.promptVersion = promptVersion

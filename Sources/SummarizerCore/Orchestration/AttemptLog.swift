@@ -8,6 +8,7 @@ import Synchronization
 public final class AttemptLog: Sendable {
     private let entries = Mutex<[FailureRecord.Attempt]>([])
 
+    /// An empty log.
     public init() {}
 
     /// Records a failed attempt.
@@ -15,6 +16,7 @@ public final class AttemptLog: Sendable {
         entries.withLock { $0.append(FailureRecord.Attempt(at: date, kind: error.kind, message: error.message)) }
     }
 
+    /// The attempts recorded so far, oldest first.
     public var attempts: [FailureRecord.Attempt] {
         entries.withLock { $0 }
     }

@@ -11,11 +11,17 @@ import Logging
 /// concurrency, the window and the batch size, apart from the set of ids seen (to drop
 /// duplicates), which is kept only for sources that may yield an id twice.
 public struct Orchestrator: Sendable {
+    /// The stages to run.
     public var pipeline: Pipeline
+    /// The `run` section: concurrency, batching, grace, limits.
     public var settings: RunSettings
+    /// The command line's options: limit, filters, dry run.
     public var options: RunOptions
+    /// The run's logger; items add their id and URL to it.
     public var logger: Logger
+    /// The clock every wait of the run uses; tests pass a manual one.
     public var clock: any Clock<Duration>
+    /// Where the run counts items, tokens, retries and breaker changes.
     public var metrics: RunMetrics
     /// Where a dry run shows its records instead of writing them.
     public var preview: (any Sink)?
@@ -26,6 +32,7 @@ public struct Orchestrator: Sendable {
     /// Where the outcome of every item is recorded, when a caller needs them one by one.
     public var outcomes: OutcomeLog?
 
+    /// An orchestrator for `pipeline`; ``run(control:)`` runs it.
     public init(
         pipeline: Pipeline,
         settings: RunSettings,

@@ -22,6 +22,7 @@ public final class OutcomeLog: Sendable {
 
     private let entries = Mutex<[String: Entry]>([:])
 
+    /// An empty log.
     public init() {}
 
     func record(_ id: String, _ entry: Entry) {

@@ -1,7 +1,9 @@
 /// Builds a ``Pipeline`` from a validated config with the registry's factories.
 public struct PipelineBuilder: Sendable {
+    /// The plugins the stages are built from.
     public var registry: PluginRegistry
 
+    /// A builder using `registry`.
     public init(registry: PluginRegistry) {
         self.registry = registry
     }

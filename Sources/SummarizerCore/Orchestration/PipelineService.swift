@@ -18,6 +18,7 @@ public final class ServiceCollector: Sendable {
 
     private let state = Mutex(State())
 
+    /// An empty collector.
     public init() {}
 
     /// Registers a service to run for the length of the run.

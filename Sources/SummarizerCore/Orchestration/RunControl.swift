@@ -31,6 +31,7 @@ public final class RunControl: Sendable {
 
     private let state = Mutex(State())
 
+    /// A control no stop has been asked of.
     public init() {}
 
     /// Asks the run to stop; returns `false` when a stop was already requested.

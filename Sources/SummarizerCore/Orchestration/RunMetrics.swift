@@ -7,9 +7,13 @@ import Synchronization
 public final class RunMetrics: Sendable {
     /// A point-in-time copy of the counters.
     public struct Snapshot: Sendable, Hashable {
+        /// Items finished, written or failed (the original's `total_requests`).
         public var totalRequests = 0
+        /// Items written (`successful_requests`).
         public var successfulRequests = 0
+        /// Items failed (`failed_requests`).
         public var failedRequests = 0
+        /// Items summarized after the URL-context fallback (`fallback_requests`).
         public var fallbackRequests = 0
         /// Tokens of successful items, as in the original; every call's tokens are in ``llmTokens``.
         public var totalTokens = 0
@@ -26,10 +30,12 @@ public final class RunMetrics: Sendable {
         /// Calls of models without a price (their cost is not in ``llmCostUSD``).
         public var unpricedCalls = 0
 
+        /// Written items as a percentage of finished ones; 0 before any.
         public var successRatePercent: Double {
             totalRequests == 0 ? 0 : Double(successfulRequests) * 100 / Double(totalRequests)
         }
 
+        /// Tokens per finished item; 0 before any.
         public var averageTokens: Double {
             successfulRequests == 0 ? 0 : Double(totalTokens) / Double(successfulRequests)
         }
@@ -63,6 +69,7 @@ public final class RunMetrics: Sendable {
 
     private let state = Mutex(Snapshot())
 
+    /// Metrics at zero.
     public init() {}
 
     /// Counts one item that reached an outcome other than skipped. Its tokens and seconds count
@@ -96,6 +103,7 @@ public final class RunMetrics: Sendable {
         state.withLock { $0.counters[name, default: 0] += amount }
     }
 
+    /// The counts as they are now.
     public var snapshot: Snapshot {
         state.withLock { $0 }
     }

@@ -19,6 +19,7 @@ public struct RunOptions: Sendable, Hashable {
     /// Also process items that failed `run.maxItemAttempts` runs already (`replay --include-exhausted`).
     public var includeExhausted: Bool
 
+    /// Options; the defaults are a plain run of the whole source.
     public init(
         limit: Int? = nil,
         dryRun: Bool = false,

@@ -42,6 +42,7 @@ public struct RunReport: Sendable {
 
     /// Items taken from the source (rejected entries not included).
     public var itemsRead = 0
+    /// Items whose records every sink acknowledged.
     public var written = 0
     /// Items not processed: ``held``, ``exhausted``, duplicates and unchanged ones.
     public var skipped = 0
@@ -51,17 +52,23 @@ public struct RunReport: Sendable {
     public var exhausted = 0
     /// `run.maxItemAttempts` of the run, for the report line on exhausted items.
     public var maxItemAttempts = 5
+    /// Items dead-lettered.
     public var failed = 0
     /// Items started but not finished (shutdown, or the cost budget refused their LLM call):
     /// neither written nor dead-lettered, so the next run takes them again.
     public var unfinished = 0
     /// Failures counted by `stage/kind`.
     public var failuresByStageAndKind: [String: Int] = [:]
+    /// Why the run stopped before the end of its source; `nil` when it did not.
     public var stopReason: StopReason?
+    /// Whether it was a dry run (nothing written).
     public var dryRun = false
+    /// Wall time of the run.
     public var durationSeconds = 0.0
+    /// The run's metrics at its end.
     public var metrics = RunMetrics.Snapshot()
 
+    /// An empty report.
     public init() {}
 
     /// 0 when nothing failed (an empty run included), 1 when some items failed, 2 when the run

@@ -24,7 +24,9 @@ public struct Plugin: Sendable {
         }
     }
 
+    /// What the plugin declares: type, role, summary, keys, run options.
     public var spec: PluginSpec
+    /// How the plugin's stage is built.
     public var factory: Factory
 
     /// Creates a plugin; its role is the factory's.

@@ -2,7 +2,9 @@ import Logging
 
 /// What a plugin factory receives besides its config: the run's logger, clock and options.
 public struct PluginEnvironment: Sendable {
+    /// The run's logger.
     public var logger: Logger
+    /// The run's clock; stages sleep on it.
     public var clock: any Clock<Duration>
     /// The folder of the config file; relative paths were already resolved against it.
     public var baseDirectory: String
@@ -15,6 +17,7 @@ public struct PluginEnvironment: Sendable {
     /// The run's spending limit (`run.maxCostUSD`), for summarizers that know their prices.
     public var costBudget: CostBudget?
 
+    /// An environment; the CLI makes one per run.
     public init(
         logger: Logger,
         clock: any Clock<Duration> = ContinuousClock(),

@@ -7,6 +7,7 @@ public struct PluginRegistry: Sendable {
     private var plugins: [PluginRole: [String: Plugin]] = [:]
     private var defaultChains: [PluginRole: [JSONValue]] = [:]
 
+    /// An empty registry.
     public init() {}
 
     /// Adds `plugin`; a second plugin with the same role and type replaces the first.

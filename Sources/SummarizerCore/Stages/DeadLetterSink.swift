@@ -7,6 +7,7 @@ public struct EarlierFailure: Sendable, Hashable {
     /// The sinks that did not store that record, when the failure names them.
     public var failedIn: [String]?
 
+    /// What is known of an earlier failure.
     public init(failedRuns: Int, record: SummaryRecord? = nil, failedIn: [String]? = nil) {
         self.failedRuns = failedRuns
         self.record = record

@@ -11,6 +11,7 @@ public struct ItemQuery: Sendable, Hashable {
     /// A dry run (`--dry-run`): read without side effects, e.g. without leasing rows.
     public var dryRun: Bool
 
+    /// A query; the defaults ask for everything the source has.
     public init(limit: Int? = nil, publisher: String? = nil, ids: [String]? = nil, resummarize: Bool = false, dryRun: Bool = false) {
         self.limit = limit
         self.publisher = publisher

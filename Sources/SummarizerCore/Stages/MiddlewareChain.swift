@@ -1,7 +1,9 @@
 /// An ordered list of middleware; the first listed is the outermost.
 public struct MiddlewareChain: Sendable, CustomStringConvertible {
+    /// The middleware, outermost first.
     public var middleware: [any StageMiddleware]
 
+    /// A chain of `middleware`, outermost first.
     public init(_ middleware: [any StageMiddleware] = []) {
         self.middleware = middleware
     }

@@ -6,6 +6,7 @@ public struct WriteReceipt: Sendable, Hashable {
     /// Records refused, by item id.
     public var rejected: [String: PipelineError]
 
+    /// A receipt refusing the records in `rejected`, by item id.
     public init(rejected: [String: PipelineError] = [:]) {
         self.rejected = rejected
     }

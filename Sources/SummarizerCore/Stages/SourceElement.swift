@@ -10,6 +10,7 @@ public struct SourceRejection: Sendable, Hashable {
     /// Why it was rejected.
     public var error: PipelineError
 
+    /// A rejection; a long entry is shortened to 300 characters.
     public init(location: String, entry: String, error: PipelineError) {
         self.location = location
         self.entry = entry.count > 300 ? String(entry.prefix(300)) + "…" : entry

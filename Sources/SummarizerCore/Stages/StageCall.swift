@@ -9,6 +9,7 @@ public struct StageCall: Sendable {
     /// The call's context.
     public var context: StageContext
 
+    /// A call of the `role` stage's `pluginType` plugin for `item`.
     public init(role: PluginRole, pluginType: String, item: WorkItem?, context: StageContext) {
         self.role = role
         self.pluginType = pluginType

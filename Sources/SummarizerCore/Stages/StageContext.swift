@@ -14,6 +14,7 @@ public struct StageContext: Sendable {
     /// Where retry middleware records failed attempts of this call.
     public var attempts: AttemptLog
 
+    /// A context; each stage call gets a fresh attempt log.
     public init(
         logger: Logger,
         clock: any Clock<Duration> = ContinuousClock(),

@@ -3,17 +3,21 @@ import Synchronization
 
 /// What LLM calls cost: tokens by kind and their estimated price.
 public struct Spend: Sendable, Hashable {
+    /// The tokens spent.
     public var tokens: TokenUsage
     /// USD; `nil` when the model has no price.
     public var costUSD: Double?
 
+    /// A spend; `costUSD` is `nil` when the model has no price.
     public init(tokens: TokenUsage = .zero, costUSD: Double? = nil) {
         self.tokens = tokens
         self.costUSD = costUSD
     }
 
+    /// Nothing spent.
     public static let zero = Spend()
 
+    /// Two spends added; the cost is unknown when either is.
     public static func + (lhs: Spend, rhs: Spend) -> Spend {
         let cost: Double? =
             switch (lhs.costUSD, rhs.costUSD) {
@@ -26,11 +30,14 @@ public struct Spend: Sendable, Hashable {
 
 /// The price of one model, in USD per million tokens.
 public struct ModelPrice: Sendable, Hashable {
+    /// USD per million prompt tokens not read from the cache.
     public var inputPerMillion: Double
+    /// USD per million output tokens, thoughts included.
     public var outputPerMillion: Double
     /// The price of cached prompt tokens; the input price when `nil`.
     public var cachedInputPerMillion: Double?
 
+    /// A price; cached input costs full price when no cached price is given.
     public init(inputPerMillion: Double, outputPerMillion: Double, cachedInputPerMillion: Double? = nil) {
         self.inputPerMillion = inputPerMillion
         self.outputPerMillion = outputPerMillion
@@ -55,8 +62,10 @@ public struct ModelPrice: Sendable, Hashable {
 
 /// Prices by model name, from a summarizer's `prices` config key over its defaults.
 public struct PriceTable: Sendable, Hashable {
+    /// The prices by model name.
     public var prices: [String: ModelPrice]
 
+    /// A table of `prices`.
     public init(_ prices: [String: ModelPrice] = [:]) {
         self.prices = prices
     }
@@ -135,6 +144,7 @@ public final class CostBudget: Sendable {
 
     /// A reserved amount, to be settled once the call's real price is known.
     public struct Reservation: Sendable {
+        /// The USD held back.
         public let amount: Double
     }
 
@@ -143,9 +153,11 @@ public final class CostBudget: Sendable {
         var reserved = 0.0
     }
 
+    /// The most the run may spend, in USD.
     public let limitUSD: Double
     private let state = Mutex(State())
 
+    /// A budget of `limitUSD`.
     public init(limitUSD: Double) {
         self.limitUSD = limitUSD
     }

@@ -2,11 +2,14 @@ import Logging
 
 /// One answer of an LLM backend: the reply text and what the call cost.
 public struct LLMReply: Sendable {
+    /// The reply's text, where the JSON object is.
     public var text: String
+    /// What the call cost.
     public var spend: Spend
     /// The model version the service says answered, when it says.
     public var modelVersion: String?
 
+    /// A reply; `modelVersion` is the model the service says answered.
     public init(text: String, spend: Spend, modelVersion: String? = nil) {
         self.text = text
         self.spend = spend
@@ -23,7 +26,9 @@ public struct LLMReply: Sendable {
 public enum StructuredReply {
     /// The repair turn: the model's previous reply and what to fix.
     public struct Repair: Sendable {
+        /// What the model answered before.
         public var previousReply: String
+        /// The violations to fix, in words the model is given.
         public var message: String
     }
 

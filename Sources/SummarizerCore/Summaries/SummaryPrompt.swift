@@ -6,8 +6,10 @@ import Foundation
 /// read the URL), `{{format}}` (how to reply: the schema in words when the backend cannot use
 /// structured output), `{{title}}`, `{{url}}`, `{{publisher}}`, `{{published}}`.
 public struct PromptTemplate: Sendable, Hashable {
+    /// The placeholders a template may use; `article` is required.
     public static let placeholders = ["article", "format", "title", "url", "publisher", "published"]
 
+    /// The template's text.
     public var text: String
 
     /// Checks the placeholders; `file` names the template in errors.
@@ -80,12 +82,16 @@ public struct PromptTemplate: Sendable, Hashable {
 /// schema and the input budget. Backends render it per item; its ``version(settings:)`` is
 /// recorded on every record, so summaries made under different prompts can be told apart.
 public struct SummaryPrompt: Sendable, Hashable {
+    /// The fields the summary has.
     public var schema: SummarySchema
+    /// The user message's template.
     public var template: PromptTemplate
+    /// The system instruction: the factual rules.
     public var systemInstruction: String
     /// The article text is cut to about this many tokens, at a paragraph boundary.
     public var maxInputTokens: Int
 
+    /// A prompt; the defaults are the news schema and template.
     public init(
         schema: SummarySchema = .news,
         template: PromptTemplate = .news,
@@ -119,6 +125,7 @@ public struct SummaryPrompt: Sendable, Hashable {
 
     /// The rendered prompt of one request.
     public struct Rendered: Sendable, Hashable {
+        /// The rendered user message.
         public var text: String
         /// Whether the article was cut to fit ``SummaryPrompt/maxInputTokens``.
         public var inputTruncated: Bool
@@ -214,8 +221,10 @@ extension SummaryPrompt {
         public var schemaFile: String?
         /// A prompt template file; `nil`: the built-in template.
         public var promptFile: String?
+        /// Article text beyond about this many tokens is cut at a paragraph boundary.
         public var maxInputTokens = SummaryPrompt().maxInputTokens
 
+        /// The defaults: the built-in schema and template.
         public init() {}
 
         public static let keys: [SettingKey<Self>] = [

@@ -2,8 +2,10 @@ import Foundation
 
 /// Why an LLM reply is not a valid summary: every problem, each with its JSON pointer.
 public struct SchemaViolations: Error, Sendable, Hashable, CustomStringConvertible {
+    /// What is wrong, one line each.
     public var problems: [String]
 
+    /// Violations listing `problems`.
     public init(_ problems: [String]) {
         self.problems = problems
     }

@@ -25,7 +25,9 @@ public struct SummarySchema: Sendable, Hashable {
 
     /// One field of the summary.
     public struct Field: Sendable, Hashable {
+        /// The field's name, snake_case as the LLM writes it.
         public var name: String
+        /// What values the field takes.
         public var type: FieldType
         /// Whether the reply must contain the key (it may still be `null` when ``nullable``).
         public var required: Bool
@@ -34,6 +36,7 @@ public struct SummarySchema: Sendable, Hashable {
         /// What the model should put there; sent with the schema.
         public var description: String
 
+        /// A field; `description` goes to the model.
         public init(_ name: String, _ type: FieldType, required: Bool = true, nullable: Bool = false, description: String) {
             self.name = name
             self.type = type
@@ -48,6 +51,7 @@ public struct SummarySchema: Sendable, Hashable {
     /// The fields, in the order the model should write them.
     public var fields: [Field]
 
+    /// A schema named `name` with `fields` in order.
     public init(name: String, fields: [Field]) {
         self.name = name
         self.fields = fields

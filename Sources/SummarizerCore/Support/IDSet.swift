@@ -9,15 +9,20 @@ public struct IDSet: Sendable {
     private var uuids = UUIDTable()
     private var others: Set<String> = []
 
+    /// An empty set.
     public init() {}
 
+    /// A set of `ids`.
     public init(_ ids: some Sequence<String>) {
         for id in ids { insert(id) }
     }
 
+    /// How many ids the set holds.
     public var count: Int { uuids.count + others.count }
+    /// Whether the set holds none.
     public var isEmpty: Bool { count == 0 }
 
+    /// Whether the set holds `id`.
     public func contains(_ id: String) -> Bool {
         if let bits = UUIDBits(id) { return uuids.contains(bits) }
         return others.contains(id)

@@ -1,10 +1,12 @@
 /// A fixed set of lowercase ASCII phrases, up to 63, found in one pass over a text's bytes as
 /// they would be found in the lowercased text.
 public struct PhraseSet: Sendable {
+    /// The phrases as lowercase ASCII bytes, in the order given.
     public let phrases: [[UInt8]]
     /// A bit per phrase (`1 << index`), by the phrase's first byte.
     private let startingWith: [UInt64]
 
+    /// A set of `phrases`; each must be lowercase ASCII, at most 63 of them.
     public init(_ phrases: [String]) {
         precondition(phrases.count < 64 && phrases.allSatisfy { !$0.isEmpty && $0 == $0.lowercased() && $0.utf8.allSatisfy { $0 < 0x80 } })
         self.phrases = phrases.map { Array($0.utf8) }

@@ -24,6 +24,7 @@ public struct AddressPolicy: Sendable {
     /// Resolves names to addresses; injectable for tests.
     public var resolve: @Sendable (String) async throws -> [IPAddress]
 
+    /// A policy letting `allowed` through, resolving names with `resolve`.
     public init(allowed: [CIDR] = [], resolve: @escaping @Sendable (String) async throws -> [IPAddress] = SystemResolver.resolve) {
         self.allowed = allowed
         self.resolve = resolve
@@ -81,6 +82,7 @@ public struct AddressPolicy: Sendable {
 
 /// `getaddrinfo`, off the cooperative thread pool (it blocks).
 public enum SystemResolver {
+    /// The addresses `host` resolves to, by the system's resolver.
     @Sendable public static func resolve(_ host: String) async throws -> [IPAddress] {
         try await withCheckedThrowingContinuation { continuation in
             DispatchQueue.global().async {

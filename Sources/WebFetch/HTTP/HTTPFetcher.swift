@@ -19,6 +19,7 @@ public final class HTTPFetcher: Fetcher, PipelineService {
     public struct Configuration: Sendable {
         /// The whole fetch, redirects and body included.
         public var timeout: Duration = .seconds(10)
+        /// Establishing a connection.
         public var connectTimeout: Duration = .seconds(5)
         /// The longest silence while waiting for bytes.
         public var readTimeout: Duration = .seconds(10)
@@ -30,14 +31,17 @@ public final class HTTPFetcher: Fetcher, PipelineService {
         public var maxConnectionsPerHost = 20
         /// Politeness: requests in flight per host.
         public var maxConcurrentPerHost = 4
+        /// Redirects followed; each hop is checked by the address policy.
         public var maxRedirects = 5
         /// Bodies larger than this fail the item; they are never truncated silently.
         public var maxBodyBytes = 5_000_000
         /// A compressed body may expand at most this many times.
         public var maxDecompressionRatio = 100
+        /// The User-Agent header.
         public var userAgent = HTTPFetcher.defaultUserAgent
         /// After a 401/403 or a blocked page, try once more with browser-like headers.
         public var browserHeadersFallback = false
+        /// Honour robots.txt.
         public var respectRobotsTxt = false
         /// How long robots.txt rules (or a 4xx meaning none) are kept per host.
         public var robotsCacheDuration: Duration = .seconds(86_400)
@@ -47,6 +51,7 @@ public final class HTTPFetcher: Fetcher, PipelineService {
         /// Report bot challenges and walls as `blocked` rather than as pages to summarize.
         public var detectBlockedPages = true
 
+        /// The defaults.
         public init() {}
     }
 
@@ -56,7 +61,9 @@ public final class HTTPFetcher: Fetcher, PipelineService {
     static let browserUserAgent =
         "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/124.0.0.0 Safari/537.36"
 
+    /// The fetcher's settings.
     public let configuration: Configuration
+    /// Which addresses may be fetched.
     public let policy: AddressPolicy
     private let clientState = Mutex<HTTPClient?>(nil)
     private let hostLimits = SemaphoreTable()
@@ -71,6 +78,7 @@ public final class HTTPFetcher: Fetcher, PipelineService {
 
     let robots = Mutex<[String: RobotsEntry]>([:])
 
+    /// A fetcher; its client is made on first use.
     public init(configuration: Configuration = Configuration(), policy: AddressPolicy = AddressPolicy()) {
         self.configuration = configuration
         self.policy = policy

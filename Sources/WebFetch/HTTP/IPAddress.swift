@@ -5,6 +5,7 @@ public struct IPAddress: Sendable, Hashable, CustomStringConvertible {
     /// 4 bytes for IPv4, 16 for IPv6.
     public let bytes: [UInt8]
 
+    /// Whether it is an IPv4 address.
     public var isIPv4: Bool { bytes.count == 4 }
 
     /// Parses a literal address (`192.0.2.1`, `2001:db8::1`, `[::1]`); `nil` if it is not one.
@@ -25,6 +26,7 @@ public struct IPAddress: Sendable, Hashable, CustomStringConvertible {
         return nil
     }
 
+    /// An address of 4 (IPv4) or 16 (IPv6) bytes.
     public init(bytes: [UInt8]) {
         precondition(bytes.count == 4 || bytes.count == 16)
         self.bytes = bytes
@@ -48,7 +50,9 @@ public struct IPAddress: Sendable, Hashable, CustomStringConvertible {
 
 /// A range of addresses in CIDR notation, e.g. `10.0.0.0/8`, `fe80::/10`.
 public struct CIDR: Sendable, Hashable, CustomStringConvertible {
+    /// The range's first address.
     public let network: IPAddress
+    /// How many leading bits the range fixes.
     public let prefixLength: Int
 
     /// Parses `address/prefix`, or a bare address as a single-address range.
