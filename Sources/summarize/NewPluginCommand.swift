@@ -99,8 +99,7 @@ struct NewPluginCommand: ParsableCommand {
             try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
             try file.content.write(to: url, atomically: true, encoding: .utf8)
         }
-        try registry.replacingOccurrences(of: marker, with: "        \(type).plugin,\n" + marker)
-            .write(to: registryFile, atomically: true, encoding: .utf8)
+        try Self.listing(type, in: registry, above: marker).write(to: registryFile, atomically: true, encoding: .utf8)
 
         let usage =
             switch role {
@@ -122,6 +121,20 @@ struct NewPluginCommand: ParsableCommand {
             then replace the skeleton in \(type).swift with your logic (docs/writing-a-plugin.md).
             """
         )
+    }
+
+    /// `registry` with `type.plugin` listed on the line above `marker`. The entry before it gets
+    /// its comma back if it lost it: swift-format drops the trailing comma of a lone element.
+    static func listing(_ type: String, in registry: String, above marker: String) -> String {
+        var lines = registry.components(separatedBy: "\n")
+        guard let index = lines.firstIndex(of: marker) else { return registry }
+        let entry = lines[..<index].lastIndex { line in
+            let text = line.trimmingCharacters(in: .whitespaces)
+            return !text.isEmpty && !text.hasPrefix("//")
+        }
+        if let entry, !lines[entry].hasSuffix(","), !lines[entry].hasSuffix("[") { lines[entry] += "," }
+        lines.insert("        \(type).plugin,", at: index)
+        return lines.joined(separator: "\n")
     }
 
     /// The first lines of every generated Swift file.

@@ -361,6 +361,8 @@ struct NewPluginCLITests {
         #expect(!source.contains("__TYPE__") && !source.contains("__PLUGIN__"))
         let registry = try String(contentsOf: folder.appendingPathComponent("Sources/LocalPlugins/LocalPluginsPlugins.swift"), encoding: .utf8)
         #expect(registry.contains("        HeadlineExtractor.plugin,\n        // new-plugin:"))
+        // The entry above gets its comma back: the formatted file has none after a lone element.
+        #expect(registry.contains("        MetadataExtractor.plugin,\n        HeadlineExtractor.plugin,\n"))
 
         // A second plugin goes in beside it; the same one again is refused and nothing changes.
         #expect(try await CLIRunner.run(["new-plugin", "--role", "sink", "--name", "CSVFile"], in: folder).status == 0)

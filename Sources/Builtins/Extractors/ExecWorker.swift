@@ -85,16 +85,20 @@ final class ExecWorker: Sendable {
         return worker
     }
 
-    /// Writes one request line and waits for one answer line, at most `timeout`.
+    /// Writes one request line and waits for one answer line, at most `timeout`; a worker that
+    /// does not answer in time is killed (the pool starts a fresh one for the next request).
     func send(_ line: Data, timeout: Duration) async throws -> Data {
-        let timer = Task { [weak self] in
-            try await Task.sleep(for: timeout)
-            self?.fail(
-                PipelineError(.transient, "the exec worker \(self?.command ?? "") gave no answer within \(timeout.seconds) s", reason: "timeout")
-            )
-            self?.terminate()
+        // Killed when the limit passes, so a write blocked on the worker's full pipe ends too.
+        switch try await withTimeLimit(timeout, expiring: { self.terminate() }, { try await self.exchange(line) }) {
+        case .finished(let reply):
+            return reply
+        case .expired:
+            throw PipelineError(.transient, "the exec worker \(command) gave no answer within \(timeout.seconds) s", reason: "timeout")
         }
-        defer { timer.cancel() }
+    }
+
+    /// Writes one request line and waits for the answer line, the worker's exit, or cancellation.
+    private func exchange(_ line: Data) async throws -> Data {
         return try await withTaskCancellationHandler {
             try await withCheckedThrowingContinuation { continuation in
                 let failure = state.withLock { state -> PipelineError? in
@@ -109,7 +113,7 @@ final class ExecWorker: Sendable {
                     return
                 }
                 // A write fails when the worker has already exited (a missing command, a crash at
-                // start); its exit, with the status, or the timer then fails the request.
+                // start); its exit, with the status, or the time limit then fails the request.
                 try? input.write(contentsOf: line)
             }
         } onCancel: {

@@ -1,3 +1,5 @@
+import Synchronization
+
 /// What a time-limited call came to.
 package enum TimeLimited<Value: Sendable>: Sendable {
     case finished(Value)
@@ -9,15 +11,32 @@ package enum TimeLimited<Value: Sendable>: Sendable {
 ///
 /// The caller turns ``TimeLimited/expired`` into the error its stage reports (a fetch timeout,
 /// a database that does not answer), so the race is written once and the messages stay apt.
+///
+/// - Parameter expiring: runs the moment the limit passes, before `body` is cancelled and
+///   awaited: for work cancellation alone cannot end (a blocking write to a hung process), it
+///   can end the cause (kill the process).
 package func withTimeLimit<Value: Sendable>(
     _ limit: Duration,
     clock: any Clock<Duration> = ContinuousClock(),
+    expiring: @escaping @Sendable () -> Void = {},
     _ body: @escaping @Sendable () async throws -> Value
 ) async throws -> TimeLimited<Value> {
-    try await withThrowingTaskGroup(of: TimeLimited<Value>.self) { group in
-        group.addTask { .finished(try await body()) }
+    // Once the limit has passed, whatever the body ends with is the limit's doing (an error
+    // from the process `expiring` killed, a cancellation): the outcome is `expired`.
+    let passed = PassedFlag()
+    return try await withThrowingTaskGroup(of: TimeLimited<Value>.self) { group in
+        group.addTask {
+            do {
+                return .finished(try await body())
+            } catch {
+                if passed.isSet { return .expired }
+                throw error
+            }
+        }
         group.addTask {
             try await clock.sleep(for: limit)
+            passed.set()
+            expiring()
             return .expired
         }
         defer { group.cancelAll() }
@@ -36,4 +55,13 @@ package func waitUntilCancelled() async {
     } onCancel: {
         continuation.finish()
     }
+}
+
+/// Set once a time limit has passed; read by the call it limited.
+private final class PassedFlag: Sendable {
+    private let state = Mutex(false)
+
+    var isSet: Bool { state.withLock { $0 } }
+
+    func set() { state.withLock { $0 = true } }
 }

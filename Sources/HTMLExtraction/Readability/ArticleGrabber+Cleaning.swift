@@ -1,0 +1,158 @@
+import CLibXML2
+import Foundation
+import SummarizerCore
+
+/// Cleaning the picked article: boilerplate blocks, notices, and conditionally the blocks
+/// that look more like navigation than prose.
+extension ArticleGrabber {
+    /// Removes what is left of boilerplate inside the article.
+    mutating func clean(_ article: Node) throws(OutOfTime) {
+        for node in article.descendants(["form", "fieldset"]) where node.parentNode != nil { try cleanConditionally(node) }
+        for node in article.descendants(["object", "embed", "footer", "aside", "iframe", "input", "textarea", "select", "button", "nav"])
+        where node.parentNode != nil {
+            node.remove()
+        }
+        let articleLength = max(1, article.textLength)
+        for child in article.elementChildren {
+            for node in child.allDescendantElements where node.parentNode != nil {
+                let match = (node.className + " " + node.idAttribute).lowercased()
+                if ReadabilityRules.matches(match, ReadabilityRules.share), node.textLength(cappedAt: 500) < 500 {
+                    node.remove()
+                } else if ReadabilityRules.isBoilerplateBlock(match) {
+                    // A newsletter box, call to action, author bio or ad break inside the
+                    // article: named so by its class, and a small part of the text.
+                    let length = node.textLength(cappedAt: 2_000)
+                    if length < 2_000, 4 * length < articleLength { node.remove() }
+                }
+            }
+        }
+        removeClosingBoilerplate(article)
+        removeCaptionedBoilerplate(article, articleLength: articleLength)
+        removeNotices(article)
+        for header in article.descendants(["h1", "h2"]) where header.parentNode != nil {
+            if classWeight(header) < 0 { header.remove() }
+        }
+        for tag in ["table", "ul", "div"] {
+            for node in article.descendants([tag]).reversed() where node.parentNode != nil && isAttached(node, to: article) {
+                try cleanConditionally(node)
+            }
+        }
+        for paragraph in article.descendants(["p"]) where paragraph.parentNode != nil {
+            if paragraph.textLength == 0, paragraph.descendants(["img", "embed", "object", "iframe"]).isEmpty {
+                paragraph.remove()
+            }
+        }
+    }
+
+    /// Headings that end an article's own text ("Related posts", "About the author", "Sign up
+    /// for our newsletter"): each goes, with what follows it up to the next heading, when
+    /// nothing long follows (a real section of the article would).
+    func removeClosingBoilerplate(_ article: Node) {
+        let headings = article.descendants(["h2", "h3", "h4", "h5", "h6"])
+        for heading in headings where heading.parentNode != nil {
+            let text = heading.innerText
+            guard text.count < 80, ReadabilityRules.isClosingHeading(text) else { continue }
+            var section: [Node] = [heading]
+            var sibling = heading.nextElementSibling
+            var length = 0
+            while let current = sibling, !["h1", "h2", "h3", "h4", "h5", "h6"].contains(current.tag) {
+                section.append(current)
+                length += current.textLength
+                sibling = current.nextElementSibling
+            }
+            guard length < 1_000 else { continue }
+            for node in section { node.remove() }
+        }
+    }
+
+    /// Boxes that open with a closing heading's words in a plain block rather than a heading
+    /// (`<div class="caption">About the Author</div>` and a bio, `<p>Related</p>` and links):
+    /// the box goes when it is short and a small part of the article.
+    func removeCaptionedBoilerplate(_ article: Node, articleLength: Int) {
+        let boxes = Self.nameBytes(["div", "section", "aside"])
+        for caption in article.descendants(["div", "p"]) where caption.parentNode != nil && caption.firstElementChild == nil {
+            guard let box = caption.parentNode, box != article, box.firstElementChild == caption, box.hasName(in: boxes),
+                caption.textLength(cappedAt: 80) < 80, ReadabilityRules.isClosingHeading(caption.innerText)
+            else { continue }
+            let length = box.textLength(cappedAt: 1_000)
+            if length < 1_000, 4 * length < articleLength { box.remove() }
+        }
+    }
+
+    static func nameBytes(_ names: [String]) -> [[UInt8]] { names.map { Array($0.utf8) } }
+
+    /// Elements that make a block a container rather than a block of inline content.
+    static let containerNames = nameBytes([
+        "p", "div", "section", "article", "main", "aside", "header", "footer", "nav", "ul", "ol", "li", "dl", "table",
+        "blockquote", "figure", "form", "pre", "h1", "h2", "h3", "h4", "h5", "h6",
+    ])
+
+    /// Short blocks that speak about the page rather than the story: affiliate disclosures
+    /// ("we may earn a commission"), newsletter sign-up lines, reading times and publication
+    /// dates, wherever they sit.
+    func removeNotices(_ article: Node) {
+        let containers = Self.containerNames
+        for block in article.descendants(["p", "div"]) where block.parentNode != nil {
+            // Blocks of inline content only (a container is judged by its own blocks); the
+            // children's names are cheap to read where the text is not.
+            guard block.hasNoChild(namedAnyOf: containers) else { continue }
+            let length = block.textLength(cappedAt: 300)
+            guard length < 300 else { continue }
+            let text = block.innerText
+            if ReadabilityRules.isNotice(text) || (length < 100 && ReadabilityRules.isMetadataLine(text)) { block.remove() }
+        }
+    }
+
+    func isAttached(_ node: Node, to root: Node) -> Bool {
+        node.ancestors().contains(root)
+    }
+
+    /// Removes an element that looks like boilerplate by its make-up: more images, list items
+    /// or inputs than paragraphs, many links, little text, or a lone embed.
+    mutating func cleanConditionally(_ node: Node) throws(OutOfTime) {
+        guard flags.contains(.cleanConditionally) else { return }
+        try checkTime()
+        let tag = node.tag
+        let isList = tag == "ul" || tag == "ol"
+        if tag == "table", isDataTable(node) { return }
+        if node.ancestors().contains(where: { $0.tag == "table" && isDataTable($0) }) { return }
+        if node.hasAncestor("code", maxDepth: 0) { return }
+        let weight = classWeight(node)
+        if weight < 0 {
+            // A class word such as "widget" or "media" says boilerplate, but a block holding
+            // paragraphs of prose with few links is the article's (product reviews in
+            // "product-widget" boxes, page builders' text widgets), unless its name is one of
+            // comments, footers, sidebars. 200 characters: a box of one paragraph counts, since
+            // page builders put every paragraph in a widget of its own.
+            let names = (node.className + " " + node.idAttribute).lowercased()
+            guard !ReadabilityRules.matches(names, ReadabilityRules.unlikely), Self.proseLength(node, densities: [:]) >= 200,
+                Self.linkDensity(node) < 0.2
+            else {
+                node.remove()
+                return
+            }
+        }
+        let text = node.rawText
+        guard text.utf8.lazy.filter({ $0 == UInt8(ascii: ",") }).count < 10 else { return }
+        let contents = Self.contents(of: node)
+        let paragraphs = Double(contents.paragraphs)
+        let images = Double(contents.images)
+        let items = Double(contents.items) - 100
+        let inputs = Double(contents.inputs)
+        let length = node.textLength
+        let headingDensity = length == 0 ? 0 : Double(contents.headingLength) / Double(length)
+        let embeds = contents.embeds
+        let density = Self.linkDensity(node)
+        let inFigure = node.hasAncestor("figure", maxDepth: 0)
+
+        let remove =
+            (images > 1 && paragraphs / images < 0.5 && !inFigure)
+            || (!isList && items > paragraphs)
+            || (inputs > (paragraphs / 3).rounded(.down))
+            || (!isList && headingDensity < 0.9 && length < 25 && (images == 0 || images > 2) && !inFigure)
+            || (!isList && weight < 25 && density > 0.2)
+            || (weight >= 25 && density > 0.5)
+            || ((embeds == 1 && length < 75) || embeds > 1)
+        if remove { node.remove() }
+    }
+}

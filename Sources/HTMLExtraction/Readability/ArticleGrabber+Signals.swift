@@ -1,0 +1,226 @@
+import CLibXML2
+import Foundation
+import SummarizerCore
+
+/// What the rules measure of a node: scores, class weights, link density, hidden and
+/// declared content, data tables, bylines.
+extension ArticleGrabber {
+    func initialScore(_ node: Node) -> Double {
+        var score: Double
+        switch node.tag {
+        case "div": score = 5
+        case "pre", "td", "blockquote": score = 3
+        case "address", "ol", "ul", "dl", "dd", "dt", "li", "form": score = -3
+        case "h1", "h2", "h3", "h4", "h5", "h6", "th": score = -5
+        default: score = 0
+        }
+        return score + Double(classWeight(node))
+    }
+
+    func classWeight(_ node: Node) -> Int {
+        guard flags.contains(.weightClasses) else { return 0 }
+        var weight = 0
+        for name in [node.className.lowercased(), node.idAttribute.lowercased()] where !name.isEmpty {
+            if ReadabilityRules.isNegative(name) { weight -= 25 }
+            if ReadabilityRules.matches(name, ReadabilityRules.positive) { weight += 25 }
+        }
+        return weight
+    }
+
+    /// The share of an element's text that sits inside links (same-page links count less).
+    static func linkDensity(_ node: Node) -> Double {
+        let length = node.textLength
+        guard length > 0 else { return 0 }
+        var linked = 0.0
+        for link in node.descendants(["a"]) {
+            let coefficient = (link.attribute("href") ?? "").hasPrefix("#") ? 0.3 : 1
+            linked += Double(link.textLength) * coefficient
+        }
+        return linked / Double(length)
+    }
+
+    /// The link density of every element under `root`, from one post-order walk.
+    static func linkDensities(under root: Node) -> [Node: Double] {
+        var result: [Node: Double] = [:]
+        // Per open element: (text length, weighted link text length).
+        var stack: [(Node, Int, Double)] = []
+        var pendingText = 0
+        HTMLWalker.walk(
+            root,
+            enter: { node, _ in
+                if node.isText {
+                    pendingText += node.textLength
+                    return .skipChildren
+                }
+                guard node.isElement || node == root else { return .skipChildren }
+                if let top = stack.popLast() {
+                    stack.append((top.0, top.1 + pendingText, top.2))
+                }
+                pendingText = 0
+                stack.append((node, 0, 0))
+                return .descend
+            },
+            leave: { node in
+                guard node.isElement, let last = stack.last, last.0 == node else {
+                    return
+                }
+                stack.removeLast()
+                let text = last.1 + pendingText
+                pendingText = 0
+                var linked = last.2
+                if node.hasName("a") {
+                    linked = Double(text) * ((node.attribute("href") ?? "").hasPrefix("#") ? 0.3 : 1)
+                }
+                result[node] = text > 0 ? linked / Double(text) : 0
+                if let parent = stack.popLast() {
+                    stack.append((parent.0, parent.1 + text, parent.2 + linked))
+                }
+            }
+        )
+        return result
+    }
+
+    /// Whether any descendant is a block element; stops at the first.
+    static func hasBlockChild(_ node: Node) -> Bool {
+        var found = false
+        HTMLWalker.walk(node) { current, depth in
+            guard current.isElement else { return .skipChildren }
+            if depth > 0, ReadabilityRules.blockTags.contains(current.tag) {
+                found = true
+                return .stop
+            }
+            return .descend
+        }
+        return found
+    }
+
+    /// Counts of what an element holds, gathered in one walk for the conditional cleaning.
+    struct Contents {
+        var paragraphs = 0
+        var images = 0
+        var items = 0
+        var inputs = 0
+        var embeds = 0
+        var headingLength = 0
+    }
+
+    static func contents(of node: Node) -> Contents {
+        var contents = Contents()
+        HTMLWalker.walk(node) { current, depth in
+            guard current.isElement else { return .skipChildren }
+            guard depth > 0 else { return .descend }
+            switch current.tag {
+            case "p": contents.paragraphs += 1
+            case "img": contents.images += 1
+            case "li": contents.items += 1
+            case "input": contents.inputs += 1
+            case "object", "embed", "iframe": contents.embeds += 1
+            case "h1", "h2", "h3", "h4", "h5", "h6":
+                contents.headingLength += current.textLength
+                return .skipChildren
+            default: break
+            }
+            return .descend
+        }
+        return contents
+    }
+
+    static func isHidden(_ node: Node) -> Bool {
+        guard node.isElement else { return false }
+        if let style = node.attribute("style") {
+            let compact = style.utf8.compactMap { $0 == UInt8(ascii: " ") ? nil : ($0 >= 65 && $0 <= 90 ? $0 + 32 : $0) }
+            if ByteSearch.contains(compact, Array("display:none".utf8)) || ByteSearch.contains(compact, Array("visibility:hidden".utf8)) {
+                return true
+            }
+        }
+        // React's streaming server rendering sends a late part of the page in `<div hidden
+        // id="S:0">` and moves it into place at once: the reader sees it.
+        if node.attribute("hidden") != nil, !isStreamedBoundary(node) { return true }
+        if node.attribute("aria-hidden") == "true", !node.className.contains("fallback-image") { return true }
+        return false
+    }
+
+    /// An element the page itself declares to be its main content: `<article>`, `<main>`,
+    /// `role="main"` or schema.org's `itemprop="articleBody"`. A class name such as
+    /// "template-with-sidebar" does not make it unlikely.
+    static func isDeclaredContent(_ node: Node) -> Bool {
+        switch node.tag {
+        case "article", "main": return true
+        default: break
+        }
+        if node.attribute("role")?.lowercased() == "main" { return true }
+        if let itemprop = node.attribute("itemprop")?.lowercased(), itemprop.contains("articlebody") { return true }
+        return false
+    }
+
+    /// A `hidden` element React's streaming renderer fills and then reveals: id `S:` and digits.
+    static func isStreamedBoundary(_ node: Node) -> Bool {
+        let id = node.idAttribute
+        guard id.hasPrefix("S:"), id.count > 2 else { return false }
+        return id.dropFirst(2).allSatisfy(\.isNumber)
+    }
+
+    /// ``isDataTableUncached(_:)``, remembered per table: nested tables would otherwise be
+    /// measured again for every element inside them.
+    mutating func isDataTable(_ table: Node) -> Bool {
+        if let known = dataTables[table] { return known }
+        let result = Self.isDataTableUncached(table)
+        dataTables[table] = result
+        return result
+    }
+
+    static func isDataTableUncached(_ table: Node) -> Bool {
+        if table.attribute("role") == "presentation" { return false }
+        if table.attribute("datatable") == "0" { return false }
+        if table.attribute("summary") != nil { return true }
+        if !table.descendants(["caption", "col", "colgroup", "tfoot", "thead", "th"]).isEmpty { return true }
+        if !table.descendants(["table"]).isEmpty { return false }
+        let rows = table.descendants(["tr"])
+        let columns = rows.map { $0.elementChildren.filter { $0.tag == "td" }.count }.max() ?? 0
+        return rows.count >= 10 || columns > 4 || rows.count * columns > 10
+    }
+
+    func isByline(_ node: Node, match: String) -> Bool {
+        let rel = node.attribute("rel") ?? ""
+        let itemprop = node.attribute("itemprop") ?? ""
+        guard rel == "author" || itemprop.contains("author") || ReadabilityRules.matches(match, ReadabilityRules.byline) else {
+            return false
+        }
+        let text = node.innerText
+        return !text.isEmpty && text.count < 100
+    }
+
+    func headerDuplicatesTitle(_ node: Node) -> Bool {
+        guard !articleTitle.isEmpty else { return false }
+        let heading = node.innerText
+        return TextSimilarity.similarity(heading, articleTitle) > 0.75
+    }
+
+    /// Wraps runs of inline content directly inside a div into paragraphs, so that text
+    /// written straight into a div is scored like a paragraph.
+    func wrapPhrasingRuns(in div: Node) {
+        guard Self.hasBlockChild(div) else { return }
+        var paragraph: Node?
+        var child = div.firstChild
+        while let current = child {
+            let next = current.nextSibling
+            let isPhrasing =
+                current.isText
+                || (current.isElement && ReadabilityRules.phrasingTags.contains(current.tag)
+                    && !Self.hasBlockChild(current))
+            if isPhrasing {
+                if let open = paragraph {
+                    open.append(current)
+                } else if !(current.isText && current.isWhitespaceText) {
+                    let made = document.makeElement("p")
+                    current.insertBefore(made)
+                    made.append(current)
+                    paragraph = made
+                }
+            } else if current.isElement {
+                paragraph = nil
+            }
+            child = next
+        }
+    }
+}
