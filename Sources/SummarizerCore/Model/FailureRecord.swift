@@ -1,11 +1,5 @@
 import Foundation
 
-/// The pipeline stage where something happened.
-public enum Stage: String, Sendable, Hashable, Codable, CaseIterable, CustomStringConvertible {
-    case source, fetch, extract, summarize, sink
-    public var description: String { rawValue }
-}
-
 /// One failed item, as the dead-letter sink stores it.
 ///
 /// A failure is never written as if it were a summary. For a failure at the sink stage the
@@ -188,14 +182,4 @@ extension FailureRecord {
         copy.costUSD = total.costUSD
         return copy
     }
-}
-
-/// What became of one item: exactly one outcome per item.
-public enum Outcome: Sendable, Hashable {
-    /// Every sink acknowledged the record.
-    case written(SummaryRecord)
-    /// Deliberately not processed (already done, unchanged...).
-    case skipped(id: String, reason: String)
-    /// Failed at some stage; the record went to the dead-letter sink.
-    case failed(FailureRecord)
 }
