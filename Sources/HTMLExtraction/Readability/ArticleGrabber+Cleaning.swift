@@ -125,15 +125,16 @@ extension ArticleGrabber {
             // comments, footers, sidebars. 200 characters: a box of one paragraph counts, since
             // page builders put every paragraph in a widget of its own.
             let names = (node.className + " " + node.idAttribute).lowercased()
-            guard !ReadabilityRules.matches(names, ReadabilityRules.unlikely), Self.proseLength(node, densities: [:]) >= 200,
-                Self.linkDensity(node) < 0.2
+            guard !ReadabilityRules.matches(names, ReadabilityRules.unlikely),
+                Self.proseLength(node, densities: [:]) >= ReadabilityRules.rescuedProseCharacters,
+                Self.linkDensity(node) < ReadabilityRules.rescuedLinkDensity
             else {
                 node.remove()
                 return
             }
         }
         let text = node.rawText
-        guard text.utf8.lazy.filter({ $0 == UInt8(ascii: ",") }).count < 10 else { return }
+        guard text.utf8.lazy.filter({ $0 == UInt8(ascii: ",") }).count < ReadabilityRules.keptCommaCount else { return }
         let contents = Self.contents(of: node)
         let paragraphs = Double(contents.paragraphs)
         let images = Double(contents.images)
@@ -146,13 +147,14 @@ extension ArticleGrabber {
         let inFigure = node.hasAncestor("figure", maxDepth: 0)
 
         let remove =
-            (images > 1 && paragraphs / images < 0.5 && !inFigure)
+            (images > 1 && paragraphs / images < ReadabilityRules.minimumParagraphsPerImage && !inFigure)
             || (!isList && items > paragraphs)
             || (inputs > (paragraphs / 3).rounded(.down))
-            || (!isList && headingDensity < 0.9 && length < 25 && (images == 0 || images > 2) && !inFigure)
-            || (!isList && weight < 25 && density > 0.2)
-            || (weight >= 25 && density > 0.5)
-            || ((embeds == 1 && length < 75) || embeds > 1)
+            || (!isList && headingDensity < ReadabilityRules.headingDensityOfTitles && length < ReadabilityRules.minimumBlockCharacters
+                && (images == 0 || images > 2) && !inFigure)
+            || (!isList && weight < ReadabilityRules.positiveClassWeight && density > ReadabilityRules.maximumLinkDensity)
+            || (weight >= ReadabilityRules.positiveClassWeight && density > ReadabilityRules.maximumLinkDensityOfPositiveBlocks)
+            || ((embeds == 1 && length < ReadabilityRules.minimumEmbedCaptionCharacters) || embeds > 1)
         if remove { node.remove() }
     }
 }

@@ -279,7 +279,7 @@ struct ArticleGrabber {
     mutating func mergeSiblings(of best: Node) -> Node {
         let article = document.makeElement("div")
         let bestScore = scores[best] ?? 0
-        let threshold = max(10, bestScore * 0.2)
+        let threshold = max(ReadabilityRules.minimumSiblingScore, bestScore * ReadabilityRules.siblingScoreShare)
         guard let parent = best.parentNode else {
             // Not under an element (the root, or a detached node): the new container is not in
             // the tree either, so the document must free it.
@@ -292,16 +292,18 @@ struct ArticleGrabber {
             var keep = sibling == best
             if !keep {
                 var bonus = 0.0
-                if !bestClass.isEmpty, sibling.className == bestClass { bonus += bestScore * 0.2 }
+                if !bestClass.isEmpty, sibling.className == bestClass { bonus += bestScore * ReadabilityRules.siblingScoreShare }
                 if let score = scores[sibling], score + bonus >= threshold {
                     keep = true
                 } else if sibling.tag == "p" {
                     let density = Self.linkDensity(sibling)
                     let text = sibling.innerText
                     let length = text.unicodeScalars.count
-                    if length > 80, density < 0.25 {
+                    if length > ReadabilityRules.siblingParagraphCharacters, density < ReadabilityRules.siblingLinkDensity {
                         keep = true
-                    } else if length < 80, length > 0, density == 0, text.range(of: #"\.( |$)"#, options: .regularExpression) != nil {
+                    } else if length < ReadabilityRules.siblingParagraphCharacters, length > 0, density == 0,
+                        text.range(of: #"\.( |$)"#, options: .regularExpression) != nil
+                    {
                         keep = true
                     }
                 }

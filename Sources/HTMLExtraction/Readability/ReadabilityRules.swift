@@ -18,6 +18,33 @@ enum ReadabilityRules {
     /// A `<div>` holding a single `<p>` is replaced by it when less than this share of its text is links.
     static let unwrapLinkDensity = 0.25
 
+    /// A sibling of the best candidate joins it from this score...
+    static let minimumSiblingScore = 10.0
+    /// ...or from this share of the best score; a sibling of the same class gets it as a bonus.
+    static let siblingScoreShare = 0.2
+    /// A `<p>` sibling longer than this joins when less than ``siblingLinkDensity`` of it is
+    /// links; a shorter one when it has no links and ends a sentence.
+    static let siblingParagraphCharacters = 80
+    static let siblingLinkDensity = 0.25
+    /// A block a class word calls boilerplate stays when it holds this much prose...
+    static let rescuedProseCharacters = 200
+    /// ...with less than this share of its text in links.
+    static let rescuedLinkDensity = 0.2
+    /// A block with this many commas is prose: conditional cleaning keeps it.
+    static let keptCommaCount = 10
+    /// Conditional cleaning removes a block with fewer paragraphs per image than this...
+    static let minimumParagraphsPerImage = 0.5
+    /// ...or, outside lists, shorter than this with headings under this share of its text...
+    static let minimumBlockCharacters = 25
+    static let headingDensityOfTitles = 0.9
+    /// ...or with more than this share of its text in links (this other share when its class
+    /// weight is at least ``positiveClassWeight``)...
+    static let maximumLinkDensity = 0.2
+    static let maximumLinkDensityOfPositiveBlocks = 0.5
+    static let positiveClassWeight = 25
+    /// ...or with one embed and less text than this, or more than one embed.
+    static let minimumEmbedCaptionCharacters = 75
+
     static let unlikely = PhraseSet([
         "-ad-", "ai2html", "banner", "breadcrumbs", "combx", "comment", "community", "cover-wrap", "disqus", "extra",
         "footer", "gdpr", "header", "legends", "menu", "related", "remark", "replies", "rss", "shoutbox", "sidebar",
