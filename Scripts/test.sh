@@ -41,11 +41,31 @@ log "swift test (all but the CLI suites)"
 # no database connection open; a cause in our code has not been found, see docs/testing.md). It takes
 # about a minute when healthy: a run that passes ten minutes has stalled, and is run once more.
 # A failing test fails at once either way; only a hang is retried.
+# `timeout` ends `swift test`, not the test bundle it started: that process is killed here too,
+# or it lives on beside the rerun. The tests that had started and not finished are listed, for
+# whoever looks into the stall.
+run_log=$(mktemp)
+trap 'rm -f "$run_log"' EXIT
+stalled() {
+  log "the test process stalled (no progress in 600 s); tests in flight:"
+  grep -o '◇ Test [^ ]*' "$run_log" | sed 's/◇ Test //' | sort >"$run_log.started" || true
+  grep -oE '[✔✘] Test [^ ]*' "$run_log" | sed -E 's/^[^ ]+ Test //' | sort >"$run_log.ended" || true
+  comm -23 "$run_log.started" "$run_log.ended" | sed 's/^/    /' >&2
+  rm -f "$run_log.started" "$run_log.ended"
+  pkill -f 'PackageTests.xctest' || true
+}
 status=0
-PG_FSYNC=off Scripts/with-postgres.sh timeout -k 10 600 swift test --skip-build --skip summarizeTests || status=$?
+PG_FSYNC=off Scripts/with-postgres.sh timeout -k 10 600 swift test --skip-build --skip summarizeTests 2>&1 | tee "$run_log" || status=${PIPESTATUS[0]}
 if [ "$status" -eq 124 ] || [ "$status" -eq 137 ]; then
-  log "the test process stalled (no progress in 600 s); running it once more"
-  PG_FSYNC=off Scripts/with-postgres.sh timeout -k 10 600 swift test --skip-build --skip summarizeTests
+  stalled
+  log "running it once more"
+  : >"$run_log"
+  status=0
+  PG_FSYNC=off Scripts/with-postgres.sh timeout -k 10 600 swift test --skip-build --skip summarizeTests 2>&1 | tee "$run_log" || status=${PIPESTATUS[0]}
+  if [ "$status" -ne 0 ]; then
+    [ "$status" -eq 124 ] || [ "$status" -eq 137 ] && stalled
+    exit "$status"
+  fi
 elif [ "$status" -ne 0 ]; then
   exit "$status"
 fi
