@@ -79,6 +79,25 @@ extension Array: ConfigValueConvertible where Element == String {
     public var configValue: JSONValue { .array(map { .string($0) }) }
 }
 
+/// An optional setting takes its wrapped type's values; `nil` is JSON `null`, which the spec
+/// lists as no default.
+extension Optional: ConfigValueConvertible where Wrapped: ConfigValueConvertible {
+    public static var configType: ConfigValueType { Wrapped.configType }
+    public static var allowedValues: [String]? { Wrapped.allowedValues }
+
+    public init?(configValue: JSONValue) {
+        if configValue == .null {
+            self = .none
+        } else if let wrapped = Wrapped(configValue: configValue) {
+            self = .some(wrapped)
+        } else {
+            return nil
+        }
+    }
+
+    public var configValue: JSONValue { map(\.configValue) ?? .null }
+}
+
 /// A duration is configured as a number of seconds (keys named `…Seconds`).
 extension Duration: ConfigValueConvertible {
     /// The longest duration a config may give: a century, far beyond any timeout, and small

@@ -4,7 +4,9 @@ public struct SettingKey<Settings: PluginSettings>: Sendable {
     public let key: ConfigKey
     let apply: @Sendable (inout Settings, JSONValue, PluginConfig) throws(ConfigError) -> Void
 
-    /// A key bound to `property`; its default is the property's value in `Settings()`.
+    /// A key bound to `property`; its default is the property's value in `Settings()`. An
+    /// optional property left `nil` there lists no default, and a config that does not set the
+    /// key leaves it `nil`.
     ///
     /// - Parameters:
     ///   - type: the checked type when it differs from the value's own, e.g. ``ConfigValueType/path``
@@ -23,10 +25,11 @@ public struct SettingKey<Settings: PluginSettings>: Sendable {
         environmentRoles: Set<PluginRole>? = nil,
         doc: String
     ) {
+        let initial = Settings()[keyPath: property].configValue
         self.key = ConfigKey(
             name,
             type,
-            default: required ? nil : Settings()[keyPath: property].configValue,
+            default: required || initial == .null ? nil : initial,
             required: required,
             secret: secret,
             allowed: allowed ?? Value.allowedValues,
@@ -37,37 +40,6 @@ public struct SettingKey<Settings: PluginSettings>: Sendable {
         )
         self.apply = { settings, value, config throws(ConfigError) in
             settings[keyPath: property] = try Self.convert(value, name: name, secret: secret, config: config)
-        }
-    }
-
-    /// A key bound to an optional property: unset in the config leaves it at `Settings()`'s
-    /// value (usually `nil`, which the spec then lists as no default).
-    public init<Value: ConfigValueConvertible>(
-        _ name: String,
-        _ property: any WritableKeyPath<Settings, Value?> & Sendable,
-        as type: ConfigValueType = Value.configType,
-        required: Bool = false,
-        secret: Bool = false,
-        allowed: [String]? = nil,
-        minimum: Double? = nil,
-        environment: [String] = [],
-        environmentRoles: Set<PluginRole>? = nil,
-        doc: String
-    ) {
-        self.key = ConfigKey(
-            name,
-            type,
-            default: required ? nil : Settings()[keyPath: property]?.configValue,
-            required: required,
-            secret: secret,
-            allowed: allowed ?? Value.allowedValues,
-            minimum: minimum,
-            environment: environment,
-            environmentRoles: environmentRoles,
-            doc: doc
-        )
-        self.apply = { settings, value, config throws(ConfigError) in
-            settings[keyPath: property] = try Self.convert(value, name: name, secret: secret, config: config) as Value
         }
     }
 
