@@ -8,6 +8,8 @@ import SummarizerCore
 /// for calls that then fail: a refused or cut answer is billed all the same) and settles the
 /// reservation to the real price.
 struct Meter: Sendable {
+    /// The model the calls use, for the metrics by model.
+    let model: String
     let price: ModelPrice?
     let budget: CostBudget?
     let maxOutputTokens: Int
@@ -40,7 +42,7 @@ struct Meter: Sendable {
             throw error
         }
         let spent = spend(tokens ?? .zero)
-        if tokens != nil { context.metrics.recordLLMCall(spent) }
+        if tokens != nil { context.metrics.recordLLMCall(spent, model: model) }
         if let reservation { budget?.settle(reservation, actualUSD: spent.costUSD ?? 0) }
         return try interpret(answer, spent)
     }

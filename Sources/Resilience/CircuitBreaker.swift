@@ -62,15 +62,19 @@ public final class CircuitBreaker: Sendable {
     /// When the breaker opens and for how long.
     public let settings: Settings
     let keyKind: PolicyKey
+    /// The breaker's label in the metrics: its name under `/middleware`, or what it is kept per.
+    let label: String
     private let clock: RunClock
     private let logger: Logger
     private let metrics: RunMetrics
     private let states = Mutex<[String: KeyState]>([:])
 
-    /// A breaker keeping one state per `key` of a call.
-    public init(settings: Settings, key: PolicyKey, clock: RunClock, logger: Logger, metrics: RunMetrics) {
+    /// A breaker keeping one state per `key` of a call; `name` labels its metrics (default:
+    /// what it is kept per).
+    public init(settings: Settings, key: PolicyKey, clock: RunClock, logger: Logger, metrics: RunMetrics, name: String? = nil) {
         self.settings = settings
         self.keyKind = key
+        self.label = name ?? "\(key)"
         self.clock = clock
         self.logger = logger
         self.metrics = metrics
@@ -208,7 +212,14 @@ public final class CircuitBreaker: Sendable {
     }
 
     private func report(_ key: String, _ status: Status, reason: String) {
-        metrics.increment("circuit_breaker_\(status == .halfOpen ? "half_opened" : status == .open ? "opened" : "closed")")
+        let openKeys = states.withLock { states in states.values.reduce(0) { $0 + ($1.status == .closed ? 0 : 1) } }
+        let state =
+            switch status {
+            case .open: "open"
+            case .halfOpen: "half_open"
+            case .closed: "closed"
+            }
+        metrics.recordBreakerTransition(breaker: label, to: state, openKeys: openKeys)
         logger.warning(
             "circuit breaker \(status)",
             metadata: ["key": "\(keyKind):\(key)", "reason": "\(reason)"]

@@ -91,7 +91,8 @@ public struct CircuitBreakerMiddleware: StageMiddleware {
                 key: options.key,
                 clock: RunClock(environment.clock),
                 logger: environment.logger,
-                metrics: environment.metrics
+                metrics: environment.metrics,
+                name: config.name
             )
             return CircuitBreakerMiddleware(breaker: breaker, name: config.name)
         }

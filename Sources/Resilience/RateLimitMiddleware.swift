@@ -24,10 +24,17 @@ public struct RateLimitMiddleware: StageMiddleware {
         _ call: StageCall,
         next: @Sendable (StageCall) async throws -> Output
     ) async throws -> Output {
-        let waited = try await bucket.acquire()
+        let limiter = name ?? "rateLimit"
+        metrics.rateLimitWaitStarted(limiter: limiter)
+        let waited: Duration
+        do {
+            waited = try await bucket.acquire()
+        } catch {
+            metrics.rateLimitWaitFinished(limiter: limiter, seconds: 0)
+            throw error
+        }
+        metrics.rateLimitWaitFinished(limiter: limiter, seconds: waited.seconds)
         if waited > .zero {
-            metrics.increment("rate_limit_waits")
-            metrics.increment("rate_limit_wait_ms", by: Int(waited.seconds * 1000))
             call.context.logger.debug(
                 "waited for the rate limit",
                 metadata: ["limit": "\(name ?? "rateLimit")", "seconds": "\(waited.seconds)"]

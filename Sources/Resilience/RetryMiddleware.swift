@@ -56,7 +56,7 @@ public struct RetryMiddleware: StageMiddleware {
                 } else {
                     delay = policy.delay(afterAttempt: attempt, random: random())
                 }
-                metrics.increment("retries")
+                metrics.recordRetry(stage: call.role.stage.rawValue)
                 call.context.logger.warning(
                     "attempt \(attempt) of \(policy.maxAttempts) failed; retrying",
                     metadata: [

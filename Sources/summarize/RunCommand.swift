@@ -3,6 +3,7 @@ import Builtins
 import Foundation
 import Logging
 import SummarizerCore
+import Telemetry
 
 /// `summarize run`: runs the pipeline.
 struct RunCommand: AsyncParsableCommand {
@@ -20,6 +21,8 @@ struct RunCommand: AsyncParsableCommand {
     )
 
     @OptionGroup var configOptions: ConfigOptions
+
+    @OptionGroup(title: "Watching the run") var watchOptions: WatchOptions
 
     @Flag(help: "Read, fetch, extract and summarize, but write nothing (no sink, no dead letter); print the records instead.")
     var dryRun = false
@@ -85,10 +88,9 @@ struct RunCommand: AsyncParsableCommand {
             throw ExitCodes.usage
         }
 
-        var logger = Logger(label: "summarize") { StreamLogHandler.standardError(label: $0) }
-        logger.logLevel = verbose ? .debug : config.run.logLevel
-
-        let metrics = RunMetrics()
+        let logger = try watchOptions.logger(label: "summarize", level: verbose ? .debug : config.run.logLevel)
+        var watch = RunWatch(options: watchOptions, settings: config.run, logger: logger)
+        let metrics = watch.metrics
         let environment = PluginEnvironment(
             logger: logger,
             baseDirectory: config.baseDirectory,
@@ -115,8 +117,20 @@ struct RunCommand: AsyncParsableCommand {
                 "concurrency": "\(config.run.concurrency)", "dryRun": "\(dryRun)",
             ]
         )
-        let report = try await orchestrator.runUntilSignalled(logger: logger)
-        StandardError.print(report.render())
+        let identity = RunIdentity(
+            version: Summarize.version,
+            promptVersion: pipeline.summarizer.component.promptVersion,
+            pipeline: ExplainCommand.render(config: config, pipeline: pipeline, path: configOptions.config)
+        )
+        do {
+            try await watch.start(identity: identity)
+        } catch {
+            StandardError.print("error: \(error)")
+            throw ExitCodes.usage
+        }
+        let report = try await watch.around(total: nil) { try await orchestrator.runUntilSignalled(logger: logger) }
+        await watch.finish(report: report, identity: identity)
+        Console.standardError.writeLine(report.render())
         if report.exitCode != 0 {
             throw ExitCode(report.exitCode)
         }

@@ -23,13 +23,16 @@ struct Summarize: AsyncParsableCommand {
             Exit codes: 0 nothing failed; 1 some items failed; 2 the run stopped early (a deadline included); \
             64 usage error; 78 configuration error; 130 or 143 stopped by SIGINT or SIGTERM.
             """,
-        version: "0.1.0",
+        version: Summarize.version,
         subcommands: [
             RunCommand.self, ValidateCommand.self, ExplainCommand.self, ExtractCommand.self, PluginsCommand.self, SchemaCommand.self,
             DatabaseCommand.self, NewPluginCommand.self, ReplayCommand.self,
         ],
         defaultSubcommand: RunCommand.self
     )
+
+    /// The program's version, as `--version` prints it and the run reports and metrics carry it.
+    static let version = "0.1.0"
 
     /// Every plugin the program knows, composed from the plugin modules.
     static func registry() -> PluginRegistry {

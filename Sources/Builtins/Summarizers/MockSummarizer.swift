@@ -178,7 +178,7 @@ public struct MockSummarizer: Summarizer {
             prompt: InputBudget.estimatedTokens(fitted.text),
             output: InputBudget.estimatedTokens(output)
         )
-        context.metrics.recordLLMCall(Spend(tokens: tokens, costUSD: 0))
+        context.metrics.recordLLMCall(Spend(tokens: tokens, costUSD: 0), model: model)
         return SummaryResult(
             summary: summary,
             model: model,

@@ -120,7 +120,12 @@ public struct GeminiSummarizer: Summarizer {
         self.configuration = configuration
         self.prompt = prompt
         self.prices = prices
-        self.meter = Meter(price: prices.price(for: configuration.model), budget: budget, maxOutputTokens: configuration.maxOutputTokens)
+        self.meter = Meter(
+            model: configuration.model,
+            price: prices.price(for: configuration.model),
+            budget: budget,
+            maxOutputTokens: configuration.maxOutputTokens
+        )
         self.http = JSONHTTPClient(timeout: configuration.timeout, maxConnections: configuration.maxConnections)
     }
 

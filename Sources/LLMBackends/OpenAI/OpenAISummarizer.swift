@@ -106,7 +106,12 @@ public struct OpenAISummarizer: Summarizer {
     public init(configuration: Configuration, prompt: SummaryPrompt = SummaryPrompt(), prices: PriceTable = PriceTable(), budget: CostBudget? = nil) {
         self.configuration = configuration
         self.prompt = prompt
-        self.meter = Meter(price: prices.price(for: configuration.model), budget: budget, maxOutputTokens: configuration.maxOutputTokens)
+        self.meter = Meter(
+            model: configuration.model,
+            price: prices.price(for: configuration.model),
+            budget: budget,
+            maxOutputTokens: configuration.maxOutputTokens
+        )
         self.http = JSONHTTPClient(timeout: configuration.timeout, maxConnections: configuration.maxConnections)
     }
 

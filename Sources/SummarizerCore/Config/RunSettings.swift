@@ -25,6 +25,11 @@ public struct RunSettings: Sendable, Hashable {
     public var maxItemAttempts: Int = 5
     /// A secret given as a literal in the file (not `${VAR}`) stops the run instead of a warning.
     public var strictSecrets: Bool = false
+    /// No item finished for this long with items in flight: the run logs what they wait on
+    /// and sets `summarize_stalled`.
+    public var stall: Duration = .seconds(300)
+    /// How often `--metrics-file` is written.
+    public var metricsInterval: Duration = .seconds(15)
 
     /// The defaults.
     public init() {}
@@ -106,6 +111,19 @@ extension RunSettings: PluginSettings {
             "strictSecrets",
             \.strictSecrets,
             doc: "A secret key whose value is written in the file instead of ${VAR} stops the run (exit 78) instead of a warning."
+        ),
+        SettingKey(
+            "stallSeconds",
+            \.stall,
+            minimum: 1,
+            doc:
+                "No item finished for this many seconds while items are in flight: log one warning naming what they wait on and set summarize_stalled to 1."
+        ),
+        SettingKey(
+            "metricsIntervalSeconds",
+            \.metricsInterval,
+            minimum: 1,
+            doc: "How often --metrics-file is rewritten (also once at the end of the run)."
         ),
         SettingKey("logLevel", \.logLevel, environment: ["LOG_LEVEL"], doc: "Log level of standard error; --verbose means debug."),
     ]

@@ -146,13 +146,18 @@ extension Orchestrator {
         _ body: @Sendable (Component, StageContext) async throws -> Output
     ) async -> Result<Output, StageFailure> {
         let context = context(logger: logger)
+        let stageName = role.stage.rawValue
+        let stopwatch = Stopwatch(clock)
+        metrics.stageStarted(stageName)
         do {
             let output = try await stage.chain.run(StageCall(role: role, pluginType: stage.type, item: item, context: context)) {
                 call in
                 try await body(stage.component, call.context)
             }
+            metrics.stageFinished(stageName, seconds: stopwatch.elapsedSeconds, failed: false)
             return .success(output)
         } catch {
+            metrics.stageFinished(stageName, seconds: stopwatch.elapsedSeconds, failed: true)
             let failure = PipelineError.from(error)
             return .failure(
                 StageFailure(

@@ -18,6 +18,7 @@ extension OrchestratorRun {
         case .unchanged(let item):
             report.skipped += 1
             outcomes?.record(item.id, .skipped)
+            metrics.recordOutcome("unchanged", started: true)
         case .unfinished(let item, let error):
             leave(id: item.id, url: item.url, reason: error.message)
         }
@@ -27,10 +28,13 @@ extension OrchestratorRun {
     mutating func leave(id: String, url: String, reason: String) {
         report.unfinished += 1
         outcomes?.record(id, .unfinished)
+        metrics.recordOutcome("unfinished", started: true)
         logger.warning("item left for the next run", metadata: ["item": "\(id)", "url": "\(url)", "reason": "\(reason)"])
     }
 
-    mutating func fail(_ failure: FailureRecord) async {
+    /// Counts and dead-letters a failure; `started` is false for a source entry rejected
+    /// before it became an item.
+    mutating func fail(_ failure: FailureRecord, started: Bool = true) async {
         if failure.errorKind == .cancelled || failure.reason == CostBudget.refusalReason {
             // Not a failure of the item: it was never (fully) tried, and the next run takes it.
             leave(id: failure.newsURLID, url: failure.url, reason: failure.message)
@@ -41,7 +45,13 @@ extension OrchestratorRun {
         }
         report.failed += 1
         outcomes?.record(failure.newsURLID, .failed(failure))
-        report.failuresByStageAndKind["\(failure.stage)/\(failure.errorKind)", default: 0] += 1
+        let key = "\(failure.stage)/\(failure.errorKind)"
+        report.failuresByStageAndKind[key, default: 0] += 1
+        if report.failureExamples[key, default: []].count < RunReport.examplesPerFailureKind {
+            report.failureExamples[key, default: []].append(failure.url)
+        }
+        metrics.recordFailure(stage: failure.stage, kind: failure.errorKind)
+        metrics.recordOutcome("failed", started: started)
         metrics.recordItem(
             succeeded: false,
             fallback: failure.record?.fallbackUsed ?? false,
@@ -95,12 +105,18 @@ extension OrchestratorRun {
             guard !records.isEmpty else { continue }
             let context = context(logger: logger)
             var rejected: [String: PipelineError]
+            let stopwatch = Stopwatch(clock)
+            metrics.stageStarted(Stage.sink.rawValue)
             do {
                 rejected = try await sink.chain.run(StageCall(role: .sink, pluginType: sink.type, item: nil, context: context)) {
                     call in
                     try await sink.component.write(records, context: call.context)
                 }.rejected
+                metrics.stageFinished(Stage.sink.rawValue, seconds: stopwatch.elapsedSeconds, failed: false)
+                metrics.recordSinkBatch(sink: sink.name, stored: records.count - rejected.count, rejected: rejected.count, failed: false)
             } catch {
+                metrics.stageFinished(Stage.sink.rawValue, seconds: stopwatch.elapsedSeconds, failed: true)
+                metrics.recordSinkBatch(sink: sink.name, stored: 0, rejected: records.count, failed: true)
                 let failure = PipelineError.from(error)
                 rejected = Dictionary(records.map { ($0.newsURLID, failure) }, uniquingKeysWith: { first, _ in first })
             }
@@ -134,6 +150,7 @@ extension OrchestratorRun {
     mutating func succeed(_ record: SummaryRecord) {
         report.written += 1
         outcomes?.record(record.newsURLID, .written)
+        metrics.recordOutcome(options.dryRun ? "summarized" : "written", started: true)
         metrics.recordItem(
             succeeded: true,
             fallback: record.fallbackUsed,

@@ -82,6 +82,8 @@ struct OrchestratorRun {
             let query = options.query
             let sourceContext = context(logger: logger)
             helpers.addTask { await feed.run(source.items(query, context: sourceContext)) }
+            let watch = StallWatch(metrics: metrics, threshold: settings.stall, clock: clock, logger: logger)
+            helpers.addTask { await watch.run() }
             if let maxDuration = settings.maxDuration {
                 helpers.addTask { [clock] in
                     guard (try? await clock.sleep(for: maxDuration)) != nil else { return }
@@ -163,6 +165,7 @@ struct OrchestratorRun {
                     let (item, delivery) = next
                     report.itemsRead += 1
                     inFlight += 1
+                    metrics.itemStarted()
                     group.addTask { .result(await orchestrator.process(item, delivery), delivery) }
                     if let limit = options.limit, report.itemsRead >= limit { break }
                 }
@@ -248,11 +251,12 @@ struct OrchestratorRun {
             )
             let item = WorkItem(url: rejection.entry)
             let failure = FailureRecord(item: item, stage: .source, error: rejection.error, failedAt: Date())
-            await handle(.failed(failure), Delivery(targets: [], holders: []))
+            await fail(failure, started: false)
         case .element(.item(let item)):
             if seen?.insert(item.id) == false {
                 logger.info("skipping a duplicate", metadata: ["item": "\(item.id)", "url": "\(item.url)"])
                 report.skipped += 1
+                metrics.recordOutcome("duplicate", started: false)
             } else if stopping {
                 // Read just as the run stopped: not started, so the next run takes it.
                 logger.debug("read after the stop; left for the next run", metadata: ["item": "\(item.id)"])
@@ -306,6 +310,7 @@ struct OrchestratorRun {
                 report.skipped += 1
                 report.held += 1
                 outcomes?.record(item.id, .held)
+                metrics.recordOutcome("held", started: false)
                 resolved.append(item.id)
                 continue
             }
@@ -318,6 +323,7 @@ struct OrchestratorRun {
                 report.skipped += 1
                 report.exhausted += 1
                 outcomes?.record(item.id, .exhausted)
+                metrics.recordOutcome("exhausted", started: false)
                 continue
             }
             var targets = everySink.subtracting(holders)

@@ -19,6 +19,21 @@ public struct RunReport: Sendable {
         /// A signal or the deadline asked the run to stop (``RunControl``).
         case requested(StopRequest)
 
+        /// A short, stable name of the reason, for the JSON report and alerts.
+        public var kind: String {
+            switch self {
+            case .stopOnError: "stop_on_error"
+            case .serviceError: "service_error"
+            case .sourceFailed: "source_failed"
+            case .deadLetterFailed: "dead_letter_failed"
+            case .budgetReached: "budget_reached"
+            case .sinkUnavailable: "sink_unavailable"
+            case .requested(.signal): "signal"
+            case .requested(.deadline): "deadline"
+            case .requested(.shutdown): "shutdown"
+            }
+        }
+
         public var description: String {
             switch self {
             case .stopOnError(let failure):
@@ -59,6 +74,10 @@ public struct RunReport: Sendable {
     public var unfinished = 0
     /// Failures counted by `stage/kind`.
     public var failuresByStageAndKind: [String: Int] = [:]
+    /// Up to ``examplesPerFailureKind`` URLs of failed items, by `stage/kind`.
+    public var failureExamples: [String: [String]] = [:]
+    /// How many example URLs the report keeps of each `stage/kind`.
+    public static let examplesPerFailureKind = 5
     /// Why the run stopped before the end of its source; `nil` when it did not.
     public var stopReason: StopReason?
     /// Whether it was a dry run (nothing written).

@@ -26,7 +26,7 @@ public enum StructuredReply {
         case .success(let summary):
             return (summary, first.spend, first.modelVersion)
         case .failure(let violations):
-            context.metrics.increment("llm_repair_attempts")
+            context.metrics.recordRepair(succeeded: false)
             context.logger.warning(
                 "the reply did not match the schema; asking once more",
                 metadata: ["violations": "\(violations)"]
@@ -43,7 +43,7 @@ public enum StructuredReply {
             let spend = first.spend + second.spend
             switch prompt.schema.decode(replyText: second.text) {
             case .success(let summary):
-                context.metrics.increment("llm_repairs_succeeded")
+                context.metrics.recordRepair(succeeded: true)
                 return (summary, spend, second.modelVersion ?? first.modelVersion)
             case .failure(let again):
                 var failure = PipelineError(
