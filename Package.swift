@@ -298,6 +298,9 @@ let package = Package(
             dependencies: [
                 "summarize", "SummarizerCore", "SummarizerTesting", "SummarizerTestingPostgres", "Postgres", "NewsTables",
                 .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
             ]
         ),
     ]

@@ -183,6 +183,38 @@ public final class PostgresSource: ItemSource, PipelineService {
         return (rows, rejections)
     }
 
+    /// Counts the rows a read in `unsummarized` or `all` mode would yield, with the same filters;
+    /// `nil` in claim mode, where other workers take rows as this one runs.
+    public func count(_ query: ItemQuery, context: StageContext) async throws -> Int? {
+        let mode = query.resummarize ? Mode.all : settings.mode
+        guard mode != .claim || query.dryRun else { return nil }
+        let ids = query.ids.map { NewsURLsSettings.parseIDs($0).ids }
+        let unsummarized = mode != .all
+        let publisher = PublisherFilter.normalize(query.publisher ?? settings.publisher)
+        let (client, settings, url) = (client, settings, url)
+        do {
+            return try await withTimeout(settings.timeout, "counting news_urls at \(url)") {
+                let rows = try await client.query(
+                    """
+                    select count(*)::bigint from news_urls n
+                    where (not \(unsummarized) or (
+                            not exists (select 1 from context_summaries s where s.news_url_id = n.id)
+                        and not exists (select 1 from summarization_attempts a where a.news_url_id = n.id
+                            and (a.attempts >= \(Int32(settings.maxItemAttempts)) or a.next_attempt_at > now()))))
+                      and (\(publisher)::text is null or lower(btrim(n.publisher)) = lower(\(publisher)))
+                      and (\(settings.since)::timestamptz is null or n.publication_date >= \(settings.since))
+                      and (\(ids)::uuid[] is null or n.id = any(\(ids)))
+                    """,
+                    logger: context.logger
+                )
+                for try await count in rows.decode(Int.self) { return count }
+                return 0
+            }
+        } catch {
+            throw pipelineError(fromDatabase: error, doing: "counting news_urls at \(url)")
+        }
+    }
+
     /// Counts the failure in `summarization_attempts`: the row's next try is delayed and, after
     /// `maxItemAttempts` failures, it is not read again. A failure to record is logged, never fatal.
     public func recordFailure(_ failure: FailureRecord, context: StageContext) async {

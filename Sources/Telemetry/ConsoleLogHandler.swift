@@ -19,8 +19,11 @@ public struct ConsoleLogHandler: LogHandler {
     public let format: Format
     let console: Console
 
+    /// Messages below this level are dropped.
     public var logLevel: Logger.Level = .info
+    /// Metadata added to every message of the logger.
     public var metadata: Logger.Metadata = [:]
+    /// Metadata added from the task's context, such as a trace id.
     public var metadataProvider: Logger.MetadataProvider?
 
     /// A handler for `label` writing `format` lines to `console`.
@@ -30,11 +33,13 @@ public struct ConsoleLogHandler: LogHandler {
         self.console = console
     }
 
+    /// One metadata value of the logger.
     public subscript(metadataKey key: String) -> Logger.Metadata.Value? {
         get { metadata[key] }
         set { metadata[key] = newValue }
     }
 
+    /// Writes `event` as one line.
     public func log(event: LogEvent) {
         var merged = metadata
         if let provided = metadataProvider?.get() { merged.merge(provided) { _, new in new } }

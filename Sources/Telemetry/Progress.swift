@@ -1,5 +1,6 @@
 import Foundation
 import SummarizerCore
+import Synchronization
 
 /// How a run shows its progress on standard error (`--progress`).
 public enum ProgressMode: String, Sendable, CaseIterable {
@@ -16,11 +17,11 @@ public struct ProgressReporter: Sendable {
     let metrics: RunMetrics
     let console: Console
     let mode: ProgressMode
-    /// Items the source holds, when it can count them cheaply.
-    let total: Int?
+    /// Items the source holds, once it counted them (it may never).
+    public let total: ProgressTotal
 
     /// A reporter of `metrics` on `console`.
-    public init(metrics: RunMetrics, console: Console, mode: ProgressMode, total: Int?) {
+    public init(metrics: RunMetrics, console: Console, mode: ProgressMode, total: ProgressTotal = ProgressTotal()) {
         self.metrics = metrics
         self.console = console
         self.mode = mode
@@ -41,18 +42,23 @@ public struct ProgressReporter: Sendable {
         mode == .auto ? .milliseconds(100) : .seconds(10)
     }
 
-    /// Draws the line until the task is cancelled, then removes it from the terminal.
+    /// Draws the line until the task is cancelled, then removes it from the terminal (in plain
+    /// mode it writes the final line instead, so a log file ends with the totals).
     public func run() async {
         guard isActive else { return }
         let start = ContinuousClock.now
         var last = ""
         while (try? await Task.sleep(for: interval)) != nil {
-            let line = Self.line(metrics.snapshot, total: total, elapsed: (ContinuousClock.now - start).seconds)
+            let line = Self.line(metrics.snapshot, total: total.value, elapsed: (ContinuousClock.now - start).seconds)
             // A terminal is redrawn only when the text changed: no flicker, no needless writes.
             if mode == .plain || line != last { console.showProgress(line) }
             last = line
         }
-        console.clearProgress()
+        if mode == .plain {
+            console.showProgress(Self.line(metrics.snapshot, total: total.value, elapsed: (ContinuousClock.now - start).seconds))
+        } else {
+            console.clearProgress()
+        }
     }
 
     /// The progress line for `snapshot`, `elapsed` seconds into the run.
@@ -70,6 +76,7 @@ public struct ProgressReporter: Sendable {
             parts.append("ETA \(clockTime(Double(total - done) / rate))")
         }
         parts.append("\(snapshot.inFlight) in flight")
+        if snapshot.awaitingWrite > 0 { parts.append("\(snapshot.awaitingWrite) awaiting write") }
         parts.append("\(snapshot.outcomes["failed", default: 0]) failed")
         let skipped = ["held", "exhausted", "duplicate", "unchanged"].reduce(0) { $0 + snapshot.outcomes[$1, default: 0] }
         parts.append("\(skipped) skipped")
@@ -87,4 +94,18 @@ public struct ProgressReporter: Sendable {
         let (hours, minutes, rest) = (whole / 3600, whole / 60 % 60, whole % 60)
         return hours > 0 ? String(format: "%d:%02d:%02d", hours, minutes, rest) : String(format: "%d:%02d", minutes, rest)
     }
+}
+
+/// The total of the progress line: set when the source's count arrives, read at each redraw.
+public final class ProgressTotal: Sendable {
+    private let state = Mutex<Int?>(nil)
+
+    /// No total yet.
+    public init() {}
+
+    /// The total, once known.
+    public var value: Int? { state.withLock { $0 } }
+
+    /// Sets the total.
+    public func set(_ total: Int?) { state.withLock { $0 = total } }
 }

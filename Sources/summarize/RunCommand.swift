@@ -120,7 +120,8 @@ struct RunCommand: AsyncParsableCommand {
         let identity = RunIdentity(
             version: Summarize.version,
             promptVersion: pipeline.summarizer.component.promptVersion,
-            pipeline: ExplainCommand.render(config: config, pipeline: pipeline, path: configOptions.config)
+            pipeline: ExplainCommand.render(config: config, pipeline: pipeline, path: configOptions.config),
+            hashed: ExplainCommand.render(config: config, pipeline: pipeline, path: "")
         )
         do {
             try await watch.start(identity: identity)
@@ -128,9 +129,17 @@ struct RunCommand: AsyncParsableCommand {
             StandardError.print("error: \(error)")
             throw ExitCodes.usage
         }
-        let report = try await watch.around(total: nil) { try await orchestrator.runUntilSignalled(logger: logger) }
+        let source = pipeline.source.component
+        let countContext = StageContext(logger: logger, metrics: metrics)
+        let count: @Sendable () async throws -> Int? = { [options] in
+            let total = try await source.count(options.query, context: countContext)
+            return total.map { count in options.limit.map { min($0, count) } ?? count }
+        }
+        let report = try await watch.around(count: count) {
+            try await orchestrator.runUntilSignalled(logger: logger)
+        }
         await watch.finish(report: report, identity: identity)
-        Console.standardError.writeLine(report.render())
+        watch.printReport(report)
         if report.exitCode != 0 {
             throw ExitCode(report.exitCode)
         }

@@ -31,16 +31,18 @@ struct RunWatch {
         } catch {
             throw WatchError("could not listen on \(options.metricsListen ?? "") for --metrics-listen: \(error)")
         }
-        logger.info("serving metrics", metadata: ["url": "http://\(options.metricsListen ?? "")/metrics"])
+        let host = address.host.contains(":") ? "[\(address.host)]" : address.host
+        logger.info("serving metrics", metadata: ["url": "http://\(host):\(endpoint?.port ?? address.port)/metrics"])
     }
 
     /// Runs `body` (the run) with the progress line and the periodic metrics file beside it.
-    func around<T: Sendable>(total: Int?, _ body: @Sendable () async throws -> T) async throws -> T {
+    /// `count` asks the source how many items it holds; it runs beside the first items, and
+    /// only when a progress line is shown.
+    func around<T: Sendable>(count: @escaping @Sendable () async throws -> Int?, _ body: @Sendable () async throws -> T) async throws -> T {
         let progress = ProgressReporter(
             metrics: metrics,
             console: .standardError,
-            mode: ProgressMode(rawValue: options.progress) ?? .auto,
-            total: total
+            mode: ProgressMode(rawValue: options.progress) ?? .auto
         )
         let file = options.metricsFile.map(MetricsFile.init(path:))
         let (exporter, interval, logger) = (exporter, settings.metricsInterval, logger)
@@ -48,6 +50,16 @@ struct RunWatch {
             group.addTask {
                 await progress.run()
                 return nil
+            }
+            if progress.isActive {
+                group.addTask {
+                    do {
+                        progress.total.set(try await count())
+                    } catch {
+                        logger.debug("the source could not count its items; progress shows no total", metadata: ["error": "\(error)"])
+                    }
+                    return nil
+                }
             }
             if let file, let exporter {
                 group.addTask {
@@ -91,6 +103,22 @@ struct RunWatch {
             write(path, what: "HTML report") { Data(HTMLReport.render(document).utf8) }
         }
         await endpoint?.close()
+    }
+
+    /// Prints the report on standard error: as text, or with JSON logs as one log line whose
+    /// fields hold the counts and the text, so every line a collector reads is JSON.
+    func printReport(_ report: RunReport) {
+        guard (try? options.resolvedLogFormat(environment: ProcessInfo.processInfo.environment)) == .json else {
+            Console.standardError.writeLine(report.render())
+            return
+        }
+        var metadata: Logger.Metadata = [
+            "read": "\(report.itemsRead)", "written": "\(report.written)", "failed": "\(report.failed)",
+            "skipped": "\(report.skipped)", "unfinished": "\(report.unfinished)", "exitCode": "\(report.exitCode)",
+            "durationSeconds": "\(report.durationSeconds)", "report": "\(report.render())",
+        ]
+        if let stop = report.stopReason { metadata["stopReason"] = "\(stop.kind)" }
+        logger.notice("run finished", metadata: metadata)
     }
 
     private func write(_ path: String, what: String, _ contents: () throws -> Data) {

@@ -22,6 +22,7 @@ struct Harness {
     var prepared: [String: SummaryRecord] = [:]
     let outcomes = OutcomeLog()
     let logs = RecordingLogHandlerStore()
+    let metrics = RunMetrics()
 
     var firstSink: InMemorySink { sinks[0] as! InMemorySink }
 
@@ -40,6 +41,7 @@ struct Harness {
             options: options,
             logger: logs.logger(),
             clock: clock,
+            metrics: metrics,
             preview: preview
         )
         orchestrator.prepared = prepared.mapValues { EarlierFailure(failedRuns: 1, record: $0) }
@@ -457,5 +459,40 @@ struct SinkStartUpTests {
         let report = await harness.run()
         #expect(report.itemsRead == 10)
         #expect(report.exitCode == 0)
+    }
+}
+
+@Suite("Stall detection")
+struct StallWatchTests {
+    @Test func aRunWithNoProgressSaysWhatItWaitsOnAndClearsWhenItMoves() async throws {
+        var harness = Harness()
+        harness.source = StaticSource(WorkItem.numbered(6))
+        harness.settings.concurrency = 1
+        harness.settings.stall = .seconds(1)
+        // The first fetch hangs for 2.5 s of wall time: the watch (every second) sees no item
+        // finish; the others take 0.4 s each, so the watch sees the run move again.
+        harness.fetcher = ClosureFetcher { item, _ in
+            try await Task.sleep(for: .milliseconds(item.url.hasSuffix("/1") ? 2500 : 400))
+            return FetchedPage(finalURL: item.url, body: [], text: "text", method: .direct)
+        }
+        let report = await harness.run()
+        #expect(report.written == 6)
+        let messages = harness.logs.messages
+        let warnings = messages.filter { $0.hasPrefix("warning no item finished for 1 s with 1 in flight") }
+        #expect(warnings.count == 1, "\(messages)")
+        #expect(warnings.first?.hasSuffix("waitingOn=1 fetch call in progress") == true, "\(warnings)")
+        #expect(messages.contains { $0.hasPrefix("notice items are finishing again") })
+        #expect(harness.metrics.snapshot.stalled == false)
+    }
+
+    @Test func theWaitIsNamed() {
+        var snapshot = RunMetrics.Snapshot()
+        snapshot.rateLimitWaiting = ["gemini": 3]
+        snapshot.breakerOpenKeys = ["domain": 2, "backend": 0]
+        snapshot.stageCallsInFlight = ["summarize": 1, "fetch": 2]
+        #expect(
+            StallWatch.waitingOn(snapshot)
+                == "3 calls waiting for rate limiter \"gemini\"; circuit breaker \"domain\" open for 2 keys; 2 fetch calls in progress; 1 summarize call in progress"
+        )
     }
 }

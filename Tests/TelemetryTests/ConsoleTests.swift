@@ -103,8 +103,8 @@ struct ConsoleTests {
 
     @Test func autoProgressIsOffWithoutATerminal() {
         let capture = Capture(terminal: false)
-        #expect(!ProgressReporter(metrics: RunMetrics(), console: capture.console, mode: .auto, total: nil).isActive)
-        #expect(ProgressReporter(metrics: RunMetrics(), console: capture.console, mode: .plain, total: nil).isActive)
+        #expect(!ProgressReporter(metrics: RunMetrics(), console: capture.console, mode: .auto).isActive)
+        #expect(ProgressReporter(metrics: RunMetrics(), console: capture.console, mode: .plain).isActive)
         _ = capture.text()
     }
 }

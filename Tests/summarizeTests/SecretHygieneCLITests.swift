@@ -17,7 +17,10 @@ struct SecretHygieneCLITests {
         var texts = results.flatMap { [$0.stdout, $0.stderr] }
         let files = FileManager.default.enumerator(at: folder, includingPropertiesForKeys: nil)
         while let url = files?.nextObject() as? URL {
-            guard url.pathExtension == "jsonl", let data = FileManager.default.contents(atPath: url.path) else { continue }
+            // Records, dead letters, the run reports and the metrics file (not the configs that
+            // hold the key on purpose).
+            let output = url.pathExtension == "jsonl" || url.deletingLastPathComponent().lastPathComponent == "out"
+            guard output, let data = FileManager.default.contents(atPath: url.path) else { continue }
             texts.append(String(decoding: data, as: UTF8.self))
         }
         for secret in [Self.key, Self.password] {
@@ -58,8 +61,20 @@ struct SecretHygieneCLITests {
         try config().write(to: folder.appendingPathComponent("run.json"), atomically: true, encoding: .utf8)
         let environment = ["GEMINI_API_KEY": Self.key]
 
-        let stages = try await CLIRunner.run(["run", "--config", "run.json", "--verbose"], in: folder, environment: environment)
+        let watched = [
+            "--report-json", "out/report.json", "--report-html", "out/report.html", "--metrics-file", "out/summarize.prom",
+        ]
+        let stages = try await CLIRunner.run(["run", "--config", "run.json", "--verbose"] + watched, in: folder, environment: environment)
         #expect(stages.status == 1, "stderr: \(stages.stderr)")
+        for file in ["report.json", "report.html", "summarize.prom"] {
+            #expect(FileManager.default.fileExists(atPath: folder.appendingPathComponent("out/\(file)").path), "no \(file)")
+        }
+        // JSON logs carry the same metadata as text ones: the key must not be in them either.
+        let jsonLogs = try await CLIRunner.run(
+            ["run", "--config", "run.json", "--verbose", "--log-format", "json"],
+            in: folder,
+            environment: environment
+        )
         let failures = try String(contentsOf: folder.appendingPathComponent("out/failed.jsonl"), encoding: .utf8)
         for stage in ["source", "fetch", "extract", "summarize"] {
             #expect(failures.contains("\"stage\":\"\(stage)\""), "no failure at the \(stage) stage")
@@ -78,7 +93,11 @@ struct SecretHygieneCLITests {
         try config(sinks: #"[{"type": "postgres", "timeoutSeconds": 1}]"#)
             .write(to: folder.appendingPathComponent("sink.json"), atomically: true, encoding: .utf8)
         let sinkEnvironment = environment.merging(["DATABASE_URL": "postgres://summarizer:\(Self.password)@127.0.0.1:1/news?sslmode=disable"]) { $1 }
-        let sink = try await CLIRunner.run(["run", "--config", "sink.json", "--verbose"], in: folder, environment: sinkEnvironment)
+        let sink = try await CLIRunner.run(
+            ["run", "--config", "sink.json", "--verbose", "--report-json", "out/sink-report.json", "--report-html", "out/sink-report.html"],
+            in: folder,
+            environment: sinkEnvironment
+        )
         #expect(sink.status == 2, "stderr: \(sink.stderr)")
         #expect(sink.stderr.contains("postgres://summarizer:<redacted>@127.0.0.1:1/news"))
 
@@ -93,7 +112,7 @@ struct SecretHygieneCLITests {
 
         try await fake.shutdown()
         try await server.shutdown()
-        try expectNoSecret([stages, refused, sink, validate, explain, explainSink], in: folder)
+        try expectNoSecret([stages, jsonLogs, refused, sink, validate, explain, explainSink], in: folder)
     }
 
     @Test(.enabled(if: TestDatabase.available))

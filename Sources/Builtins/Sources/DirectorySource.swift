@@ -15,25 +15,35 @@ public struct DirectorySource: ItemSource, PluginSettings {
     }
 
     public func items(_ query: ItemQuery, context: StageContext) -> AsyncThrowingStream<SourceElement, any Error> {
-        let root = URL(fileURLWithPath: path, isDirectory: true).standardizedFileURL
-        return AsyncThrowingStream { continuation in
-            var isDirectory: ObjCBool = false
-            guard FileManager.default.fileExists(atPath: root.path, isDirectory: &isDirectory), isDirectory.boolValue else {
-                continuation.finish(throwing: PipelineError(.misconfigured, "\(root.path) is not a folder"))
-                return
+        AsyncThrowingStream { continuation in
+            do {
+                for item in try pages(matching: query) { continuation.yield(.item(item)) }
+                continuation.finish()
+            } catch {
+                continuation.finish(throwing: error)
             }
-            var files: [URL] = []
-            let enumerator = FileManager.default.enumerator(at: root, includingPropertiesForKeys: [.isRegularFileKey])
-            while let url = enumerator?.nextObject() as? URL {
-                let name = url.lastPathComponent.lowercased()
-                if name.hasSuffix(".html") || name.hasSuffix(".htm") { files.append(url.standardizedFileURL) }
-            }
-            for file in files.sorted(by: { $0.path < $1.path }) {
-                let item = WorkItem(url: file.absoluteString)
-                if query.matches(item) { continuation.yield(.item(item)) }
-            }
-            continuation.finish()
         }
+    }
+
+    /// Counts the pages below the folder that match `query`.
+    public func count(_ query: ItemQuery, context: StageContext) async throws -> Int? {
+        try pages(matching: query).count
+    }
+
+    /// The pages below the folder that match `query`, in path order.
+    func pages(matching query: ItemQuery) throws(PipelineError) -> [WorkItem] {
+        let root = URL(fileURLWithPath: path, isDirectory: true).standardizedFileURL
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: root.path, isDirectory: &isDirectory), isDirectory.boolValue else {
+            throw PipelineError(.misconfigured, "\(root.path) is not a folder")
+        }
+        var files: [URL] = []
+        let enumerator = FileManager.default.enumerator(at: root, includingPropertiesForKeys: [.isRegularFileKey])
+        while let url = enumerator?.nextObject() as? URL {
+            let name = url.lastPathComponent.lowercased()
+            if name.hasSuffix(".html") || name.hasSuffix(".htm") { files.append(url.standardizedFileURL) }
+        }
+        return files.sorted(by: { $0.path < $1.path }).map { WorkItem(url: $0.absoluteString) }.filter(query.matches)
     }
 
     /// The `directory` source plugin.

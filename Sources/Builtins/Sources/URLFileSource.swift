@@ -47,6 +47,19 @@ public struct URLListSource: ItemSource {
         }
     }
 
+    /// Counts the entries of a list file that match the query; standard input is not counted.
+    public func count(_ query: ItemQuery, context: StageContext) async throws -> Int? {
+        guard case .file(let path) = input else { return nil }
+        let reader = try LineReader(path: path)
+        var count = 0
+        while let line = try await reader.nextAsync() {
+            guard let element = parser.parse(line) else { continue }
+            if case .item(let item) = element, !query.matches(item) { continue }
+            count += 1
+        }
+        return count
+    }
+
     /// The `urlFile` source's config: the list's path.
     struct FileSettings: PluginSettings {
         var path = ""

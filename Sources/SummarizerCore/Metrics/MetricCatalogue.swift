@@ -80,7 +80,7 @@ public enum MetricCatalogue {
             ),
             entry(itemsStarted, .counter, "Items taken from the source and started."),
             entry(failures, .counter, ["stage", "kind"], "Failed items by the stage that failed and the error kind."),
-            entry(inFlight, .gauge, "Items started and not yet finished."),
+            entry(inFlight, .gauge, "Items started whose stages (fetch, extract, summarize) are not done yet."),
             entry(
                 stageDuration,
                 .histogram,

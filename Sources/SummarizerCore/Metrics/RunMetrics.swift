@@ -41,8 +41,10 @@ public final class RunMetrics: Sendable {
         public var outcomes: [String: Int] = [:]
         /// Items that reached any outcome.
         public var itemsFinished = 0
-        /// Items started and not yet finished.
+        /// Items started whose stages are not done yet.
         public var inFlight = 0
+        /// Records waiting for their batch to be written.
+        public var awaitingWrite = 0
         /// Stage calls in progress, by stage.
         public var stageCallsInFlight: [String: Int] = [:]
         /// Calls waiting for a rate limiter's token, by limiter.
@@ -57,6 +59,8 @@ public final class RunMetrics: Sendable {
         public var startedAt = Date()
         /// When an item last finished; `nil` before the first.
         public var lastProgressAt: Date?
+        /// Whether the run is stalled now (see `run.stallSeconds`).
+        public var stalled = false
 
         /// Counts at zero.
         public init() {}
@@ -186,25 +190,36 @@ public final class RunMetrics: Sendable {
         handles?.gauge(MetricCatalogue.inFlight).record(inFlight)
     }
 
+    /// Counts a started item whose stages are done (its record may still wait for its batch).
+    public func itemReturned() {
+        let inFlight = state.withLock {
+            $0.inFlight = max(0, $0.inFlight - 1)
+            return $0.inFlight
+        }
+        handles?.gauge(MetricCatalogue.inFlight).record(inFlight)
+    }
+
+    /// Sets how many records wait for their batch to be written.
+    public func setAwaitingWrite(_ count: Int) {
+        state.withLock { $0.awaitingWrite = count }
+    }
+
     /// Counts an item that reached `outcome` (written, summarized, failed, held, exhausted,
-    /// duplicate, unchanged, unfinished); `started` says whether ``itemStarted()`` counted it.
-    public func recordOutcome(_ outcome: String, started: Bool) {
+    /// duplicate, unchanged, unfinished).
+    public func recordOutcome(_ outcome: String) {
         let elapsed = (ContinuousClock.now - start).seconds
         let now = Date()
-        let inFlight = state.withLock {
+        state.withLock {
             $0.outcomes[outcome, default: 0] += 1
             $0.itemsFinished += 1
-            if started { $0.inFlight = max(0, $0.inFlight - 1) }
             let bucket = max(0, Int(elapsed / Snapshot.timelineBucketSeconds))
             if bucket >= $0.timeline.count { $0.timeline.append(contentsOf: repeatElement(0, count: bucket + 1 - $0.timeline.count)) }
             $0.timeline[bucket] += 1
             $0.lastProgressAt = now
-            return $0.inFlight
         }
         guard let handles else { return }
         handles.counter(MetricCatalogue.items, outcome).increment()
         handles.gauge(MetricCatalogue.lastProgress).record(now.timeIntervalSince1970)
-        if started { handles.gauge(MetricCatalogue.inFlight).record(inFlight) }
     }
 
     /// Counts a failed item by the stage that failed and the error kind.
@@ -333,6 +348,7 @@ public final class RunMetrics: Sendable {
 
     /// Sets `summarize_stalled`.
     public func setStalled(_ stalled: Bool) {
+        state.withLock { $0.stalled = stalled }
         handles?.gauge(MetricCatalogue.stalled).record(stalled ? 1 : 0)
     }
 

@@ -8,6 +8,7 @@ extension OrchestratorRun {
         switch result {
         case .summarized(let record):
             pendingRecords.append(PendingRecord(record: record, delivery: delivery))
+            metrics.setAwaitingWrite(pendingRecords.count)
             if pendingSince == nil { pendingSince = Stopwatch(clock) }
             let waited = pendingSince.map { $0.elapsed >= settings.flushInterval } ?? false
             if pendingRecords.count >= max(1, settings.batchSize) || waited {
@@ -18,7 +19,7 @@ extension OrchestratorRun {
         case .unchanged(let item):
             report.skipped += 1
             outcomes?.record(item.id, .skipped)
-            metrics.recordOutcome("unchanged", started: true)
+            metrics.recordOutcome("unchanged")
         case .unfinished(let item, let error):
             leave(id: item.id, url: item.url, reason: error.message)
         }
@@ -28,13 +29,11 @@ extension OrchestratorRun {
     mutating func leave(id: String, url: String, reason: String) {
         report.unfinished += 1
         outcomes?.record(id, .unfinished)
-        metrics.recordOutcome("unfinished", started: true)
+        metrics.recordOutcome("unfinished")
         logger.warning("item left for the next run", metadata: ["item": "\(id)", "url": "\(url)", "reason": "\(reason)"])
     }
 
-    /// Counts and dead-letters a failure; `started` is false for a source entry rejected
-    /// before it became an item.
-    mutating func fail(_ failure: FailureRecord, started: Bool = true) async {
+    mutating func fail(_ failure: FailureRecord) async {
         if failure.errorKind == .cancelled || failure.reason == CostBudget.refusalReason {
             // Not a failure of the item: it was never (fully) tried, and the next run takes it.
             leave(id: failure.newsURLID, url: failure.url, reason: failure.message)
@@ -51,7 +50,7 @@ extension OrchestratorRun {
             report.failureExamples[key, default: []].append(failure.url)
         }
         metrics.recordFailure(stage: failure.stage, kind: failure.errorKind)
-        metrics.recordOutcome("failed", started: started)
+        metrics.recordOutcome("failed")
         metrics.recordItem(
             succeeded: false,
             fallback: failure.record?.fallbackUsed ?? false,
@@ -89,6 +88,8 @@ extension OrchestratorRun {
         pendingRecords = []
         pendingSince = nil
         guard !batch.isEmpty else { return }
+        // Counted as waiting until each record's outcome is known, after the writes.
+        defer { metrics.setAwaitingWrite(pendingRecords.count) }
 
         if options.dryRun {
             if let preview {
@@ -150,7 +151,7 @@ extension OrchestratorRun {
     mutating func succeed(_ record: SummaryRecord) {
         report.written += 1
         outcomes?.record(record.newsURLID, .written)
-        metrics.recordOutcome(options.dryRun ? "summarized" : "written", started: true)
+        metrics.recordOutcome(options.dryRun ? "summarized" : "written")
         metrics.recordItem(
             succeeded: true,
             fallback: record.fallbackUsed,

@@ -82,7 +82,9 @@ struct OrchestratorRun {
             let query = options.query
             let sourceContext = context(logger: logger)
             helpers.addTask { await feed.run(source.items(query, context: sourceContext)) }
-            let watch = StallWatch(metrics: metrics, threshold: settings.stall, clock: clock, logger: logger)
+            // Wall time, not the run's clock: a stall is what an operator waits through, and a
+            // test's manual clock must not count the watch among its sleepers.
+            let watch = StallWatch(metrics: metrics, threshold: settings.stall, clock: ContinuousClock(), logger: logger)
             helpers.addTask { await watch.run() }
             if let maxDuration = settings.maxDuration {
                 helpers.addTask { [clock] in
@@ -196,6 +198,7 @@ struct OrchestratorRun {
                     await take(received)
                 case .result(let result, let delivery):
                     inFlight -= 1
+                    metrics.itemReturned()
                     await handle(result, delivery)
                 case .stopRequested:
                     if let request = control.request { startGrace(request, in: &group) }
@@ -212,7 +215,10 @@ struct OrchestratorRun {
             feed.stop()
             group.cancelAll()
             while let event = await group.next() {
-                if case .result(let result, let delivery) = event { await handle(result, delivery) }
+                if case .result(let result, let delivery) = event {
+                    metrics.itemReturned()
+                    await handle(result, delivery)
+                }
             }
         }
     }
@@ -251,12 +257,12 @@ struct OrchestratorRun {
             )
             let item = WorkItem(url: rejection.entry)
             let failure = FailureRecord(item: item, stage: .source, error: rejection.error, failedAt: Date())
-            await fail(failure, started: false)
+            await fail(failure)
         case .element(.item(let item)):
             if seen?.insert(item.id) == false {
                 logger.info("skipping a duplicate", metadata: ["item": "\(item.id)", "url": "\(item.url)"])
                 report.skipped += 1
-                metrics.recordOutcome("duplicate", started: false)
+                metrics.recordOutcome("duplicate")
             } else if stopping {
                 // Read just as the run stopped: not started, so the next run takes it.
                 logger.debug("read after the stop; left for the next run", metadata: ["item": "\(item.id)"])
@@ -310,7 +316,7 @@ struct OrchestratorRun {
                 report.skipped += 1
                 report.held += 1
                 outcomes?.record(item.id, .held)
-                metrics.recordOutcome("held", started: false)
+                metrics.recordOutcome("held")
                 resolved.append(item.id)
                 continue
             }
@@ -323,7 +329,7 @@ struct OrchestratorRun {
                 report.skipped += 1
                 report.exhausted += 1
                 outcomes?.record(item.id, .exhausted)
-                metrics.recordOutcome("exhausted", started: false)
+                metrics.recordOutcome("exhausted")
                 continue
             }
             var targets = everySink.subtracting(holders)

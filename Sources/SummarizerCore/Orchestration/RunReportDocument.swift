@@ -12,12 +12,13 @@ public struct RunIdentity: Sendable, Hashable, Codable {
     /// The effective pipeline, as `summarize explain` prints it.
     public var pipeline: String
 
-    /// An identity; ``configHash`` is computed from `pipeline`.
-    public init(version: String, promptVersion: String, pipeline: String) {
+    /// An identity; ``configHash`` is computed from `hashed` (default: `pipeline`), which
+    /// should leave out what does not change the run, such as the config file's path.
+    public init(version: String, promptVersion: String, pipeline: String, hashed: String? = nil) {
         self.version = version
         self.promptVersion = promptVersion
         self.pipeline = pipeline
-        self.configHash = String(SHA256.hex(of: SHA256.digest(Array(pipeline.utf8))).prefix(16))
+        self.configHash = String(SHA256.hex(of: SHA256.digest(Array((hashed ?? pipeline).utf8))).prefix(16))
     }
 }
 

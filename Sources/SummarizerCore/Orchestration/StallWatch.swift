@@ -21,6 +21,8 @@ struct StallWatch: Sendable {
         var finished = metrics.snapshot.itemsFinished
         var since = Stopwatch(clock)
         var stalled = false
+        // A run that ends is no longer stalled.
+        defer { if stalled { metrics.setStalled(false) } }
         while (try? await clock.sleep(for: interval)) != nil {
             let snapshot = metrics.snapshot
             if snapshot.itemsFinished != finished {
@@ -33,14 +35,21 @@ struct StallWatch: Sendable {
                 }
                 continue
             }
-            guard !stalled, snapshot.inFlight > 0, since.elapsed >= threshold else { continue }
+            let waiting = snapshot.inFlight + snapshot.awaitingWrite
+            guard !stalled, waiting > 0, since.elapsed >= threshold else { continue }
             stalled = true
             metrics.setStalled(true)
             logger.warning(
-                "no item finished for \(RunMetrics.Snapshot.format(threshold.seconds)) s with \(snapshot.inFlight) in flight",
+                "no item finished for \(Self.describe(threshold)) with \(waiting) in flight",
                 metadata: ["waitingOn": "\(Self.waitingOn(snapshot))"]
             )
         }
+    }
+
+    /// `duration` in seconds, without a fraction when it has none.
+    static func describe(_ duration: Duration) -> String {
+        let seconds = duration.seconds
+        return seconds == seconds.rounded() ? "\(Int(seconds)) s" : "\(RunMetrics.Snapshot.format(seconds)) s"
     }
 
     /// What the items in flight wait on, in words.

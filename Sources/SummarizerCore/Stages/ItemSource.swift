@@ -26,6 +26,12 @@ public protocol ItemSource: Sendable {
     /// table source in `all` mode). The orchestrator then does not ask the sinks, as with
     /// `--resummarize`. Default: `false`.
     var resummarizes: Bool { get }
+
+    /// How many items ``items(_:context:)`` would yield for `query` (at most; duplicates and
+    /// rejected entries included), when the source can count them cheaply: a file's lines, a
+    /// folder's pages, a `count(*)` with the same filters. `nil` (the default) when it cannot;
+    /// the progress line then shows what is done without a total. Never required for a run.
+    func count(_ query: ItemQuery, context: StageContext) async throws -> Int?
 }
 
 extension ItemSource {
@@ -33,4 +39,6 @@ extension ItemSource {
     public func finish(context: StageContext) async {}
     public var distinctIDs: Bool { false }
     public var resummarizes: Bool { false }
+    /// No count: the progress line shows what is done without a total.
+    public func count(_ query: ItemQuery, context: StageContext) async throws -> Int? { nil }
 }
