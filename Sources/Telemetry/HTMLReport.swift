@@ -102,7 +102,7 @@ public enum HTMLReport {
 
     static func axis(left: Double, width: Double, height: Double, bottom: Double, top: Double) -> String {
         var svg = "<line x1=\"\(fmt(left))\" y1=\"\(fmt(height - bottom))\" x2=\"\(fmt(width))\" y2=\"\(fmt(height - bottom))\" stroke=\"#98a2b3\"/>"
-        svg += "<text x=\"2\" y=\"14\">\(fmt(top))</text><text x=\"2\" y=\"\(fmt(height - bottom))\">0</text>"
+        svg += "<text x=\"2\" y=\"14\">\(Int(top))</text><text x=\"2\" y=\"\(fmt(height - bottom))\">0</text>"
         return svg
     }
 
@@ -185,7 +185,8 @@ public enum HTMLReport {
     }
 
     static func seconds(_ value: Double) -> String {
-        value < 1 ? String(format: "%.0f ms", value * 1000) : String(format: "%.2f s", value)
+        if value < 0.001 { return String(format: "%.0f µs", value * 1_000_000) }
+        return value < 1 ? String(format: "%.1f ms", value * 1000) : String(format: "%.2f s", value)
     }
 
     static func fmt(_ value: Double) -> String {

@@ -38,22 +38,32 @@ public final class PrometheusExporter: Sendable {
     /// The content type of ``exposition()``.
     public static let contentType = "text/plain; version=0.0.4; charset=utf-8"
 
-    /// `text` with a `# HELP` line before each `# TYPE` line of a metric the catalogue knows.
+    /// `text` with its metric families in name order (the registry keeps no order, and a stable
+    /// one makes a file readable and diffable), each with a `# HELP` line before its `# TYPE`
+    /// line when the catalogue knows it.
     static func addingHelp(to text: String) -> String {
-        var output = ""
-        output.reserveCapacity(text.utf8.count + 4096)
-        for line in text.split(separator: "\n", omittingEmptySubsequences: false) {
+        var families: [(name: String, lines: [Substring])] = []
+        for line in text.split(separator: "\n") {
             if line.hasPrefix("# TYPE ") {
                 let name = line.dropFirst("# TYPE ".count).split(separator: " ").first.map(String.init) ?? ""
-                if let entry = MetricCatalogue.entry(named: name) {
-                    output += "# HELP \(name) \(escapeHelp(entry.help))\n"
-                }
+                families.append((name, [line]))
+            } else if families.isEmpty {
+                families.append(("", [line]))
+            } else {
+                families[families.count - 1].lines.append(line)
             }
-            output += line
-            output += "\n"
         }
-        // The split gave one line more than the text ended with.
-        if output.hasSuffix("\n\n") || (text.isEmpty && output == "\n") { output.removeLast() }
+        var output = ""
+        output.reserveCapacity(text.utf8.count + 4096)
+        for family in families.sorted(by: { $0.name < $1.name }) {
+            if let entry = MetricCatalogue.entry(named: family.name) {
+                output += "# HELP \(family.name) \(escapeHelp(entry.help))\n"
+            }
+            for line in family.lines {
+                output += line
+                output += "\n"
+            }
+        }
         return output
     }
 

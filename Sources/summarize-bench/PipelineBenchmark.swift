@@ -68,6 +68,14 @@ struct PipelineBenchmark: AsyncParsableCommand {
     @Flag(help: "Keep the scratch folder (its path is printed).")
     var keep = false
 
+    @Option(
+        help: ArgumentHelp(
+            "Instead of the measured runs: this many pairs of latency-0 runs at --cpu-concurrency, metrics off and on (--metrics-listen and --metrics-file), alternated; prints both medians and the cost.",
+            valueName: "pairs"
+        )
+    )
+    var compareMetrics = 0
+
     struct Measurement {
         var label: String
         var concurrency: Int
@@ -162,6 +170,11 @@ struct PipelineBenchmark: AsyncParsableCommand {
             )
         )
 
+        if compareMetrics > 0 {
+            try await compareMetricsCost(&runner)
+            return
+        }
+
         var results: [Measurement] = []
         for latency in latencies {
             for concurrency in concurrencies {
@@ -181,6 +194,61 @@ struct PipelineBenchmark: AsyncParsableCommand {
             }
         }
         printJSON(cpuPass: cpuPass, mockMs: mockMs, cpuBound: cpuBound, results: results)
+    }
+
+    /// Pairs of latency-0 runs, metrics off then on, each its own process; the medians of both
+    /// and what the metrics cost in throughput.
+    func compareMetricsCost(_ runner: inout Runner) async throws {
+        var off: [Double] = []
+        var on: [Double] = []
+        var cpuOff: [Double] = []
+        var cpuOn: [Double] = []
+        for pair in 1...compareMetrics {
+            let plain = try await runner.measure(label: "metrics off", concurrency: cpuConcurrency, latencyMs: 0, rate: nil, burst: burst)
+            print(line(plain))
+            let metricsFile = runner.scratch.appendingPathComponent("metrics-\(pair).prom").path
+            let watched = try await runner.measure(
+                label: "metrics on",
+                concurrency: cpuConcurrency,
+                latencyMs: 0,
+                rate: nil,
+                burst: burst,
+                extraArguments: ["--metrics-listen", "127.0.0.1:0", "--metrics-file", metricsFile]
+            )
+            print(line(watched))
+            guard let text = try? String(contentsOfFile: metricsFile, encoding: .utf8), text.contains("summarize_items_total") else {
+                throw ChildProcess.Failure(description: "the metrics-on run wrote no metrics to \(metricsFile)")
+            }
+            off.append(plain.itemsPerSecond)
+            on.append(watched.itemsPerSecond)
+            cpuOff.append(plain.cpuPerItemMs)
+            cpuOn.append(watched.cpuPerItemMs)
+        }
+        func median(_ values: [Double]) -> Double {
+            let sorted = values.sorted()
+            return sorted.count % 2 == 1 ? sorted[sorted.count / 2] : (sorted[sorted.count / 2 - 1] + sorted[sorted.count / 2]) / 2
+        }
+        let (plain, watched) = (median(off), median(on))
+        print(
+            String(
+                format: "metrics off: %.0f items/s, metrics on: %.0f items/s (medians of %d runs each): the metrics cost %.1f%% of throughput",
+                plain,
+                watched,
+                compareMetrics,
+                (plain - watched) / plain * 100
+            )
+        )
+        // CPU per item is the steadier figure: throughput also moves with whatever else the
+        // machine is doing.
+        let (cpuPlain, cpuWatched) = (median(cpuOff), median(cpuOn))
+        print(
+            String(
+                format: "CPU per item: metrics off %.3f ms, on %.3f ms (medians): the metrics cost %.1f%% of CPU",
+                cpuPlain,
+                cpuWatched,
+                (cpuWatched - cpuPlain) / cpuPlain * 100
+            )
+        )
     }
 
     func report(_ result: Measurement) {
@@ -324,7 +392,8 @@ struct Runner {
         concurrency: Int,
         latencyMs: Int,
         rate: Double?,
-        burst: Int
+        burst: Int,
+        extraArguments: [String] = []
     ) async throws
         -> PipelineBenchmark.Measurement
     {
@@ -336,7 +405,7 @@ struct Runner {
         let log = folder.appendingPathComponent("run.log").path
         let outcome = try await ChildProcess.run(
             program,
-            ["run", "--config", config.path],
+            ["run", "--config", config.path, "--progress", "never"] + extraArguments,
             stdout: folder.appendingPathComponent("stdout").path,
             stderr: log
         )

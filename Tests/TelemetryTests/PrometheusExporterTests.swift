@@ -177,3 +177,15 @@ final class RequestLog: Sendable {
     func append(_ request: LocalHTTPServer.Request) { requests.withLock { $0.append(request) } }
     var all: [LocalHTTPServer.Request] { requests.withLock { $0 } }
 }
+
+@Suite("Metrics docs")
+struct MetricsDocsTests {
+    @Test func theWatchingPageListsEveryMetricWithItsMeaning() throws {
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        let page = try String(contentsOf: root.appendingPathComponent("docs/watching.md"), encoding: .utf8)
+        for entry in MetricCatalogue.all {
+            let row = "| `\(entry.name)` | \(entry.kind.rawValue) | \(entry.labels.joined(separator: ", ")) | \(entry.help) |"
+            #expect(page.contains(row), "docs/watching.md lacks the row: \(row)")
+        }
+    }
+}
