@@ -50,8 +50,7 @@ struct DatabaseCommand: AsyncParsableCommand {
                 StandardError.print(error.message)
                 throw ExitCodes.usage
             }
-            var logger = Logger(label: "summarize") { StreamLogHandler.standardError(label: $0) }
-            logger.logLevel = verbose ? .debug : .warning
+            let logger = Summarize.logger(label: "summarize", level: verbose ? .debug : .warning)
             do {
                 let logger = logger
                 let applied = try await withPostgresClient(url, logger: logger) { client in

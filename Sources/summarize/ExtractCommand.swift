@@ -50,7 +50,7 @@ struct ExtractCommand: AsyncParsableCommand {
             let known = registry.plugins(role: .extractor).map(\.spec.type).joined(separator: ", ")
             throw ValidationError("no extractor named \"\(extractor)\"; known: \(known)")
         }
-        let logger = Logger(label: "extract") { StreamLogHandler.standardError(label: $0) }
+        let logger = Summarize.logger(label: "extract", level: .info)
         do {
             return try make(try PluginConfig.defaults(for: plugin.spec), PluginEnvironment(logger: logger, baseDirectory: "."))
         } catch {

@@ -45,8 +45,7 @@ struct ReplayCommand: AsyncParsableCommand {
             throw ExitCodes.usage
         }
 
-        var logger = Logger(label: "summarize") { StreamLogHandler.standardError(label: $0) }
-        logger.logLevel = verbose ? .debug : config.run.logLevel
+        let logger = Summarize.logger(label: "summarize", level: verbose ? .debug : config.run.logLevel)
 
         let replay = Replay(config: config, registry: registry, path: path, includeExhausted: includeExhausted, logger: logger)
         let outcome: Replay.Outcome

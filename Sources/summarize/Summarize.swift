@@ -1,12 +1,15 @@
 import ArgumentParser
 import Builtins
+import Foundation
 import HTMLExtraction
 import LLMBackends
 import LocalPlugins
+import Logging
 import Postgres
 import Resilience
 import SummarizerCore
 import Supabase
+import Telemetry
 import WebFetch
 
 /// The `summarize` command: turns lists of news article URLs into structured summaries.
@@ -33,6 +36,15 @@ struct Summarize: AsyncParsableCommand {
 
     /// The program's version, as `--version` prints it and the run reports and metrics carry it.
     static let version = "0.1.0"
+
+    /// A logger writing to standard error in the format `LOG_FORMAT` names (text unless it says
+    /// json), for the commands without `--log-format`; an unknown format falls back to text.
+    static func logger(label: String, level: Logger.Level) -> Logger {
+        let format = ProcessInfo.processInfo.environment["LOG_FORMAT"].flatMap { ConsoleLogHandler.Format(rawValue: $0.lowercased()) } ?? .text
+        var logger = Logger(label: label) { ConsoleLogHandler(label: $0, format: format) }
+        logger.logLevel = level
+        return logger
+    }
 
     /// Every plugin the program knows, composed from the plugin modules.
     static func registry() -> PluginRegistry {
