@@ -221,7 +221,7 @@ public final class PostgresSource: ItemSource, PipelineService {
         guard let id = UUID(uuidString: failure.newsURLID) else { return }
         do {
             _ = try await client.query(
-                "select record_summarization_failure(\(id), \(failure.errorKind.name), \(failure.message), now())",
+                "select record_summarization_failure(\(id), \(failure.errorKind.name), \(failure.message), now(), \(Int32(settings.maxItemAttempts)))",
                 logger: context.logger
             )
         } catch {

@@ -232,6 +232,7 @@ public final class SupabaseSource: ItemSource, PipelineService {
         guard UUID(uuidString: failure.newsURLID) != nil else { return }
         let arguments: JSONValue = [
             "item": .string(failure.newsURLID), "error_kind": .string(failure.errorKind.name), "error_message": .string(failure.message),
+            "max_item_attempts": .number(Double(settings.maxItemAttempts)),
         ]
         do {
             _ = try await client.request(

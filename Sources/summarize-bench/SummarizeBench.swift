@@ -8,7 +8,8 @@ struct SummarizeBench: AsyncParsableCommand {
         abstract: "Benchmarks for the summarize pipeline; run with `swift run -c release summarize-bench SUBCOMMAND`.",
         discussion: "Each benchmark prints a table and, as its last line, one JSON object with its figures.",
         subcommands: [
-            ResilienceBenchmark.self, FetchBenchmark.self, ExtractBenchmark.self, DatabaseBenchmark.self, SinkBenchmark.self, PipelineBenchmark.self,
+            ResilienceBenchmark.self, FetchBenchmark.self, ExtractBenchmark.self, DatabaseBenchmark.self, ClaimBenchmark.self, SinkBenchmark.self,
+            PipelineBenchmark.self,
         ]
     )
 }

@@ -127,7 +127,7 @@ struct DatabaseTests {
     @Test func migratingTwiceAppliesOnceAndTimestampsBehave() async throws {
         try await TestDatabase.with { url in
             try await withPostgresClient(url, logger: logger) { client in
-                #expect(try await Migrations.migrate(client, logger: logger) == ["001_schema", "002_fast_writes", "003_delivery"])
+                #expect(try await Migrations.migrate(client, logger: logger) == ["001_schema", "002_fast_writes", "003_delivery", "004_claim_queue"])
                 #expect(try await Migrations.migrate(client, logger: logger).isEmpty)
                 // The SQL itself is safe to run twice too (e.g. pasted into Supabase's editor).
                 for migration in try Migrations.all() {
@@ -212,6 +212,98 @@ struct DatabaseTests {
             #expect(try await Self.claim(client, worker: "c", batch: 10, at: now.addingTimeInterval(59), logger: logger).isEmpty)
             let back = try await Self.claim(client, worker: "c", batch: 100, at: now.addingTimeInterval(61), logger: logger)
             #expect(Set(back) == Set(ids[2...]))
+        }
+    }
+
+    /// The rows of the claim queue, and which of them are given up on.
+    static func queue(_ client: PostgresClient, logger: Logger) async throws -> (ids: Set<UUID>, givenUp: Set<UUID>) {
+        var ids: Set<UUID> = []
+        var givenUp: Set<UUID> = []
+        for try await (id, flag) in try await client.query("select news_url_id, given_up from news_url_queue", logger: logger)
+            .decode((UUID, Bool).self)
+        {
+            ids.insert(id)
+            if flag { givenUp.insert(id) }
+        }
+        return (ids, givenUp)
+    }
+
+    @Test func theClaimQueueFollowsNewURLsSummariesAndFailures() async throws {
+        try await TestDatabase.withMigrated { _, client in
+            let ids = try await Self.seed(client, count: 6, summarized: 2, logger: logger)
+            #expect(try await Self.queue(client, logger: logger).ids == Set(ids[2...]))
+
+            // A summary takes its row out (an upsert batch included); deleting it puts the row back.
+            try await client.query(
+                "insert into context_summaries (news_url_id, summary_text) values (\(ids[2]), 's'), (\(ids[3]), 's')",
+                logger: logger
+            )
+            #expect(try await Self.queue(client, logger: logger).ids == Set(ids[4...]))
+            try await client.query("delete from context_summaries where news_url_id = \(ids[3])", logger: logger)
+            #expect(try await Self.queue(client, logger: logger).ids == Set([ids[3]] + ids[4...]))
+
+            // A moved publication date moves the queue row with it.
+            try await client.query("update news_urls set publication_date = '2030-01-01' where id = \(ids[5])", logger: logger)
+            let now = Date(timeIntervalSince1970: 1_800_000_000)
+            #expect(try await Self.claim(client, worker: "a", batch: 1, at: now, logger: logger) == [ids[5]])
+
+            // The failure that reaches the source's limit gives the row up; one below it only delays it.
+            for _ in 0..<2 {
+                try await client.query("select record_summarization_failure(\(ids[4]), 'transient', 'x', now(), 3)", logger: logger)
+            }
+            #expect(try await Self.queue(client, logger: logger).givenUp.isEmpty)
+            try await client.query("select record_summarization_failure(\(ids[4]), 'transient', 'x', now(), 3)", logger: logger)
+            #expect(try await Self.queue(client, logger: logger).givenUp == [ids[4]])
+            let later = now.addingTimeInterval(3 * 86_400)
+            #expect(try await !Self.claim(client, worker: "b", batch: 10, at: later, logger: logger).contains(ids[4]))
+
+            // Emptying the tables as a test or an operator would: every row is back and due.
+            try await client.query("truncate context_summaries, summarization_attempts", logger: logger)
+            let queue = try await Self.queue(client, logger: logger)
+            #expect(queue.ids == Set(ids) && queue.givenUp.isEmpty)
+        }
+    }
+
+    @Test(.timeLimit(.minutes(3)))
+    func eightClaimersTakeFiftyThousandRowsExactlyOnceBesideTheirHistory() async throws {
+        try await TestDatabase.withMigrated { _, client in
+            // 50,000 rows to do behind 50,000 summarized ones, seeded in bulk (the statement triggers
+            // fill the queue once per statement).
+            try await client.query(
+                """
+                insert into news_urls (url, publication_date)
+                select 'https://bulk.test/' || g, timestamptz '2026-01-01' - g * interval '1 second' from generate_series(1, 100000) g
+                """,
+                logger: logger
+            )
+            try await client.query(
+                """
+                insert into context_summaries (news_url_id, summary_text)
+                select id, 'done' from news_urls order by publication_date desc limit 50000
+                """,
+                logger: logger
+            )
+            #expect(try await Self.queue(client, logger: logger).ids.count == 50_000)
+            let now = Date()
+            let claimed = try await withThrowingTaskGroup(of: [UUID].self) { group in
+                for worker in 0..<8 {
+                    group.addTask {
+                        var mine: [UUID] = []
+                        while true {
+                            let batch = try await Self.claim(client, worker: "w\(worker)", batch: 100, at: now, logger: logger)
+                            if batch.isEmpty { return mine }
+                            mine += batch
+                        }
+                    }
+                }
+                var all: [[UUID]] = []
+                for try await batch in group { all.append(batch) }
+                return all
+            }
+            let all = claimed.flatMap { $0 }
+            #expect(all.count == 50_000)
+            #expect(Set(all).count == 50_000)
+            #expect(claimed.filter { !$0.isEmpty }.count >= 2, "the claims were not concurrent")
         }
     }
 

@@ -1,0 +1,186 @@
+-- Claims that cost O(batch) however long the table grows.
+--
+-- claim_news_urls used to walk news_urls in claim order and test each row for a summary and a
+-- lease, so every claim walked every summarized row before the first candidate: its cost grew
+-- with the table's history. Now a queue holds one row per news URL without a summary, kept by
+-- triggers (a new news URL joins it, a stored summary takes it out, a deleted summary puts it
+-- back), and a claim walks the queue's claim-order index only.
+
+create table if not exists news_url_queue (
+    news_url_id uuid primary key references news_urls (id) on delete cascade,
+    -- A copy of news_urls.publication_date, for the claim order.
+    publication_date timestamptz,
+    -- Set once the row failed max_item_attempts times: it stays out of the claim order.
+    given_up boolean not null default false
+);
+
+-- The claim order over the rows that may still be handed out.
+create index if not exists news_url_queue_claim_order on news_url_queue (publication_date desc nulls last, news_url_id desc)
+    where not given_up;
+
+-- Existing rows: every news URL without a summary. Rows that failed 5 times (the default
+-- run.maxItemAttempts) are given up on; docs/databases.md says how to hand them out again
+-- under a higher limit.
+insert into news_url_queue (news_url_id, publication_date, given_up)
+select n.id, n.publication_date, coalesce(a.attempts >= 5, false)
+from news_urls n
+left join summarization_attempts a on a.news_url_id = n.id
+where not exists (select 1 from context_summaries s where s.news_url_id = n.id)
+on conflict (news_url_id) do nothing;
+
+-- Statement-level triggers with transition tables: a bulk insert of a million news URLs or an
+-- upsert of a batch of summaries costs one statement on the queue, not one per row.
+create or replace function news_url_queue_add_news_urls() returns trigger
+language plpgsql as $$
+begin
+    insert into news_url_queue (news_url_id, publication_date)
+    select i.id, i.publication_date from inserted i
+    on conflict (news_url_id) do nothing;
+    return null;
+end;
+$$;
+
+drop trigger if exists news_url_queue_add_news_urls on news_urls;
+create trigger news_url_queue_add_news_urls
+    after insert on news_urls
+    referencing new table as inserted
+    for each statement execute function news_url_queue_add_news_urls();
+
+create or replace function news_url_queue_follow_dates() returns trigger
+language plpgsql as $$
+begin
+    update news_url_queue q set publication_date = u.publication_date
+    from updated u
+    where q.news_url_id = u.id and q.publication_date is distinct from u.publication_date;
+    return null;
+end;
+$$;
+
+drop trigger if exists news_url_queue_follow_dates on news_urls;
+create trigger news_url_queue_follow_dates
+    after update on news_urls
+    referencing new table as updated
+    for each statement execute function news_url_queue_follow_dates();
+
+create or replace function news_url_queue_remove_summarized() returns trigger
+language plpgsql as $$
+begin
+    delete from news_url_queue q using inserted i where q.news_url_id = i.news_url_id;
+    return null;
+end;
+$$;
+
+drop trigger if exists news_url_queue_remove_summarized on context_summaries;
+create trigger news_url_queue_remove_summarized
+    after insert on context_summaries
+    referencing new table as inserted
+    for each statement execute function news_url_queue_remove_summarized();
+
+create or replace function news_url_queue_restore_unsummarized() returns trigger
+language plpgsql as $$
+begin
+    insert into news_url_queue (news_url_id, publication_date)
+    select n.id, n.publication_date from deleted d join news_urls n on n.id = d.news_url_id
+    where not exists (select 1 from context_summaries s where s.news_url_id = n.id)
+    on conflict (news_url_id) do nothing;
+    return null;
+end;
+$$;
+
+drop trigger if exists news_url_queue_restore_unsummarized on context_summaries;
+create trigger news_url_queue_restore_unsummarized
+    after delete on context_summaries
+    referencing old table as deleted
+    for each statement execute function news_url_queue_restore_unsummarized();
+
+-- TRUNCATE fires no delete trigger: emptying the summaries puts every news URL back, and
+-- emptying the attempts forgets which rows were given up on.
+create or replace function news_url_queue_refill() returns trigger
+language plpgsql as $$
+begin
+    if tg_table_name = 'context_summaries' then
+        insert into news_url_queue (news_url_id, publication_date)
+        select n.id, n.publication_date from news_urls n
+        on conflict (news_url_id) do nothing;
+    else
+        update news_url_queue set given_up = false where given_up;
+    end if;
+    return null;
+end;
+$$;
+
+drop trigger if exists news_url_queue_refill on context_summaries;
+create trigger news_url_queue_refill after truncate on context_summaries
+    for each statement execute function news_url_queue_refill();
+drop trigger if exists news_url_queue_refill on summarization_attempts;
+create trigger news_url_queue_refill after truncate on summarization_attempts
+    for each statement execute function news_url_queue_refill();
+
+-- The same contract as before (due, unsummarized rows, newest first, never two leases at
+-- once, a crashed worker's rows back after the lease), over the queue: the walk meets the rows
+-- still to do, plus those leased or waiting for their next try, never the summarized history.
+-- Leases stay in summarization_attempts, written by the same conditional upsert as before.
+create or replace function claim_news_urls(
+    worker text,
+    batch_size int,
+    lease_seconds int,
+    at timestamptz default now(),
+    max_item_attempts int default 5
+) returns setof news_urls
+language plpgsql as $$
+begin
+    return query
+    with candidates as (
+        select q.news_url_id as id
+        from news_url_queue q
+        left join summarization_attempts a on a.news_url_id = q.news_url_id
+        where not q.given_up
+          and not exists (select 1 from context_summaries s where s.news_url_id = q.news_url_id)
+          and (a.news_url_id is null or (
+                (a.lease_expires_at is null or a.lease_expires_at <= at)
+            and (a.next_attempt_at is null or a.next_attempt_at <= at)
+            and a.attempts < max_item_attempts))
+        order by q.publication_date desc nulls last, q.news_url_id desc
+        limit batch_size
+        for update of q skip locked
+    ), leased as (
+        insert into summarization_attempts as a (news_url_id, claimed_by, lease_expires_at)
+        select id, worker, at + make_interval(secs => lease_seconds) from candidates
+        on conflict (news_url_id) do update
+            set claimed_by = excluded.claimed_by, lease_expires_at = excluded.lease_expires_at
+            where a.lease_expires_at is null or a.lease_expires_at <= at
+        returning a.news_url_id
+    )
+    select n.* from news_urls n join leased l on l.news_url_id = n.id
+    order by n.publication_date desc nulls last, n.id desc;
+end;
+$$;
+
+-- A failure past max_item_attempts (the source passes its run.maxItemAttempts) also takes the
+-- row out of the claim order for good; without the argument it is only delayed, as before.
+drop function if exists record_summarization_failure(uuid, text, text, timestamptz);
+create or replace function record_summarization_failure(
+    item uuid,
+    error_kind text,
+    error_message text,
+    at timestamptz default now(),
+    max_item_attempts int default null
+) returns void
+language sql as $$
+    with counted as (
+        insert into summarization_attempts as a (news_url_id, attempts, last_error_kind, last_error_message, last_attempt_at, next_attempt_at)
+        values (item, 1, error_kind, error_message, at, at + interval '2 minutes')
+        on conflict (news_url_id) do update set
+            attempts = a.attempts + 1,
+            last_error_kind = excluded.last_error_kind,
+            last_error_message = excluded.last_error_message,
+            last_attempt_at = excluded.last_attempt_at,
+            next_attempt_at = at + least(interval '1 day', interval '1 minute' * power(2, a.attempts + 1)),
+            claimed_by = null,
+            lease_expires_at = null
+        returning a.attempts
+    )
+    update news_url_queue q set given_up = true
+    from counted c
+    where q.news_url_id = item and max_item_attempts is not null and c.attempts >= max_item_attempts;
+$$;
