@@ -18,8 +18,9 @@ public struct NewsURLsSettings: PluginSettings {
     public var mode = NewsURLsMode.unsummarized
     /// The name recorded on claims; host and process id by default.
     public var worker = "\(ProcessInfo.processInfo.hostName)-\(ProcessInfo.processInfo.processIdentifier)"
-    /// How long a claim is held before another worker may take the row.
-    public var leaseSeconds = 900
+    /// How long a claim is held before another worker may take the row; a claiming source renews
+    /// the leases of the rows it still works on every third of it, so it can be short.
+    public var leaseSeconds = 120
     /// Rows per claim.
     public var claimBatchSize = 25
     /// In claim mode: wait this long after an empty claim and claim again; `nil` ends the source.
@@ -68,13 +69,20 @@ extension NewsURLsSettings {
                 if let name = value.stringValue { settings.worker = name }
             }
         ),
-        SettingKey("leaseSeconds", \.leaseSeconds, minimum: 1, doc: "How long a claim is held before another worker may take the row."),
+        SettingKey(
+            "leaseSeconds",
+            \.leaseSeconds,
+            minimum: 1,
+            doc:
+                "How long a claim is held before another worker may take the row; renewed every third of it while the worker lives, so a dead worker's rows come back this soon."
+        ),
         SettingKey("claimBatchSize", \.claimBatchSize, minimum: 1, doc: "Rows per claim."),
         SettingKey(
             "pollSeconds",
             \.pollSeconds,
             minimum: 0,
-            doc: "In claim mode: when a claim comes back empty, wait this long and claim again instead of ending."
+            doc:
+                "In claim mode: when a claim comes back empty, wait this long and claim again instead of ending (a postgres worker is woken sooner by NOTIFY on new rows)."
         ),
         SettingKey("maxItemAttempts", \.maxItemAttempts, minimum: 1, doc: "Rows that failed this often are not read again."),
         SettingKey(

@@ -26,18 +26,86 @@ public final class PostgresSource: ItemSource, PipelineService {
     let url: DatabaseURL
     let settings: Settings
     let client: PostgresClient
+    let logger: Logger
+    /// Signalled by `NOTIFY news_urls_inserted` while a claim-mode worker polls.
+    let wakeup = Wakeup()
+    /// The channel the schema's insert trigger notifies.
+    static let insertChannel = "news_urls_inserted"
 
     /// A source reading `news_urls` at `url`; its pool runs as a service of the run.
     public init(url: DatabaseURL, settings: Settings, logger: Logger) {
         self.url = url
         self.settings = settings
+        self.logger = logger
         var configuration = url.clientConfiguration
-        configuration.options.maximumConnections = 2
+        // A polling claim worker holds one connection for LISTEN.
+        configuration.options.maximumConnections = settings.mode == .claim && settings.pollSeconds != nil ? 3 : 2
         self.client = PostgresClient(configuration: configuration, backgroundLogger: logger.forPool())
     }
 
+    /// Runs the pool while the run lasts; in claim mode also the lease heartbeat and, with
+    /// `pollSeconds`, the listener that wakes the poll when rows are inserted.
     public func run() async {
-        await client.run()
+        guard settings.mode == .claim else { return await client.run() }
+        await withTaskGroup(of: Void.self) { group in
+            group.addTask { await self.client.run() }
+            group.addTask { await self.heartbeat() }
+            if settings.pollSeconds != nil {
+                group.addTask { await self.listen() }
+            }
+            await group.next()
+            group.cancelAll()
+        }
+    }
+
+    /// How often the leases are renewed: a third of `leaseSeconds`, so two renewals may fail
+    /// before a lease runs out.
+    var heartbeatInterval: Duration { .seconds(max(1, Double(settings.leaseSeconds) / 3)) }
+
+    /// Renews this worker's leases every ``heartbeatInterval`` until cancelled. A failed renewal
+    /// is logged; the next one tries again.
+    func heartbeat() async {
+        let (worker, lease, client, logger) = (settings.worker, Int32(settings.leaseSeconds), client, logger)
+        while (try? await Task.sleep(for: heartbeatInterval)) != nil {
+            do {
+                let renewed = try await withTimeout(settings.timeout, "renewing leases at \(url)") {
+                    var count = 0
+                    for try await renewed in try await client.query("select renew_news_url_claims(\(worker), \(lease))", logger: logger)
+                        .decode(Int32.self)
+                    {
+                        count = Int(renewed)
+                    }
+                    return count
+                }
+                logger.debug("renewed leases", metadata: ["rows": "\(renewed)"])
+            } catch {
+                logger.warning(
+                    "could not renew leases; trying again at the next heartbeat",
+                    metadata: ["error": "\(pipelineError(fromDatabase: error, doing: "renewing leases at \(url)"))"]
+                )
+            }
+        }
+    }
+
+    /// Listens for `NOTIFY news_urls_inserted` and wakes the poll, reconnecting after a lost
+    /// connection. Notifications are a shortcut only: the poll finds the rows without them.
+    func listen() async {
+        let (client, logger, wakeup) = (client, logger, wakeup)
+        while !Task.isCancelled {
+            do {
+                try await client.withConnection { connection in
+                    try await connection.listen(on: Self.insertChannel) { notifications in
+                        // Rows inserted before LISTEN took effect are found by the claim that follows.
+                        wakeup.signal()
+                        for try await _ in notifications { wakeup.signal() }
+                    }
+                }
+            } catch {
+                if Task.isCancelled { return }
+                logger.debug("listening for new rows failed; polling meanwhile", metadata: ["error": "\(error)"])
+            }
+            try? await Task.sleep(for: .seconds(1))
+        }
     }
 
     /// Ids are the table's primary key: never yielded twice.
@@ -142,8 +210,10 @@ public final class PostgresSource: ItemSource, PipelineService {
                     cursor.withLock { $0.exhausted = true }
                     return ([], rejections)
                 }
-                context.logger.debug("nothing to claim; waiting", metadata: ["seconds": "\(poll)"])
-                try await context.clock.sleep(for: .seconds(poll))
+                context.logger.debug("nothing to claim; waiting for new rows", metadata: ["seconds": "\(poll)"])
+                try Task.checkCancellation()
+                await wakeup.wait(upTo: .seconds(poll), clock: context.clock)
+                try Task.checkCancellation()
             }
         }
 

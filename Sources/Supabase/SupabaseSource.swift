@@ -28,14 +28,48 @@ public final class SupabaseSource: ItemSource, PipelineService {
     /// `--url-ids` are read this many at a time, so a long list never makes an over-long URL.
     static let idsPerRequest = 100
 
-    /// A source reading `news_urls` from the project at `projectURL` with the service key.
-    public init(projectURL: String, apiKey: String, settings: Settings) {
+    /// A source reading `news_urls` from the project at `projectURL` with the service key;
+    /// `logger` is for what it does beside the run's calls (the lease heartbeat).
+    public init(projectURL: String, apiKey: String, settings: Settings, logger: Logger = Logger(label: "supabase")) {
         self.client = PostgRESTClient(projectURL: projectURL, apiKey: apiKey, timeout: settings.timeout, maxConnections: 2)
         self.settings = settings
+        self.logger = logger
     }
 
+    let logger: Logger
+
+    /// Runs the HTTP client while the run lasts; in claim mode also the lease heartbeat, as the
+    /// `postgres` source does (PostgREST carries no LISTEN: a `supabase` worker finds new rows
+    /// by polling).
     public func run() async {
-        await client.http.run()
+        guard settings.mode == .claim else { return await client.http.run() }
+        await withTaskGroup(of: Void.self) { group in
+            group.addTask { await self.client.http.run() }
+            group.addTask { await self.heartbeat() }
+            await group.next()
+            group.cancelAll()
+        }
+    }
+
+    /// Renews this worker's leases (`POST /rpc/renew_news_url_claims`) every third of
+    /// `leaseSeconds` until cancelled; a failed renewal is logged and tried again.
+    func heartbeat() async {
+        let interval = Duration.seconds(max(1, Double(settings.leaseSeconds) / 3))
+        let arguments: JSONValue = ["worker": .string(settings.worker), "lease_seconds": .number(Double(settings.leaseSeconds))]
+        let context = StageContext(logger: logger)
+        while (try? await Task.sleep(for: interval)) != nil {
+            do {
+                _ = try await client.request(
+                    .POST,
+                    "rpc/renew_news_url_claims",
+                    body: try JSONEncoder().encode(arguments),
+                    action: "renewing leases",
+                    context: context
+                )
+            } catch {
+                logger.warning("could not renew leases; trying again at the next heartbeat", metadata: ["error": "\(error)"])
+            }
+        }
     }
 
     /// Ids are the table's primary key: never yielded twice.
@@ -301,7 +335,12 @@ extension SupabaseSource {
         runOptions: [.publisher, .urlIDs, .resummarize],
         .source { config, environment in
             let project = try SupabaseProject(config: config)
-            let source = SupabaseSource(projectURL: project.url, apiKey: project.apiKey, settings: try config.decode(Settings.self))
+            let source = SupabaseSource(
+                projectURL: project.url,
+                apiKey: project.apiKey,
+                settings: try config.decode(Settings.self),
+                logger: environment.logger
+            )
             environment.services.add(source)
             return source
         }

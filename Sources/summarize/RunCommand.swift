@@ -80,8 +80,27 @@ struct RunCommand: AsyncParsableCommand {
     func run() async throws {
         let registry = Summarize.registry()
         let config = try configOptions.load(registry: registry, forRun: true)
-        let options = options
+        try await Self.execute(
+            config: config,
+            registry: registry,
+            options: options,
+            watchOptions: watchOptions,
+            verbose: verbose,
+            configPath: configOptions.config
+        )
+    }
 
+    /// Runs the pipeline of `config` to its end with the run's watch, then prints the report
+    /// and exits with its code; `summarize worker` runs the same way.
+    static func execute(
+        config: PipelineConfig,
+        registry: PluginRegistry,
+        options: RunOptions,
+        watchOptions: WatchOptions,
+        verbose: Bool,
+        configPath: String
+    ) async throws {
+        let dryRun = options.dryRun
         let unsupported = PipelineBuilder(registry: registry).unsupportedOptions(options, in: config)
         guard unsupported.isEmpty else {
             StandardError.print(unsupported.joined(separator: "\n"))
@@ -112,7 +131,7 @@ struct RunCommand: AsyncParsableCommand {
         logger.info(
             "starting",
             metadata: [
-                "config": "\(configOptions.config)", "source": "\(pipeline.source.type)",
+                "config": "\(configPath)", "source": "\(pipeline.source.type)",
                 "summarizer": "\(pipeline.summarizer.type)", "sinks": "\(pipeline.sinks.map(\.type).joined(separator: ","))",
                 "concurrency": "\(config.run.concurrency)", "dryRun": "\(dryRun)",
             ]
@@ -120,7 +139,7 @@ struct RunCommand: AsyncParsableCommand {
         let identity = RunIdentity(
             version: Summarize.version,
             promptVersion: pipeline.summarizer.component.promptVersion,
-            pipeline: ExplainCommand.render(config: config, pipeline: pipeline, path: configOptions.config),
+            pipeline: ExplainCommand.render(config: config, pipeline: pipeline, path: configPath),
             hashed: ExplainCommand.render(config: config, pipeline: pipeline, path: "")
         )
         do {

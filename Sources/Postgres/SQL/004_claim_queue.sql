@@ -36,6 +36,8 @@ begin
     insert into news_url_queue (news_url_id, publication_date)
     select i.id, i.publication_date from inserted i
     on conflict (news_url_id) do nothing;
+    -- Wakes the workers waiting for new rows (LISTEN news_urls_inserted), once per statement.
+    perform pg_notify('news_urls_inserted', '');
     return null;
 end;
 $$;
@@ -130,16 +132,19 @@ create or replace function claim_news_urls(
 language plpgsql as $$
 begin
     return query
+    -- Written so the planner walks the claim-order index and stops after batch_size rows: a
+    -- correlated anti-join on the attempts (a lease, a next try, too many failures), and no
+    -- test of context_summaries, whose rows the triggers already keep out of the queue.
     with candidates as (
         select q.news_url_id as id
         from news_url_queue q
-        left join summarization_attempts a on a.news_url_id = q.news_url_id
         where not q.given_up
-          and not exists (select 1 from context_summaries s where s.news_url_id = q.news_url_id)
-          and (a.news_url_id is null or (
-                (a.lease_expires_at is null or a.lease_expires_at <= at)
-            and (a.next_attempt_at is null or a.next_attempt_at <= at)
-            and a.attempts < max_item_attempts))
+          and not exists (
+              select 1 from summarization_attempts a
+              where a.news_url_id = q.news_url_id
+                and not ((a.lease_expires_at is null or a.lease_expires_at <= at)
+                     and (a.next_attempt_at is null or a.next_attempt_at <= at)
+                     and a.attempts < max_item_attempts))
         order by q.publication_date desc nulls last, q.news_url_id desc
         limit batch_size
         for update of q skip locked
@@ -183,4 +188,19 @@ language sql as $$
     update news_url_queue q set given_up = true
     from counted c
     where q.news_url_id = item and max_item_attempts is not null and c.attempts >= max_item_attempts;
+$$;
+
+-- A claiming worker renews the leases of the rows it still works on (a heartbeat), so a short
+-- lease_seconds loses no row to a slow LLM call while a dead worker's rows still come back
+-- soon. Only unexpired leases of unsummarized rows are renewed: an expired one may already be
+-- another worker's. Returns how many it renewed.
+create or replace function renew_news_url_claims(worker text, lease_seconds int) returns integer
+language sql as $$
+    with renewed as (
+        update summarization_attempts a set lease_expires_at = now() + make_interval(secs => lease_seconds)
+        where a.claimed_by = worker and a.lease_expires_at > now()
+          and not exists (select 1 from context_summaries s where s.news_url_id = a.news_url_id)
+        returning 1
+    )
+    select count(*)::integer from renewed;
 $$;
