@@ -20,8 +20,17 @@ final class PipelineRunService: Service, CustomStringConvertible {
 
     func run() async throws {
         let (orchestrator, control) = (orchestrator, control)
+        // Detached, so the pipeline's own services do not see the group's graceful shutdown:
+        // PostgresClient shuts its pool down on it, and the run still needs the pool for its
+        // last batch and to release its leases. The run stops them itself when it is done;
+        // cancellation is passed on by hand.
+        let task = Task.detached { await orchestrator.run(control: control) }
         let result = await withGracefulShutdownHandler {
-            await orchestrator.run(control: control)
+            await withTaskCancellationHandler {
+                await task.value
+            } onCancel: {
+                task.cancel()
+            }
         } onGracefulShutdown: {
             control.requestStop(.shutdown)
         }

@@ -1,10 +1,12 @@
 -- Claims that cost O(batch) however long the table grows.
 --
 -- claim_news_urls used to walk news_urls in claim order and test each row for a summary and a
--- lease, so every claim walked every summarized row before the first candidate: its cost grew
--- with the table's history. Now a queue holds one row per news URL without a summary, kept by
--- triggers (a new news URL joins it, a stored summary takes it out, a deleted summary puts it
--- back), and a claim walks the queue's claim-order index only.
+-- lease, so every claim walked every summarized row, and every row other workers held, before
+-- the first candidate: its cost grew with the table's history. Now a queue holds one row per
+-- news URL without a summary that nobody holds, kept by triggers (a new news URL joins it, a
+-- stored summary takes it out, a deleted summary puts it back) and by the claim functions (a
+-- claim takes rows out; a release, a failure or an expired lease puts them back), and a claim
+-- walks the queue's claim-order index only.
 
 create table if not exists news_url_queue (
     news_url_id uuid primary key references news_urls (id) on delete cascade,
@@ -96,17 +98,15 @@ create trigger news_url_queue_restore_unsummarized
     for each statement execute function news_url_queue_restore_unsummarized();
 
 -- TRUNCATE fires no delete trigger: emptying the summaries puts every news URL back, and
--- emptying the attempts forgets which rows were given up on.
+-- emptying the attempts (leases and failure counts with them) puts back the rows that were
+-- claimed and forgets which were given up on.
 create or replace function news_url_queue_refill() returns trigger
 language plpgsql as $$
 begin
-    if tg_table_name = 'context_summaries' then
-        insert into news_url_queue (news_url_id, publication_date)
-        select n.id, n.publication_date from news_urls n
-        on conflict (news_url_id) do nothing;
-    else
-        update news_url_queue set given_up = false where given_up;
-    end if;
+    insert into news_url_queue as q (news_url_id, publication_date)
+    select n.id, n.publication_date from news_urls n
+    where not exists (select 1 from context_summaries s where s.news_url_id = n.id)
+    on conflict (news_url_id) do update set given_up = q.given_up and tg_table_name <> 'summarization_attempts';
     return null;
 end;
 $$;
@@ -119,9 +119,14 @@ create trigger news_url_queue_refill after truncate on summarization_attempts
     for each statement execute function news_url_queue_refill();
 
 -- The same contract as before (due, unsummarized rows, newest first, never two leases at
--- once, a crashed worker's rows back after the lease), over the queue: the walk meets the rows
--- still to do, plus those leased or waiting for their next try, never the summarized history.
--- Leases stay in summarization_attempts, written by the same conditional upsert as before.
+-- once, a crashed worker's rows back after the lease), over the queue. A claimed row leaves the
+-- queue, so the walk meets only rows to do (and those waiting for their next try), never the
+-- summarized history nor the rows other workers hold; it comes back when its lease is released,
+-- when it fails, or when its lease expires (each claim first returns the expired leases, found
+-- through a partial index of the leases held).
+create index if not exists summarization_attempts_leases on summarization_attempts (lease_expires_at)
+    where claimed_by is not null;
+
 create or replace function claim_news_urls(
     worker text,
     batch_size int,
@@ -131,10 +136,22 @@ create or replace function claim_news_urls(
 ) returns setof news_urls
 language plpgsql as $$
 begin
-    return query
+    -- Leases that ran out (a worker died or hung) give their rows back to the queue.
+    with expired as (
+        update summarization_attempts a set claimed_by = null, lease_expires_at = null
+        where a.claimed_by is not null and a.lease_expires_at <= at
+        returning a.news_url_id, a.attempts
+    )
+    insert into news_url_queue (news_url_id, publication_date, given_up)
+    select e.news_url_id, n.publication_date, e.attempts >= max_item_attempts
+    from expired e join news_urls n on n.id = e.news_url_id
+    where not exists (select 1 from context_summaries s where s.news_url_id = e.news_url_id)
+    on conflict (news_url_id) do nothing;
+
     -- Written so the planner walks the claim-order index and stops after batch_size rows: a
     -- correlated anti-join on the attempts (a lease, a next try, too many failures), and no
     -- test of context_summaries, whose rows the triggers already keep out of the queue.
+    return query
     with candidates as (
         select q.news_url_id as id
         from news_url_queue q
@@ -148,9 +165,12 @@ begin
         order by q.publication_date desc nulls last, q.news_url_id desc
         limit batch_size
         for update of q skip locked
+    ), taken as (
+        delete from news_url_queue q using candidates c where q.news_url_id = c.id
+        returning q.news_url_id
     ), leased as (
         insert into summarization_attempts as a (news_url_id, claimed_by, lease_expires_at)
-        select id, worker, at + make_interval(secs => lease_seconds) from candidates
+        select news_url_id, worker, at + make_interval(secs => lease_seconds) from taken
         on conflict (news_url_id) do update
             set claimed_by = excluded.claimed_by, lease_expires_at = excluded.lease_expires_at
             where a.lease_expires_at is null or a.lease_expires_at <= at
@@ -161,8 +181,27 @@ begin
 end;
 $$;
 
--- A failure past max_item_attempts (the source passes its run.maxItemAttempts) also takes the
--- row out of the claim order for good; without the argument it is only delayed, as before.
+-- Leases a run did not finish go back to the queue when it ends, instead of after
+-- lease_seconds; returns how many it released.
+create or replace function release_news_url_claims(worker text) returns integer
+language sql as $$
+    with released as (
+        update summarization_attempts set claimed_by = null, lease_expires_at = null
+        where claimed_by = worker and lease_expires_at > now()
+        returning news_url_id
+    ), requeued as (
+        insert into news_url_queue (news_url_id, publication_date)
+        select r.news_url_id, n.publication_date from released r join news_urls n on n.id = r.news_url_id
+        where not exists (select 1 from context_summaries s where s.news_url_id = r.news_url_id)
+        on conflict (news_url_id) do nothing
+        returning 1
+    )
+    select count(*)::integer from released;
+$$;
+
+-- A failure puts a claimed row back in the queue, due at its next try; the failure that
+-- reaches max_item_attempts (the source passes its run.maxItemAttempts) gives it up for good,
+-- out of the claim order. Without the argument the row is only delayed, as before.
 drop function if exists record_summarization_failure(uuid, text, text, timestamptz);
 create or replace function record_summarization_failure(
     item uuid,
@@ -185,9 +224,11 @@ language sql as $$
             lease_expires_at = null
         returning a.attempts
     )
-    update news_url_queue q set given_up = true
-    from counted c
-    where q.news_url_id = item and max_item_attempts is not null and c.attempts >= max_item_attempts;
+    insert into news_url_queue as q (news_url_id, publication_date, given_up)
+    select n.id, n.publication_date, max_item_attempts is not null and c.attempts >= max_item_attempts
+    from counted c join news_urls n on n.id = item
+    where not exists (select 1 from context_summaries s where s.news_url_id = item)
+    on conflict (news_url_id) do update set given_up = q.given_up or excluded.given_up;
 $$;
 
 -- A claiming worker renews the leases of the rows it still works on (a heartbeat), so a short
