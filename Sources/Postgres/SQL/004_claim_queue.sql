@@ -16,6 +16,11 @@ create table if not exists news_url_queue (
     given_up boolean not null default false
 );
 
+-- The queue churns (every claim and every summary deletes a row), and a claim's walk in claim
+-- order passes over the index entries of deleted rows until a vacuum removes them: vacuum it
+-- after every few thousand deletes rather than after a fifth of the table.
+alter table news_url_queue set (autovacuum_vacuum_scale_factor = 0, autovacuum_vacuum_threshold = 5000, autovacuum_vacuum_cost_delay = 0);
+
 -- The claim order over the rows that may still be handed out.
 create index if not exists news_url_queue_claim_order on news_url_queue (publication_date desc nulls last, news_url_id desc)
     where not given_up;
