@@ -141,10 +141,17 @@ create or replace function claim_news_urls(
 ) returns setof news_urls
 language plpgsql as $$
 begin
-    -- Leases that ran out (a worker died or hung) give their rows back to the queue.
+    -- Leases that ran out (a worker died or hung, or the row was summarized) give their rows
+    -- back to the queue, at most batch_size of them a claim and taken in lease order, so the
+    -- sweep reads the index of leases held and never the whole table, whatever its statistics.
     with expired as (
         update summarization_attempts a set claimed_by = null, lease_expires_at = null
-        where a.claimed_by is not null and a.lease_expires_at <= at
+        where a.news_url_id in (
+            select e.news_url_id from summarization_attempts e
+            where e.claimed_by is not null and e.lease_expires_at <= at
+            order by e.lease_expires_at
+            limit batch_size
+            for update skip locked)
         returning a.news_url_id, a.attempts
     )
     insert into news_url_queue (news_url_id, publication_date, given_up)
