@@ -109,3 +109,49 @@ struct ClaimWorkerTests {
         }
     }
 }
+
+/// The progress line's total comes from the `postgres` source's `count`, whose SQL repeats the
+/// read's filters: the two must agree on every filter.
+@Suite("postgres source count", .enabled(if: TestDatabase.available))
+struct PostgresSourceCountTests {
+    let logger = TestDatabase.logger
+
+    @Test func theCountIsWhatTheReadYieldsForEachFilter() async throws {
+        try await TestDatabase.withMigrated { url, client in
+            try await DatabaseScaleTests.seed(client, count: 60, logger: logger)
+            try await client.query(
+                "insert into context_summaries (news_url_id, summary_text) select id, 's' from news_urls order by url limit 10",
+                logger: logger
+            )
+            try await client.query(
+                "select record_summarization_failure(id, 'transient', 'x') from news_urls order by url desc limit 5",
+                logger: logger
+            )
+            var someIDs: [String] = []
+            for try await id in try await client.query("select id from news_urls order by url limit 20", logger: logger).decode(UUID.self) {
+                someIDs.append(id.uuidString.lowercased())
+            }
+            for (mode, query) in [
+                (PostgresSource.Mode.unsummarized, ItemQuery()),
+                (.unsummarized, ItemQuery(publisher: "ESPN")),
+                (.unsummarized, ItemQuery(ids: someIDs)),
+                (.all, ItemQuery()),
+                (.all, ItemQuery(publisher: " ap ")),
+            ] {
+                var settings = PostgresSource.Settings()
+                settings.mode = mode
+                let source = PostgresSource(url: url, settings: settings, logger: logger)
+                let (count, read) = try await withServices([source]) {
+                    let count = try await source.count(query, context: StageContext(logger: logger))
+                    var read = 0
+                    for try await element in source.items(query, context: StageContext(logger: logger)) {
+                        if case .item = element { read += 1 }
+                    }
+                    return (count, read)
+                }
+                #expect(count == read, "\(mode), \(query): count \(String(describing: count)), read \(read)")
+                #expect(read > 0)
+            }
+        }
+    }
+}

@@ -25,43 +25,35 @@ final class MetricHandles: Sendable {
         return zip(labels, values).map { ($0, $1) }
     }
 
-    func counter(_ name: String, _ values: String...) -> CoreMetrics.Counter {
+    /// The handle of `key` in `cache`, made by `make` with the key's dimensions the first time.
+    private func handle<Handle>(
+        _ cache: borrowing Mutex<[Key: Handle]>,
+        _ name: String,
+        _ values: [String],
+        _ make: ([(String, String)]) -> Handle
+    ) -> Handle {
         let key = Key(name: name, values: values)
-        return counters.withLock { cache in
+        return cache.withLock { cache in
             if let handle = cache[key] { return handle }
-            let handle = CoreMetrics.Counter(label: name, dimensions: dimensions(name, values), factory: factory)
+            let handle = make(dimensions(name, values))
             cache[key] = handle
             return handle
         }
+    }
+
+    func counter(_ name: String, _ values: String...) -> CoreMetrics.Counter {
+        handle(counters, name, values) { CoreMetrics.Counter(label: name, dimensions: $0, factory: factory) }
     }
 
     func floatingCounter(_ name: String, _ values: String...) -> FloatingPointCounter {
-        let key = Key(name: name, values: values)
-        return floatingCounters.withLock { cache in
-            if let handle = cache[key] { return handle }
-            let handle = FloatingPointCounter(label: name, dimensions: dimensions(name, values), factory: factory)
-            cache[key] = handle
-            return handle
-        }
+        handle(floatingCounters, name, values) { FloatingPointCounter(label: name, dimensions: $0, factory: factory) }
     }
 
     func gauge(_ name: String, _ values: String...) -> Gauge {
-        let key = Key(name: name, values: values)
-        return gauges.withLock { cache in
-            if let handle = cache[key] { return handle }
-            let handle = Gauge(label: name, dimensions: dimensions(name, values), factory: factory)
-            cache[key] = handle
-            return handle
-        }
+        handle(gauges, name, values) { Gauge(label: name, dimensions: $0, factory: factory) }
     }
 
     func timer(_ name: String, _ values: String...) -> CoreMetrics.Timer {
-        let key = Key(name: name, values: values)
-        return timers.withLock { cache in
-            if let handle = cache[key] { return handle }
-            let handle = CoreMetrics.Timer(label: name, dimensions: dimensions(name, values), factory: factory)
-            cache[key] = handle
-            return handle
-        }
+        handle(timers, name, values) { CoreMetrics.Timer(label: name, dimensions: $0, factory: factory) }
     }
 }
