@@ -70,7 +70,10 @@ struct ClaimWorkerTests {
                     return
                 }
                 #expect(item.id == id.uuidString.lowercased())
-                #expect(waited < .seconds(1), "took \(waited)")
+                // Alone it takes about a tenth of a second; the bound leaves room for a loaded
+                // machine (1.2 s was seen in the full suite) and still proves the wake-up: the
+                // poll would take 60 s.
+                #expect(waited < .seconds(3), "took \(waited)")
             }
         }
     }
