@@ -164,6 +164,21 @@ struct WatchCLITests {
         #expect(refused.stderr.contains("--log-format must be text or json"))
     }
 
+    @Test func plainProgressEndsWithTheTotalsForALogFile() async throws {
+        let folder = try CLIRunner.sandbox()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let result = try await CLIRunner.run(["run", "--progress", "plain"], in: folder)
+        #expect(result.status == 1)
+        // Standard error is a file here: plain mode still writes its last line, with the total
+        // the URL list counted (8 written and 1 failed of 9).
+        let progress = result.stderr.split(separator: "\n").filter { $0.hasPrefix("progress: ") }
+        #expect(progress.last?.hasPrefix("progress: 9/9 done") == true, "\(progress)")
+        #expect(progress.last?.contains("| 1 failed |") == true)
+        #expect(!result.stderr.contains("\u{1B}["), "no terminal control sequences in a log file")
+        let never = try await CLIRunner.run(["run", "--progress", "never"], in: folder)
+        #expect(!never.stderr.contains("progress: "))
+    }
+
     @Test func badWatchOptionsAreRefusedBeforeTheRun() async throws {
         let folder = try CLIRunner.sandbox()
         defer { try? FileManager.default.removeItem(at: folder) }
