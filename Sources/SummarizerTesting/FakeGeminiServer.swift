@@ -55,11 +55,26 @@ public final class FakeGeminiServer: Sendable {
         public var model: String
     }
 
+    /// When a well-formed request arrived and the status it was answered with.
+    public struct Answered: Sendable {
+        /// Arrival time (wall clock, comparable with other processes' clocks on this machine).
+        public var receivedAt: Date
+        /// The HTTP status of the answer.
+        public var status: Int
+    }
+
     struct State {
         var queue: [Reply] = []
         var markers: [(marker: String, replies: [Reply])] = []
         var requests: [Recorded] = []
         var violations: [String] = []
+        var answered: [Answered] = []
+        /// A project rate limit the client is not told: more than this many requests in any
+        /// second answer a per-minute 429.
+        var hiddenLimit: (perSecond: Int, retryDelay: String)?
+        var accepted: [Date] = []
+        /// Requests answered normally before the per-day quota is spent.
+        var dailyQuota: Int?
     }
 
     /// The only key the server accepts.
@@ -110,6 +125,21 @@ public final class FakeGeminiServer: Sendable {
     /// Every request so far, in arrival order.
     public var requests: [Recorded] { state.withLock { $0.requests } }
 
+    /// Every well-formed request's arrival time and answer status, in arrival order.
+    public var answered: [Answered] { state.withLock { $0.answered } }
+
+    /// Answers a per-minute 429 (with `retryDelay`) to every request beyond `perSecond` in any
+    /// one-second window, as a project quota the client does not know of would.
+    public func limitRate(perSecond: Int, retryDelay: String) {
+        state.withLock { $0.hiddenLimit = (perSecond, retryDelay) }
+    }
+
+    /// After `requests` more requests answered normally, answers every request with the
+    /// per-day quota 429, as a spent daily quota does.
+    public func spendDailyQuota(after requests: Int) {
+        state.withLock { $0.dailyQuota = requests }
+    }
+
     /// Requests that broke a wire rule, described.
     public var protocolViolations: [String] { state.withLock { $0.violations } }
 
@@ -159,8 +189,27 @@ public final class FakeGeminiServer: Sendable {
 
         let texts = Self.texts(object)
         let urlMode = (object["tools"]?.arrayValue ?? []).contains { $0.objectValue?["url_context"] != nil }
-        let reply = nextReply(texts: texts) ?? (urlMode ? .urlContext(status: "URL_RETRIEVAL_STATUS_SUCCESS") : .summary(nil))
-        return answer(reply, request: object, texts: texts, requestBytes: request.body.count, urlMode: urlMode)
+        let reply =
+            quotaReply() ?? nextReply(texts: texts) ?? (urlMode ? .urlContext(status: "URL_RETRIEVAL_STATUS_SUCCESS") : .summary(nil))
+        let response = answer(reply, request: object, texts: texts, requestBytes: request.body.count, urlMode: urlMode)
+        state.withLock { $0.answered.append(Answered(receivedAt: Date(), status: response.status)) }
+        return response
+    }
+
+    /// The quota answer for a request arriving now, if a quota refuses it.
+    private func quotaReply() -> Reply? {
+        state.withLock { state in
+            let now = Date()
+            if let left = state.dailyQuota {
+                if left <= 0 { return .quotaPerDay }
+                state.dailyQuota = left - 1
+            }
+            guard let limit = state.hiddenLimit else { return nil }
+            state.accepted.removeAll { now.timeIntervalSince($0) >= 1 }
+            guard state.accepted.count < limit.perSecond else { return .rateLimitPerMinute(retryDelay: limit.retryDelay) }
+            state.accepted.append(now)
+            return nil
+        }
     }
 
     private func nextReply(texts: String) -> Reply? {

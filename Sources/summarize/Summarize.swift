@@ -55,6 +55,7 @@ struct Summarize: AsyncParsableCommand {
         ] {
             registry.register(contentsOf: list)
         }
+        for scope in PostgresPlugins.rateLimitScopes { registry.register(rateLimitScope: scope) }
         registry.setDefaultMiddleware(ResiliencePlugins.defaultChains)
         return registry
     }

@@ -58,7 +58,7 @@ struct CompositionTests {
         #expect(pipeline.fetcher.chain.description.hasPrefix("circuitBreaker per domain (5 failures, open 300s, 1 probe) -> "))
         #expect(pipeline.fetcher.chain.description.hasSuffix("-> retry(3, 1s x2, full jitter, max 30s, hints up to 120s)"))
         #expect(pipeline.summarizer.chain.description.hasPrefix("retry(3, 2s x2"))
-        #expect(pipeline.summarizer.chain.description.hasSuffix("-> rateLimit (60/min, burst 5)"))
+        #expect(pipeline.summarizer.chain.description.hasSuffix("-> rateLimit (60/min, burst 5, this process only)"))
         #expect(pipeline.sinks[0].chain.middleware.count == 1)
         #expect(pipeline.extractor.chain.middleware.isEmpty)
     }
@@ -75,11 +75,11 @@ struct CompositionTests {
         #expect(pipeline.fetcher.chain.middleware.isEmpty)
         #expect(
             pipeline.summarizer.chain.description
-                == "retry \"llmRetry\" (5, 1s x2, no jitter, max 30s, hints up to 120s) -> rateLimit \"llm\" (30/min, burst 2)"
+                == "retry \"llmRetry\" (5, 1s x2, no jitter, max 30s, hints up to 120s) -> rateLimit \"llm\" (30/min, burst 2, this process only)"
         )
         let summarizerLimiter = try #require(pipeline.summarizer.chain.middleware[1] as? RateLimitMiddleware)
         let sinkLimiter = try #require(pipeline.sinks[0].chain.middleware[0] as? RateLimitMiddleware)
-        #expect(summarizerLimiter.bucket === sinkLimiter.bucket)
+        #expect(summarizerLimiter.limiter === sinkLimiter.limiter)
     }
 
     @Test func environmentOverridesReachNamedAndDefaultMiddleware() throws {
@@ -97,8 +97,8 @@ struct CompositionTests {
             ]
         )
         // MAX_REQUESTS_PER_MINUTE sets the summarizer's limits only, replacing a per-second rate.
-        #expect(pipeline.summarizer.chain.description.hasSuffix("rateLimit \"llmLimit\" (12/min, burst 1)"))
-        #expect(pipeline.fetcher.chain.description == "rateLimit \"fetchLimit\" (100/min, burst 1)")
+        #expect(pipeline.summarizer.chain.description.hasSuffix("rateLimit \"llmLimit\" (12/min, burst 1, this process only)"))
+        #expect(pipeline.fetcher.chain.description == "rateLimit \"fetchLimit\" (100/min, burst 1, this process only)")
         #expect(pipeline.summarizer.chain.description.hasPrefix("retry \"retry\" (7,"))
         #expect(pipeline.sinks[0].chain.description.hasPrefix("retry(7,"))
         let named = try #require(config.middleware.first { $0.name == "llmLimit" })

@@ -120,7 +120,7 @@ struct RateLimiterTests {
         _ = try await limiter.handle(call) { _ in "first" }
         _ = try await driving(clock) { try await limiter.handle(call) { _ in "second" } }
         #expect(metrics.snapshot.counters["rate_limit_waits"] == 1)
-        #expect(limiter.description == "rateLimit \"llm\" (60/min, burst 1)")
+        #expect(limiter.description == "rateLimit \"llm\" (60/min, burst 1, this process only)")
     }
 }
 

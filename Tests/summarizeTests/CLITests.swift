@@ -101,7 +101,7 @@ struct CLITests {
         }
         #expect(
             result.stdout.contains(
-                "middleware (from the config): retry \"llmRetry\" (4, 2s x2, full jitter, max 30s, hints up to 120s) -> rateLimit \"llmRateLimit\" (600/min, burst 10)"
+                "middleware (from the config): retry \"llmRetry\" (4, 2s x2, full jitter, max 30s, hints up to 120s) -> rateLimit \"llmRateLimit\" (600/min, burst 10, this process only)"
             )
         )
         #expect(result.stdout.contains("circuitBreaker \"domainBreaker\" per domain (5 failures, open 300s, 1 probe)"))

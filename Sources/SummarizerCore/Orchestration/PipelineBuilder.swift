@@ -20,6 +20,8 @@ public struct PipelineBuilder: Sendable {
     /// Builds every stage and its middleware chain. Named middleware are built once and shared,
     /// so one rate limiter guards every stage that lists it.
     public func build(_ config: PipelineConfig, environment: PluginEnvironment) throws(ConfigError) -> Pipeline {
+        var environment = environment
+        environment.rateLimitScopes.merge(registry.rateLimitScopes) { given, _ in given }
         var problems: [ConfigProblem] = []
         var named: [String: any StageMiddleware] = [:]
 

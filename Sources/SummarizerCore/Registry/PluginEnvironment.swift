@@ -16,6 +16,9 @@ public struct PluginEnvironment: Sendable {
     public var metrics: RunMetrics
     /// The run's spending limit (`run.maxCostUSD`), for summarizers that know their prices.
     public var costBudget: CostBudget?
+    /// The ways `rateLimit` may share its bucket beyond this process, by `scope` name; the
+    /// pipeline builder adds the registry's.
+    public var rateLimitScopes: [String: RateLimitScope] = [:]
 
     /// An environment; the CLI makes one per run.
     public init(

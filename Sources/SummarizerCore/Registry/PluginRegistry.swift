@@ -6,6 +6,8 @@
 public struct PluginRegistry: Sendable {
     private var plugins: [PluginRole: [String: Plugin]] = [:]
     private var defaultChains: [PluginRole: [JSONValue]] = [:]
+    /// The `scope` values `rateLimit` accepts besides `process`, and how each shares its bucket.
+    public private(set) var rateLimitScopes: [String: RateLimitScope] = [:]
 
     /// An empty registry.
     public init() {}
@@ -18,6 +20,11 @@ public struct PluginRegistry: Sendable {
     /// Adds every plugin of `list` in order, as ``register(_:)`` does.
     public mutating func register(contentsOf list: [Plugin]) {
         for plugin in list { register(plugin) }
+    }
+
+    /// Adds a way for `rateLimit` to share its bucket across processes, selected by `scope`.
+    public mutating func register(rateLimitScope scope: RateLimitScope) {
+        rateLimitScopes[scope.name] = scope
     }
 
     /// Sets the middleware chains stages get when their config lists none, role by role.

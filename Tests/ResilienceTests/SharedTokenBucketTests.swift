@@ -1,0 +1,225 @@
+import Foundation
+import Logging
+import SummarizerCore
+import SummarizerTesting
+import Synchronization
+import Testing
+
+@testable import Resilience
+
+@Suite("Shared token bucket")
+struct SharedTokenBucketTests {
+    static func bucket(
+        _ store: any SharedRateLimitStore,
+        rate: Double,
+        burst: Int,
+        lease: Int? = nil,
+        adaptive: SharedRatePolicy.Adaptive? = nil,
+        logs: RecordingLogHandlerStore = RecordingLogHandlerStore()
+    ) -> SharedTokenBucket {
+        SharedTokenBucket(
+            name: "llm",
+            store: store,
+            policy: SharedRatePolicy(ratePerSecond: rate, burst: burst, adaptive: adaptive),
+            leaseTokens: lease ?? burst,
+            clock: RunClock(ContinuousClock()),
+            logger: logs.logger()
+        )
+    }
+
+    /// Runs `body` while every bucket's reservation loop runs.
+    static func serving<T: Sendable>(_ buckets: [SharedTokenBucket], _ body: @escaping @Sendable () async throws -> T) async throws -> T {
+        try await withServices(buckets, body)
+    }
+
+    @Test(.timeLimit(.minutes(1)))
+    func threeProcessesSharingOneBucketStayWithinRateTimesWindowPlusBurst() async throws {
+        let store = InMemoryRateLimitStore(clock: RunClock(ContinuousClock()))
+        let buckets = (0..<3).map { _ in Self.bucket(store, rate: 20, burst: 4) }
+        let grants = GrantLog()
+        let start = ContinuousClock.now
+        try await Self.serving(buckets) {
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                for (index, bucket) in buckets.enumerated() {
+                    for _ in 0..<12 {
+                        group.addTask {
+                            while ContinuousClock.now - start < .seconds(2) {
+                                try await bucket.acquire()
+                                grants.append(start.duration(to: .now), index)
+                            }
+                        }
+                    }
+                }
+                try await group.waitForAll()
+            }
+        }
+        let all = grants.all
+        let times = all.map(\.time).sorted()
+        // 2 s at 20/s plus the burst, and the callers that were waiting when the time was up.
+        #expect(times.count >= 40, "granted \(times.count)")
+        for window in [Duration.milliseconds(500), .seconds(1)] {
+            let most = TokenBucket.maxGrantsInWindow(times, length: window)
+            #expect(most <= Int(20 * window.seconds) + 4, "\(most) grants in \(window)")
+        }
+        for index in buckets.indices { #expect(all.contains { $0.caller == index }, "bucket \(index) got nothing") }
+        // Reservations serve every waiting caller of a lease, not one caller each.
+        let statements = buckets.map(\.statistics.statements).reduce(0, +)
+        #expect(Double(statements) / Double(times.count) <= 0.3, "\(statements) statements for \(times.count) tokens")
+    }
+
+    @Test(.timeLimit(.minutes(1)))
+    func tokensOfCallersThatLeftAreGivenBack() async throws {
+        let store = InMemoryRateLimitStore(clock: RunClock(ContinuousClock()))
+        let bucket = Self.bucket(store, rate: 4, burst: 4)
+        try await Self.serving([bucket]) {
+            for _ in 0..<4 { try await bucket.acquire() }
+            // Three callers wait for a lease of three tokens due in 0.75 s, then give up.
+            let waiting = (0..<3).map { _ in Task { try await bucket.acquire() } }
+            try await Task.sleep(for: .milliseconds(100))
+            for task in waiting { task.cancel() }
+            for task in waiting { _ = await task.result }
+            try await Task.sleep(for: .milliseconds(800))
+            // Their three tokens went back: the schedule is where a single token after the burst
+            // puts it (due now), not three intervals further.
+            let grant = try await store.reserve("llm", tokens: 1, policy: bucket.policy)
+            #expect(grant.wait == .zero, "waited \(grant.wait)")
+        }
+    }
+
+    @Test(.timeLimit(.minutes(1)))
+    func aRecordedExhaustionFailsWaitingAndNewCallers() async throws {
+        let store = InMemoryRateLimitStore(clock: RunClock(ContinuousClock()))
+        let bucket = Self.bucket(store, rate: 1, burst: 1)
+        try await Self.serving([bucket]) {
+            try await bucket.acquire()
+            let waiting = Task { try await bucket.acquire() }
+            try await Task.sleep(for: .milliseconds(100))
+            try await store.markExhausted("llm", SharedExhaustion(until: Date().addingTimeInterval(3600), message: "daily quota spent"))
+            let error = PipelineError.from(try #require(await waiting.result.failure))
+            #expect(error.kind == .quotaExhausted)
+            #expect(error.message.contains("daily quota spent"))
+            let next = await expectError { try await bucket.acquire() }
+            #expect(next?.kind == .quotaExhausted)
+        }
+    }
+
+    @Test(.timeLimit(.minutes(1)))
+    func anUnreachableStoreMakesCallersWaitAndIsLoggedOnce() async throws {
+        let store = FlakyStore(failures: 4)
+        let logs = RecordingLogHandlerStore()
+        let bucket = Self.bucket(store, rate: 100, burst: 1, logs: logs)
+        let waited = try await Self.serving([bucket]) { try await bucket.acquire() }
+        // 250 + 500 + 1000 + 2000 ms of backoff before the fifth attempt answers.
+        #expect(waited >= .milliseconds(3700))
+        let warnings = logs.messages.filter { $0.hasPrefix("warning") }
+        #expect(warnings.count == 1, "\(warnings)")
+        #expect(logs.messages.contains { $0.contains("reachable again") })
+    }
+
+    @Test func adaptiveCutsOnA429OncePerCooldownAndRaisesBackAdditively() async throws {
+        let clock = ManualClock()
+        let store = InMemoryRateLimitStore(clock: RunClock(clock))
+        let adaptive = SharedRatePolicy.Adaptive(factor: 0.5, minimumPerSecond: 1, raiseEvery: .seconds(60), raisePerSecond: 2)
+        let policy = SharedRatePolicy(ratePerSecond: 10, burst: 1, adaptive: adaptive)
+        #expect(try await store.reserve("llm", tokens: 1, policy: policy).ratePerSecond == 10)
+        #expect(try await store.throttle("llm", policy: policy, cooldown: .seconds(1)) == 5)
+        // The same burst of 429s: no second cut within the cooldown.
+        #expect(try await store.throttle("llm", policy: policy, cooldown: .seconds(1)) == nil)
+        clock.advance(by: .seconds(2))
+        #expect(try await store.throttle("llm", policy: policy, cooldown: .seconds(1)) == 2.5)
+        clock.advance(by: .seconds(2))
+        #expect(try await store.throttle("llm", policy: policy, cooldown: .seconds(1)) == 1.25)
+        clock.advance(by: .seconds(2))
+        // Never below the floor.
+        #expect(try await store.throttle("llm", policy: policy, cooldown: .seconds(1)) == 1)
+        clock.advance(by: .seconds(59))
+        #expect(try await store.reserve("llm", tokens: 1, policy: policy).ratePerSecond == 1)
+        clock.advance(by: .seconds(1))
+        #expect(try await store.reserve("llm", tokens: 1, policy: policy).ratePerSecond == 3)
+        clock.advance(by: .seconds(240))
+        #expect(try await store.reserve("llm", tokens: 1, policy: policy).ratePerSecond == 10)
+    }
+
+    @Test func theConfigChoosesTheScopeAndExplainShowsIt() throws {
+        let composition = CompositionTests()
+        func build(_ limiter: String) throws -> Pipeline {
+            let json = """
+                {"source": {"type": "list"}, "fetcher": {"type": "page"}, "extractor": {"type": "text"},
+                 "summarizer": {"type": "llm", "middleware": ["llm"]}, "sinks": [{"type": "memory"}],
+                 "middleware": {"llm": \(limiter)}}
+                """
+            return try composition.build(json).1
+        }
+        func pointers(_ limiter: String) -> [String] {
+            do {
+                _ = try build(limiter)
+                return []
+            } catch let error as ConfigError {
+                return error.problems.map(\.pointer.description)
+            } catch {
+                return ["\(error)"]
+            }
+        }
+        let adaptive = try build(#"{"type": "rateLimit", "requestsPerMinute": 600, "burst": 5, "adaptive": true}"#)
+        #expect(
+            adaptive.summarizer.chain.description
+                == "rateLimit \"llm\" (600/min, burst 5, adaptive: ×0.5 on a 429, at least 1/min, shared through this process)"
+        )
+        // This registry has no database scope, as a program without the Postgres module would not.
+        #expect(
+            pointers(#"{"type": "rateLimit", "requestsPerMinute": 60, "scope": "database", "databaseURL": "postgres://u@h/d"}"#)
+                == ["/middleware/llm/scope"]
+        )
+        #expect(
+            pointers(#"{"type": "rateLimit", "requestsPerMinute": 60, "adaptive": true, "adaptiveFactor": 1.5}"#) == [
+                "/middleware/llm/adaptiveFactor"
+            ]
+        )
+        #expect(pointers(#"{"type": "rateLimit", "requestsPerMinute": 60, "leaseTokens": 3}"#) == ["/middleware/llm/leaseTokens"])
+        #expect(pointers(#"{"type": "rateLimit", "requestsPerMinute": 60, "scope": "galaxy"}"#) == ["/middleware/llm/scope"])
+    }
+}
+
+/// A store that cannot be reached for its first `failures` reservations.
+final class FlakyStore: SharedRateLimitStore {
+    private let failuresLeft: Mutex<Int>
+    private let inner = InMemoryRateLimitStore(clock: RunClock(ContinuousClock()))
+
+    init(failures: Int) {
+        failuresLeft = Mutex(failures)
+    }
+
+    var description: String { "a flaky store" }
+
+    func reserve(_ limiter: String, tokens: Int, policy: SharedRatePolicy) async throws -> SharedRateGrant {
+        let fail = failuresLeft.withLock { left in
+            defer { left -= 1 }
+            return left > 0
+        }
+        if fail { throw PipelineError(.transient, "connection refused", reason: "database-connection") }
+        return try await inner.reserve(limiter, tokens: tokens, policy: policy)
+    }
+
+    func giveBack(_ limiter: String, tokens: Int, grantedAt ratePerSecond: Double) async throws {
+        try await inner.giveBack(limiter, tokens: tokens, grantedAt: ratePerSecond)
+    }
+
+    func throttle(_ limiter: String, policy: SharedRatePolicy, cooldown: Duration) async throws -> Double? {
+        try await inner.throttle(limiter, policy: policy, cooldown: cooldown)
+    }
+
+    func markExhausted(_ limiter: String, _ exhaustion: SharedExhaustion) async throws {
+        try await inner.markExhausted(limiter, exhaustion)
+    }
+
+    func knownExhaustion(_ limiter: String) -> SharedExhaustion? {
+        inner.knownExhaustion(limiter)
+    }
+}
+
+extension Result {
+    var failure: Failure? {
+        if case .failure(let error) = self { return error }
+        return nil
+    }
+}
