@@ -49,17 +49,17 @@ public final class PostgresRateLimitStore: SharedRateLimitStore, PipelineService
         let row = try await statement("reserving rate-limit tokens") {
             let rows = try await client.query(
                 """
-                select granted, wait_seconds, rate_per_second, exhausted_until, exhausted_message
+                select granted, wait_seconds, rate_per_second, exhausted_until, exhausted_message, schedule_end
                 from take_rate_limit_tokens(\(limiter), \(Int32(tokens)), \(policy.ratePerSecond), \(Int32(policy.burst)), \
                 \(adaptive != nil), \(adaptive?.minimumPerSecond), \(adaptive?.raiseEvery.seconds ?? 60), \(adaptive?.raisePerSecond))
                 """,
                 logger: logger
             )
-            var result: (Int32, Double, Double, Date?, String?)?
-            for try await row in rows.decode((Int32, Double, Double, Date?, String?).self) { result = row }
+            var result: (Int32, Double, Double, Date?, String?, Double)?
+            for try await row in rows.decode((Int32, Double, Double, Date?, String?, Double).self) { result = row }
             return result
         }
-        guard let (granted, wait, rate, until, message) = row else {
+        guard let (granted, wait, rate, until, message, end) = row else {
             throw PipelineError(.transient, "reserving rate-limit tokens at \(url): no answer row", reason: "database-protocol")
         }
         if let until {
@@ -67,13 +67,16 @@ public final class PostgresRateLimitStore: SharedRateLimitStore, PipelineService
             remember(limiter, exhaustion)
             throw exhaustion.error(limiter: limiter)
         }
-        return SharedRateGrant(tokens: Int(granted), wait: .seconds(max(0, wait)), ratePerSecond: rate)
+        return SharedRateGrant(tokens: Int(granted), wait: .seconds(max(0, wait)), ratePerSecond: rate, scheduleEnd: end)
     }
 
-    public func giveBack(_ limiter: String, tokens: Int, grantedAt ratePerSecond: Double) async throws {
+    public func giveBack(_ limiter: String, tokens: Int, of grant: SharedRateGrant) async throws {
         let (client, logger) = (client, logger)
         try await statement("giving back rate-limit tokens") {
-            try await client.query("select return_rate_limit_tokens(\(limiter), \(Int32(tokens)), \(ratePerSecond))", logger: logger)
+            try await client.query(
+                "select return_rate_limit_tokens(\(limiter), \(Int32(tokens)), \(grant.ratePerSecond), \(grant.scheduleEnd))",
+                logger: logger
+            )
         }
     }
 

@@ -41,7 +41,7 @@ public final class InMemoryRateLimitStore: SharedRateLimitStore {
             let grant = max(now, from + interval * (count - policy.burst))
             bucket.arrival = from + interval * count
             buckets[limiter] = bucket
-            return .success(SharedRateGrant(tokens: count, wait: grant - now, ratePerSecond: rate))
+            return .success(SharedRateGrant(tokens: count, wait: grant - now, ratePerSecond: rate, scheduleEnd: bucket.arrival.seconds))
         }
         return try result.get()
     }
@@ -61,12 +61,10 @@ public final class InMemoryRateLimitStore: SharedRateLimitStore {
         return rate
     }
 
-    public func giveBack(_ limiter: String, tokens: Int, grantedAt ratePerSecond: Double) async throws {
+    public func giveBack(_ limiter: String, tokens: Int, of grant: SharedRateGrant) async throws {
         buckets.withLock { buckets in
-            guard var bucket = buckets[limiter] else { return }
-            // The larger of the two rates gives the smaller step back: never more than was taken.
-            let rate = max(ratePerSecond, bucket.rate ?? ratePerSecond)
-            bucket.arrival = max(clock.now, bucket.arrival - .seconds(Double(tokens) / rate))
+            guard var bucket = buckets[limiter], bucket.arrival.seconds == grant.scheduleEnd else { return }
+            bucket.arrival = max(clock.now, bucket.arrival - .seconds(Double(tokens) / grant.ratePerSecond))
             buckets[limiter] = bucket
         }
     }

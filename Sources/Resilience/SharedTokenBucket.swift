@@ -41,6 +41,9 @@ public final class SharedTokenBucket: PipelineService, TokenSource {
         /// Store statements made, for benchmarks: reservations and give-backs.
         var statements = 0
         var granted = 0
+        /// Callers served by the last lease: while they keep coming back, the next lease asks
+        /// for as many, though they have not queued again yet when it is asked for.
+        var lastServed = 0
     }
 
     /// A limiter reserving from `store`; it serves callers while its ``run()`` runs.
@@ -144,11 +147,11 @@ public final class SharedTokenBucket: PipelineService, TokenSource {
         for waiter in waiters { waiter.continuation.resume(throwing: CancellationError()) }
     }
 
-    /// Waits until callers wait; returns how many, or `nil` when the run ends.
+    /// Waits until callers wait; returns how many tokens to ask for, or `nil` when the run ends.
     private func demand() async -> Int? {
         while !Task.isCancelled {
-            let waiting = state.withLock { $0.waiters.count }
-            if waiting > 0 { return waiting }
+            let (waiting, served) = state.withLock { ($0.waiters.count, $0.lastServed) }
+            if waiting > 0 { return max(waiting, served) }
             await withTaskCancellationHandler {
                 await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
                     let resumeNow = state.withLock { state -> Bool in
@@ -175,6 +178,7 @@ public final class SharedTokenBucket: PipelineService, TokenSource {
             defer {
                 state.waiters.removeFirst(count)
                 state.granted += count
+                state.lastServed = count
             }
             return Array(state.waiters.prefix(count))
         }
@@ -193,7 +197,7 @@ public final class SharedTokenBucket: PipelineService, TokenSource {
     private func giveBack(_ tokens: Int, _ grant: SharedRateGrant) async {
         state.withLock { $0.statements += 1 }
         do {
-            try await store.giveBack(name, tokens: tokens, grantedAt: grant.ratePerSecond)
+            try await store.giveBack(name, tokens: tokens, of: grant)
         } catch {
             // Tokens not given back are only unused: the bound still holds.
             logger.debug("could not give unused tokens back", metadata: ["limit": "\(name)", "error": "\(error)"])

@@ -127,7 +127,11 @@ struct DatabaseTests {
     @Test func migratingTwiceAppliesOnceAndTimestampsBehave() async throws {
         try await TestDatabase.with { url in
             try await withPostgresClient(url, logger: logger) { client in
-                #expect(try await Migrations.migrate(client, logger: logger) == ["001_schema", "002_fast_writes", "003_delivery", "004_claim_queue"])
+                #expect(
+                    try await Migrations.migrate(client, logger: logger) == [
+                        "001_schema", "002_fast_writes", "003_delivery", "004_claim_queue", "005_shared_rate_limits",
+                    ]
+                )
                 #expect(try await Migrations.migrate(client, logger: logger).isEmpty)
                 // The SQL itself is safe to run twice too (e.g. pasted into Supabase's editor).
                 for migration in try Migrations.all() {

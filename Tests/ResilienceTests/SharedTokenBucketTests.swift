@@ -200,8 +200,8 @@ final class FlakyStore: SharedRateLimitStore {
         return try await inner.reserve(limiter, tokens: tokens, policy: policy)
     }
 
-    func giveBack(_ limiter: String, tokens: Int, grantedAt ratePerSecond: Double) async throws {
-        try await inner.giveBack(limiter, tokens: tokens, grantedAt: ratePerSecond)
+    func giveBack(_ limiter: String, tokens: Int, of grant: SharedRateGrant) async throws {
+        try await inner.giveBack(limiter, tokens: tokens, of: grant)
     }
 
     func throttle(_ limiter: String, policy: SharedRatePolicy, cooldown: Duration) async throws -> Double? {

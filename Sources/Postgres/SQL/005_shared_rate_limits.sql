@@ -40,7 +40,8 @@ create or replace function take_rate_limit_tokens(
     wait_seconds double precision,
     rate_per_second double precision,
     exhausted_until timestamptz,
-    exhausted_message text
+    exhausted_message text,
+    schedule_end double precision
 )
 language plpgsql as $$
 declare
@@ -52,12 +53,14 @@ declare
     v_count integer := least(greatest(p_tokens, 1), p_burst);
     v_from timestamptz;
     v_grant timestamptz;
+    v_tat timestamptz;
 begin
     insert into summarizer_rate_limits as r (name, tat, changed_at) values (p_name, v_now, v_now)
     on conflict (name) do nothing;
     select * into v_row from summarizer_rate_limits r where r.name = p_name for update;
     if v_row.exhausted_until > v_now then
-        return query select 0, 0::double precision, coalesce(v_row.rate_per_second, p_rate), v_row.exhausted_until, v_row.exhausted_message;
+        return query select 0, 0::double precision, coalesce(v_row.rate_per_second, p_rate), v_row.exhausted_until, v_row.exhausted_message,
+            extract(epoch from v_row.tat)::double precision;
         return;
     end if;
     v_changed := v_row.changed_at;
@@ -73,25 +76,29 @@ begin
     end if;
     v_from := greatest(v_row.tat, v_now);
     v_grant := greatest(v_now, v_from + make_interval(secs => (v_count - p_burst) / v_rate));
+    v_tat := v_from + make_interval(secs => v_count / v_rate);
     update summarizer_rate_limits r
-    set tat = v_from + make_interval(secs => v_count / v_rate),
+    set tat = v_tat,
         rate_per_second = case when p_adaptive then v_rate end,
         changed_at = v_changed,
         granted_total = r.granted_total + v_count
     where r.name = p_name;
-    return query select v_count, extract(epoch from v_grant - v_now)::double precision, v_rate, null::timestamptz, null::text;
+    return query select v_count, extract(epoch from v_grant - v_now)::double precision, v_rate, null::timestamptz, null::text,
+        extract(epoch from v_tat)::double precision;
 end;
 $$;
 
--- Gives back tokens a process reserved and nobody used. Stepping back at the larger of the two
--- rates never returns more time than the tokens took.
-create or replace function return_rate_limit_tokens(p_name text, p_tokens integer, p_rate double precision)
-returns void
+-- Gives back tokens a process reserved and nobody used, at the rate they were reserved at, if
+-- no reservation came after theirs (p_schedule_end is where theirs left the schedule): moving the
+-- schedule back under later reservations could let them and the next one exceed the bound.
+create or replace function return_rate_limit_tokens(p_name text, p_tokens integer, p_rate double precision, p_schedule_end double precision)
+returns boolean
 language sql as $$
     update summarizer_rate_limits r
-    set tat = greatest(clock_timestamp(), r.tat - make_interval(secs => p_tokens / greatest(p_rate, coalesce(r.rate_per_second, p_rate)))),
+    set tat = greatest(clock_timestamp(), r.tat - make_interval(secs => p_tokens / p_rate)),
         granted_total = r.granted_total - p_tokens
-    where r.name = p_name;
+    where r.name = p_name and extract(epoch from r.tat)::double precision = p_schedule_end
+    returning true;
 $$;
 
 -- Multiplies an adaptive bucket's rate by p_factor (not below p_minimum) after a 429, unless a

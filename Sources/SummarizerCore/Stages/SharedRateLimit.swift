@@ -45,12 +45,16 @@ public struct SharedRateGrant: Sendable, Hashable {
     public var wait: Duration
     /// The bucket's rate when they were reserved, per second (lower than configured after 429s).
     public var ratePerSecond: Double
+    /// Where the reservation left the bucket's schedule, in the store's own terms: tokens can be
+    /// given back only while no later reservation was made after it.
+    public var scheduleEnd: Double
 
     /// A grant.
-    public init(tokens: Int, wait: Duration, ratePerSecond: Double) {
+    public init(tokens: Int, wait: Duration, ratePerSecond: Double, scheduleEnd: Double) {
         self.tokens = tokens
         self.wait = wait
         self.ratePerSecond = ratePerSecond
+        self.scheduleEnd = scheduleEnd
     }
 }
 
@@ -91,8 +95,12 @@ public protocol SharedRateLimitStore: Sendable, CustomStringConvertible {
     ///   errors when the store cannot be reached (the caller waits and tries again).
     func reserve(_ limiter: String, tokens: Int, policy: SharedRatePolicy) async throws -> SharedRateGrant
 
-    /// Gives back reserved tokens nobody used, so other processes may have them.
-    func giveBack(_ limiter: String, tokens: Int, grantedAt ratePerSecond: Double) async throws
+    /// Gives back `tokens` of `grant` that nobody used, if no reservation was made after it.
+    ///
+    /// Tokens of an earlier reservation are not given back: moving the schedule back under later
+    /// reservations could let them and the next one together exceed the bound. Unused, they are
+    /// only lost, which errs on the side of the limit.
+    func giveBack(_ limiter: String, tokens: Int, of grant: SharedRateGrant) async throws
 
     /// Cuts an adaptive bucket's rate after a 429, at most once per `cooldown`.
     ///
