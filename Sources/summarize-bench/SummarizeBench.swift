@@ -9,7 +9,7 @@ struct SummarizeBench: AsyncParsableCommand {
         discussion: "Each benchmark prints a table and, as its last line, one JSON object with its figures.",
         subcommands: [
             ResilienceBenchmark.self, FetchBenchmark.self, ExtractBenchmark.self, DatabaseBenchmark.self, ClaimBenchmark.self, SinkBenchmark.self,
-            PipelineBenchmark.self,
+            PipelineBenchmark.self, SharedLimitBenchmark.self, SharedLimitWorker.self,
         ]
     )
 }
