@@ -10,8 +10,12 @@ import Synchronization
 public final class TCPProxy: Sendable {
     private let serverChannel: any Channel
     private let state: Mutex<(severed: Bool, open: [any Channel])>
+    private let dropped = Mutex(0)
     /// The port the proxy listens on.
     public let port: Int
+
+    /// PostgreSQL notifications the proxy swallowed (with `dropPostgresNotifications`).
+    public var droppedNotifications: Int { dropped.withLock { $0 } }
 
     private init(serverChannel: any Channel) {
         self.serverChannel = serverChannel
@@ -24,7 +28,11 @@ public final class TCPProxy: Sendable {
     }
 
     /// Starts a proxy to `host`:`port`.
-    public static func start(to host: String, port targetPort: Int) async throws -> TCPProxy {
+    ///
+    /// With `dropPostgresNotifications` it reads the server's side as PostgreSQL's wire protocol
+    /// (unencrypted: `sslmode=disable`) and drops every NotificationResponse, as a connection
+    /// pooler in transaction mode or a lossy network path loses `NOTIFY`s.
+    public static func start(to host: String, port targetPort: Int, dropPostgresNotifications: Bool = false) async throws -> TCPProxy {
         let box = Box()
         let group = MultiThreadedEventLoopGroup.singleton
         let channel = try await ServerBootstrap(group: group)
@@ -39,6 +47,14 @@ public final class TCPProxy: Sendable {
                     .connect(host: host, port: targetPort)
                     .flatMap { outbound in
                         proxy.track(outbound)
+                        if dropPostgresNotifications {
+                            // The connection's own event loop runs this callback (the bootstrap uses the accepted side's).
+                            do {
+                                try outbound.pipeline.syncOperations.addHandler(NotificationFilter { proxy.dropped.withLock { $0 += 1 } })
+                            } catch {
+                                return outbound.eventLoop.makeFailedFuture(error)
+                            }
+                        }
                         return outbound.pipeline.addHandler(Relay(peer: inbound)).flatMap {
                             inbound.pipeline.addHandler(Relay(peer: outbound))
                         }
@@ -113,5 +129,39 @@ private final class Relay: ChannelDuplexHandler, Sendable {
 
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
         context.close(promise: nil)
+    }
+}
+
+/// Passes a PostgreSQL server's messages on whole, except NotificationResponse ('A').
+private final class NotificationFilter: ChannelInboundHandler {
+    typealias InboundIn = ByteBuffer
+    typealias InboundOut = ByteBuffer
+
+    private var pending = ByteBuffer()
+    private let onDrop: @Sendable () -> Void
+
+    init(onDrop: @escaping @Sendable () -> Void) {
+        self.onDrop = onDrop
+    }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        var incoming = unwrapInboundIn(data)
+        pending.writeBuffer(&incoming)
+        var passed = context.channel.allocator.buffer(capacity: pending.readableBytes)
+        // Each message: a type byte, then a length that counts itself but not the type.
+        while pending.readableBytes >= 5,
+            let type = pending.getInteger(at: pending.readerIndex, as: UInt8.self),
+            let length = pending.getInteger(at: pending.readerIndex + 1, as: Int32.self),
+            pending.readableBytes >= 1 + Int(length),
+            var message = pending.readSlice(length: 1 + Int(length))
+        {
+            if type == UInt8(ascii: "A") {
+                onDrop()
+            } else {
+                passed.writeBuffer(&message)
+            }
+        }
+        pending.discardReadBytes()
+        if passed.readableBytes > 0 { context.fireChannelRead(wrapInboundOut(passed)) }
     }
 }

@@ -57,7 +57,9 @@ struct SharedLimitBenchmark: AsyncParsableCommand {
         }
         components.path = "/" + (url.database ?? "")
         let connection = components.string ?? ""
-        let executable = CommandLine.arguments[0].hasPrefix("/") ? CommandLine.arguments[0] : FileManager.default.currentDirectoryPath + "/" + CommandLine.arguments[0]
+        let executable =
+            CommandLine.arguments[0].hasPrefix("/")
+            ? CommandLine.arguments[0] : FileManager.default.currentDirectoryPath + "/" + CommandLine.arguments[0]
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("shared-limit-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: folder) }
@@ -114,7 +116,9 @@ struct SharedLimitBenchmark: AsyncParsableCommand {
         for window in [1.0, 10.0, 60.0] where window <= seconds {
             let most = TokenBucket.maxGrantsInWindow(durations, length: .seconds(window))
             let bound = rate * window + Double(burst)
-            lines.append("  busiest \(format(window)) s window:     \(most) (bound rate × window + burst = \(format(bound)))\(Double(most) > bound ? "  OVER" : "")")
+            lines.append(
+                "  busiest \(format(window)) s window:     \(most) (bound rate × window + burst = \(format(bound)))\(Double(most) > bound ? "  OVER" : "")"
+            )
         }
         lines.append(
             "  store statements:        \(statements), \(String(format: "%.3f", Double(statements) / Double(max(1, times.count)))) per granted token"

@@ -1,0 +1,242 @@
+import Foundation
+import Postgres
+import PostgresNIO
+import SummarizerCore
+import SummarizerTesting
+import SummarizerTestingPostgres
+import Testing
+
+/// Several `summarize worker` processes sharing one Gemini quota through PostgreSQL, against the
+/// fake Gemini server: the shared limit, the shared spent quota, the adaptive rate, and a worker
+/// whose notifications are lost.
+@Suite("Workers sharing one quota", .enabled(if: TestDatabase.available), .serialized)
+struct SharedLimitCLITests {
+    let logger = TestDatabase.logger
+
+    /// A worker config: postgres claims, file pages, Gemini behind `middleware`, a JSON-lines sink.
+    static func config(middleware: String, summarizerMiddleware: [String], concurrency: Int = 8) -> String {
+        let names = summarizerMiddleware.map { "\"\($0)\"" }.joined(separator: ", ")
+        return """
+            {
+              "source": {"type": "postgres", "leaseSeconds": 30, "claimBatchSize": 10},
+              "fetcher": {"type": "file"},
+              "extractor": {"type": "readability"},
+              "summarizer": {"type": "gemini", "apiKey": "${GEMINI_API_KEY}", "middleware": [\(names)]},
+              "sinks": [{"type": "jsonl", "path": "out/summaries.jsonl"}],
+              "deadLetter": {"type": "jsonl", "path": "out/failed.jsonl"},
+              "middleware": \(middleware),
+              "run": {"concurrency": \(concurrency), "batchSize": 5, "shutdownGraceSeconds": 5}
+            }
+            """
+    }
+
+    /// `count` news URLs, each a copy of an example page in `folder`.
+    static func insertPages(_ count: Int, into client: PostgresClient, folder: URL) async throws {
+        let page = try String(contentsOf: CLIRunner.repositoryRoot.appendingPathComponent("Examples/pages/week9-recap.html"), encoding: .utf8)
+        let pages = folder.appendingPathComponent("pages")
+        try FileManager.default.createDirectory(at: pages, withIntermediateDirectories: true)
+        var urls: [String] = []
+        for index in 0..<count {
+            let file = pages.appendingPathComponent("\(index).html")
+            try page.write(to: file, atomically: true, encoding: .utf8)
+            urls.append(file.absoluteString)
+        }
+        try await client.query("insert into news_urls (url) select unnest(\(urls))", logger: TestDatabase.logger)
+    }
+
+    /// Starts `count` workers, each in a folder of its own with `config`.
+    static func startWorkers(_ count: Int, config: String, environment: [String: String]) throws -> [(folder: URL, worker: CLIRunner.Running)] {
+        try (0..<count).map { _ in
+            let folder = try CLIRunner.sandbox()
+            try config.write(to: folder.appendingPathComponent("worker.json"), atomically: true, encoding: .utf8)
+            let worker = try CLIRunner.start(
+                ["worker", "--config", "worker.json", "--poll-seconds", "1", "--progress", "never"],
+                in: folder,
+                environment: environment
+            )
+            return (folder, worker)
+        }
+    }
+
+    static func summarized(_ folder: URL) -> Int {
+        let text = (try? String(contentsOf: folder.appendingPathComponent("out/summaries.jsonl"), encoding: .utf8)) ?? ""
+        return text.split(separator: "\n").count
+    }
+
+    static func environment(_ url: DatabaseURL, _ fake: FakeGeminiServer) throws -> [String: String] {
+        ["DATABASE_URL": try #require(TestDatabase.connectionString(for: url)), "GEMINI_API_KEY": fake.apiKey, "GEMINI_BASE_URL": fake.baseURL]
+    }
+
+    @Test(.timeLimit(.minutes(2)))
+    func fourWorkersTogetherKeepToOneLimitOf300AMinute() async throws {
+        let fake = try await FakeGeminiServer.start()
+        try await TestDatabase.withMigrated { url, client in
+            let pages = try CLIRunner.sandbox()
+            defer { try? FileManager.default.removeItem(at: pages) }
+            try await Self.insertPages(200, into: client, folder: pages)
+            let config = Self.config(
+                middleware: #"{"quota": {"type": "rateLimit", "scope": "database", "requestsPerMinute": 300, "burst": 5}}"#,
+                summarizerMiddleware: ["quota"]
+            )
+            let workers = try Self.startWorkers(4, config: config, environment: try Self.environment(url, fake))
+            defer { for (folder, _) in workers { try? FileManager.default.removeItem(at: folder) } }
+            let started = ContinuousClock.now
+            while fake.answered.isEmpty, ContinuousClock.now - started < .seconds(30) { try await Task.sleep(for: .milliseconds(20)) }
+            let first = try #require(fake.answered.first?.receivedAt, "no worker reached Gemini")
+            try await Task.sleep(for: .seconds(20))
+            for (_, worker) in workers { worker.send(SIGTERM) }
+            for (_, worker) in workers {
+                let result = try await worker.wait()
+                #expect(result.status == 143, "\(result.stderr.suffix(1500))")
+            }
+            let times = fake.answered.map { Duration.seconds($0.receivedAt.timeIntervalSince(first)) }.sorted()
+            let inRun = times.filter { $0 < .seconds(20) }.count
+            // 20 s at 5 a second plus the burst of 5 allows 105.
+            #expect(inRun >= 90, "only \(inRun) calls in 20 s")
+            for window in [1.0, 5.0, 10.0, 20.0] {
+                let most = Self.maxInWindow(times, length: .seconds(window))
+                #expect(most <= Int(5 * window) + 5, "\(most) calls within \(window) s")
+            }
+            for (index, (folder, _)) in workers.enumerated() {
+                #expect(Self.summarized(folder) > 0, "worker \(index) summarized nothing")
+            }
+        }
+        try await fake.shutdown()
+    }
+
+    @Test(.timeLimit(.minutes(2)))
+    func aSpentDailyQuotaStopsEveryWorkerWithExit2() async throws {
+        let fake = try await FakeGeminiServer.start()
+        fake.spendDailyQuota(after: 12)
+        try await TestDatabase.withMigrated { url, client in
+            let pages = try CLIRunner.sandbox()
+            defer { try? FileManager.default.removeItem(at: pages) }
+            try await Self.insertPages(60, into: client, folder: pages)
+            let config = Self.config(
+                middleware: #"{"quota": {"type": "rateLimit", "scope": "database", "requestsPerMinute": 120, "burst": 2}}"#,
+                summarizerMiddleware: ["quota"],
+                concurrency: 4
+            )
+            let workers = try Self.startWorkers(4, config: config, environment: try Self.environment(url, fake))
+            defer { for (folder, _) in workers { try? FileManager.default.removeItem(at: folder) } }
+            var results: [CLIRunner.Result] = []
+            for (_, worker) in workers { results.append(try await worker.wait(timeout: .seconds(60))) }
+            let ended = Date()
+            let refused = try #require(fake.answered.first { $0.status == 429 }?.receivedAt, "Gemini never answered 429")
+            for (index, result) in results.enumerated() {
+                #expect(result.status == 2, "worker \(index): \(result.stderr.suffix(1500))")
+                #expect(result.stderr.contains("the Gemini daily quota is spent"), "worker \(index): \(result.stderr.suffix(1500))")
+            }
+            #expect(ended.timeIntervalSince(refused) < 10, "the workers took \(ended.timeIntervalSince(refused)) s to stop")
+            var recorded: Date?
+            for try await at in try await client.query("select exhausted_at from summarizer_rate_limits where name = 'quota'", logger: logger)
+                .decode(Date.self)
+            {
+                recorded = at
+            }
+            let at = try #require(recorded, "no worker recorded the spent quota")
+            // Other workers hear of it by NOTIFY within milliseconds; allow that much.
+            let later = fake.answered.filter { $0.receivedAt > at.addingTimeInterval(0.25) }
+            #expect(later.isEmpty, "\(later.count) calls reached Gemini after the spent quota was recorded")
+            #expect(fake.answered.filter { $0.status == 429 }.count <= 4, "every worker burned its own 429s")
+        }
+        try await fake.shutdown()
+    }
+
+    @Test(.timeLimit(.minutes(2)))
+    func anAdaptiveLimitSettlesBelowAQuotaItIsNotTold() async throws {
+        let fake = try await FakeGeminiServer.start()
+        // The project allows 4 calls a second; the workers are configured for 20.
+        fake.limitRate(perSecond: 4, retryDelay: "0.5s")
+        try await TestDatabase.withMigrated { url, client in
+            let pages = try CLIRunner.sandbox()
+            defer { try? FileManager.default.removeItem(at: pages) }
+            try await Self.insertPages(400, into: client, folder: pages)
+            let config = Self.config(
+                middleware: """
+                    {"retry": {"type": "retry", "maxAttempts": 6, "baseDelaySeconds": 0.2},
+                     "quota": {"type": "rateLimit", "scope": "database", "requestsPerMinute": 1200, "burst": 2, "adaptive": true,
+                               "adaptiveRaiseSeconds": 4, "adaptiveRaiseFraction": 0.025, "adaptiveMinimumPerMinute": 30}}
+                    """,
+                summarizerMiddleware: ["retry", "quota"]
+            )
+            let workers = try Self.startWorkers(2, config: config, environment: try Self.environment(url, fake))
+            defer { for (folder, _) in workers { try? FileManager.default.removeItem(at: folder) } }
+            let started = ContinuousClock.now
+            while fake.answered.isEmpty, ContinuousClock.now - started < .seconds(30) { try await Task.sleep(for: .milliseconds(20)) }
+            let first = try #require(fake.answered.first?.receivedAt)
+            try await Task.sleep(for: .seconds(10))
+            // The second half: sample the shared rate as the workers see it.
+            var samples: [Double] = []
+            for _ in 0..<50 {
+                for try await rate in try await client.query(
+                    "select rate_per_second from summarizer_rate_limits where name = 'quota'",
+                    logger: logger
+                )
+                .decode(Double?.self) {
+                    if let rate { samples.append(rate) }
+                }
+                try await Task.sleep(for: .milliseconds(200))
+            }
+            for (_, worker) in workers { worker.send(SIGTERM) }
+            for (_, worker) in workers { _ = try await worker.wait() }
+            let answered = fake.answered
+            let early = answered.filter { $0.receivedAt.timeIntervalSince(first) < 2 }
+            let late = answered.filter { $0.receivedAt.timeIntervalSince(first) >= 10 }
+            let share = { (calls: [FakeGeminiServer.Answered]) in Double(calls.filter { $0.status == 429 }.count) / Double(max(1, calls.count)) }
+            let mean = samples.reduce(0, +) / Double(max(1, samples.count))
+            #expect(!samples.isEmpty)
+            #expect(mean < 4, "the shared rate averaged \(mean)/s in the second half, above the quota's 4/s")
+            #expect(mean > 1, "the shared rate collapsed to \(mean)/s")
+            #expect(share(early) > 0.3, "the first seconds met few 429s (\(share(early))): the test does not test")
+            #expect(share(late) < 0.2, "\(Int(share(late) * 100))% of the calls in the second half met a 429")
+        }
+        try await fake.shutdown()
+    }
+
+    @Test(.timeLimit(.minutes(2)))
+    func withNotificationsLostTheWorkersPollFindsANewRow() async throws {
+        try await TestDatabase.withMigrated { url, client in
+            let proxy = try await TCPProxy.start(to: url.host, port: url.port, dropPostgresNotifications: true)
+            let folder = try CLIRunner.sandbox()
+            defer { try? FileManager.default.removeItem(at: folder) }
+            try WorkerCLITests.config.write(to: folder.appendingPathComponent("worker.json"), atomically: true, encoding: .utf8)
+            let direct = try #require(TestDatabase.connectionString(for: url))
+            var components = try #require(URLComponents(string: direct))
+            components.port = proxy.port
+            var query = components.queryItems ?? []
+            query.removeAll { $0.name == "sslmode" }
+            query.append(URLQueryItem(name: "sslmode", value: "disable"))
+            components.queryItems = query
+            let worker = try CLIRunner.start(
+                ["worker", "--config", "worker.json", "--poll-seconds", "3", "--progress", "never"],
+                in: folder,
+                environment: ["DATABASE_URL": try #require(components.string)]
+            )
+            // Let the worker find the table empty and wait.
+            try await Task.sleep(for: .seconds(2))
+            try await client.query("insert into news_urls (url) values (\(WorkerCLITests.page("week9-recap")))", logger: logger)
+            let inserted = ContinuousClock.now
+            let lines = {
+                (try? String(contentsOf: folder.appendingPathComponent("out/summaries.jsonl"), encoding: .utf8))?.split(separator: "\n").count ?? 0
+            }
+            while lines() < 1, ContinuousClock.now - inserted < .seconds(15) { try await Task.sleep(for: .milliseconds(50)) }
+            #expect(lines() == 1, "the poll did not find the row")
+            #expect(proxy.droppedNotifications > 0, "no notification was dropped: the test does not test")
+            worker.send(SIGTERM)
+            let result = try await worker.wait()
+            #expect(result.status == 143, "\(result.stderr.suffix(1500))")
+            try await proxy.shutdown()
+        }
+    }
+
+    static func maxInWindow(_ sorted: [Duration], length: Duration) -> Int {
+        var best = 0
+        var start = 0
+        for end in sorted.indices {
+            while sorted[end] - sorted[start] >= length { start += 1 }
+            best = max(best, end - start + 1)
+        }
+        return best
+    }
+}
