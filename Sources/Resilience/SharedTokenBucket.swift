@@ -111,7 +111,9 @@ public final class SharedTokenBucket: PipelineService, TokenSource {
                     outage = false
                     backoff = .milliseconds(250)
                 }
-            } catch let error as PipelineError where error.kind == .quotaExhausted {
+            } catch let error as PipelineError where error.kind.stopsRun {
+                // A spent quota, or a store that cannot work (no table: migrations not run; refused
+                // credentials): waiting would not help, so the callers fail and the run stops.
                 failAll(error)
                 continue
             } catch {
@@ -127,7 +129,7 @@ public final class SharedTokenBucket: PipelineService, TokenSource {
                 backoff = min(backoff * 2, .seconds(5))
                 continue
             }
-            if grant.wait > .zero, (try? await clock.sleep(for: grant.wait)) == nil {
+            guard await sleepUnlessExhausted(until: clock.now + grant.wait) else {
                 await giveBack(grant.tokens, grant)
                 break
             }
@@ -145,6 +147,17 @@ public final class SharedTokenBucket: PipelineService, TokenSource {
             return state.waiters
         }
         for waiter in waiters { waiter.continuation.resume(throwing: CancellationError()) }
+    }
+
+    /// Sleeps until `deadline` in slices, so a spent quota another process records fails the
+    /// waiting callers within a quarter second rather than when the lease is due; returns
+    /// `false` when cancelled.
+    private func sleepUnlessExhausted(until deadline: Duration) async -> Bool {
+        while clock.now < deadline {
+            if store.knownExhaustion(name) != nil { return true }
+            guard (try? await clock.sleep(until: min(deadline, clock.now + .milliseconds(250)))) != nil else { return false }
+        }
+        return !Task.isCancelled
     }
 
     /// Waits until callers wait; returns how many tokens to ask for, or `nil` when the run ends.

@@ -95,7 +95,10 @@ struct SharedTokenBucketTests {
             let waiting = Task { try await bucket.acquire() }
             try await Task.sleep(for: .milliseconds(100))
             try await store.markExhausted("llm", SharedExhaustion(until: Date().addingTimeInterval(3600), message: "daily quota spent"))
+            let marked = ContinuousClock.now
             let error = PipelineError.from(try #require(await waiting.result.failure))
+            // The waiting caller's lease was due a second later; it fails at the next quarter second.
+            #expect(ContinuousClock.now - marked < .milliseconds(600))
             #expect(error.kind == .quotaExhausted)
             #expect(error.message.contains("daily quota spent"))
             let next = await expectError { try await bucket.acquire() }

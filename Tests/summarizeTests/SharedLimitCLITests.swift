@@ -240,3 +240,47 @@ struct SharedLimitCLITests {
         return best
     }
 }
+
+extension SharedLimitCLITests {
+    @Test func explainShowsWhereALimitIsSharedWithoutThePassword() async throws {
+        let folder = try CLIRunner.sandbox()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let config = Self.config(
+            middleware: #"{"quota": {"type": "rateLimit", "scope": "database", "requestsPerMinute": 300, "burst": 5, "adaptive": true}}"#,
+            summarizerMiddleware: ["quota"]
+        )
+        try config.write(to: folder.appendingPathComponent("worker.json"), atomically: true, encoding: .utf8)
+        let environment = ["DATABASE_URL": "postgres://summarizer:hunter2secret@db.internal:5432/news", "GEMINI_API_KEY": "k"]
+        let result = try await CLIRunner.run(["explain", "--config", "worker.json"], in: folder, environment: environment)
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(
+            result.stdout.contains(
+                #"rateLimit "quota" (300/min, burst 5, adaptive: ×0.5 on a 429, at least 1/min, shared through database postgres://summarizer:<redacted>@db.internal:5432/news)"#
+            ),
+            "\(result.stdout)"
+        )
+        #expect(!result.stdout.contains("hunter2secret") && !result.stderr.contains("hunter2secret"))
+    }
+
+    @Test(.timeLimit(.minutes(1)))
+    func aDatabaseWithoutTheTableStopsTheRunWithTheMigrateHint() async throws {
+        try await TestDatabase.with { url in
+            let folder = try CLIRunner.sandbox()
+            defer { try? FileManager.default.removeItem(at: folder) }
+            try "\(WorkerCLITests.page("week9-recap"))\n".write(to: folder.appendingPathComponent("urls.txt"), atomically: true, encoding: .utf8)
+            let config = """
+                {"source": {"type": "urlFile", "path": "urls.txt"}, "fetcher": {"type": "file"}, "extractor": {"type": "readability"},
+                 "summarizer": {"type": "mock", "middleware": ["quota"]}, "sinks": [{"type": "jsonl", "path": "out.jsonl"}],
+                 "middleware": {"quota": {"type": "rateLimit", "scope": "database", "requestsPerMinute": 60}}}
+                """
+            try config.write(to: folder.appendingPathComponent("run.json"), atomically: true, encoding: .utf8)
+            let result = try await CLIRunner.run(
+                ["run", "--config", "run.json"],
+                in: folder,
+                environment: ["DATABASE_URL": try #require(TestDatabase.connectionString(for: url))]
+            )
+            #expect(result.status == 2, "\(result.stderr)")
+            #expect(result.stderr.contains("summarize db migrate"), "\(result.stderr)")
+        }
+    }
+}
