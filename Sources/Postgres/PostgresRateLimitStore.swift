@@ -43,6 +43,7 @@ public final class PostgresRateLimitStore: SharedRateLimitStore, PipelineService
         }
     }
 
+    /// Reserves up to `tokens` from the bucket `limiter`, or throws the recorded exhaustion.
     public func reserve(_ limiter: String, tokens: Int, policy: SharedRatePolicy) async throws -> SharedRateGrant {
         let (client, logger) = (client, logger)
         let adaptive = policy.adaptive
@@ -70,6 +71,7 @@ public final class PostgresRateLimitStore: SharedRateLimitStore, PipelineService
         return SharedRateGrant(tokens: Int(granted), wait: .seconds(max(0, wait)), ratePerSecond: rate, scheduleEnd: end)
     }
 
+    /// Gives back unused tokens of `grant` while no later reservation was made.
     public func giveBack(_ limiter: String, tokens: Int, of grant: SharedRateGrant) async throws {
         let (client, logger) = (client, logger)
         try await statement("giving back rate-limit tokens") {
@@ -80,6 +82,7 @@ public final class PostgresRateLimitStore: SharedRateLimitStore, PipelineService
         }
     }
 
+    /// Cuts an adaptive bucket's rate after a 429, once per `cooldown`.
     public func throttle(_ limiter: String, policy: SharedRatePolicy, cooldown: Duration) async throws -> Double? {
         guard let adaptive = policy.adaptive else { return nil }
         let (client, logger) = (client, logger)
@@ -98,6 +101,7 @@ public final class PostgresRateLimitStore: SharedRateLimitStore, PipelineService
         }
     }
 
+    /// Records the backend's quota as spent until `exhaustion.until`.
     public func markExhausted(_ limiter: String, _ exhaustion: SharedExhaustion) async throws {
         remember(limiter, exhaustion)
         let (client, logger) = (client, logger)
@@ -109,6 +113,7 @@ public final class PostgresRateLimitStore: SharedRateLimitStore, PipelineService
         }
     }
 
+    /// The spent quota this process knows of for `limiter`, while it holds.
     public func knownExhaustion(_ limiter: String) -> SharedExhaustion? {
         exhaustions.withLock { $0[limiter] }.flatMap { $0.until > Date() ? $0 : nil }
     }

@@ -27,6 +27,7 @@ public final class InMemoryRateLimitStore: SharedRateLimitStore {
 
     public var description: String { "this process" }
 
+    /// Reserves up to `tokens` from the bucket `limiter`, or throws the recorded exhaustion.
     public func reserve(_ limiter: String, tokens: Int, policy: SharedRatePolicy) async throws -> SharedRateGrant {
         let result = buckets.withLock { buckets -> Result<SharedRateGrant, PipelineError> in
             let now = clock.now
@@ -61,6 +62,7 @@ public final class InMemoryRateLimitStore: SharedRateLimitStore {
         return rate
     }
 
+    /// Gives back unused tokens of `grant` while no later reservation was made.
     public func giveBack(_ limiter: String, tokens: Int, of grant: SharedRateGrant) async throws {
         buckets.withLock { buckets in
             guard var bucket = buckets[limiter], bucket.arrival.seconds == grant.scheduleEnd else { return }
@@ -69,6 +71,7 @@ public final class InMemoryRateLimitStore: SharedRateLimitStore {
         }
     }
 
+    /// Cuts an adaptive bucket's rate after a 429, once per `cooldown`.
     public func throttle(_ limiter: String, policy: SharedRatePolicy, cooldown: Duration) async throws -> Double? {
         guard let adaptive = policy.adaptive else { return nil }
         return buckets.withLock { buckets -> Double? in
@@ -85,6 +88,7 @@ public final class InMemoryRateLimitStore: SharedRateLimitStore {
         }
     }
 
+    /// Records the backend's quota as spent until `exhaustion.until`.
     public func markExhausted(_ limiter: String, _ exhaustion: SharedExhaustion) async throws {
         buckets.withLock { buckets in
             let now = clock.now
@@ -95,6 +99,7 @@ public final class InMemoryRateLimitStore: SharedRateLimitStore {
         }
     }
 
+    /// The spent quota this process knows of for `limiter`, while it holds.
     public func knownExhaustion(_ limiter: String) -> SharedExhaustion? {
         buckets.withLock { $0[limiter]?.exhaustion }.flatMap { $0.until > Date() ? $0 : nil }
     }

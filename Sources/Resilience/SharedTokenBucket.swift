@@ -57,6 +57,7 @@ public final class SharedTokenBucket: PipelineService, TokenSource {
         self.logger = logger
     }
 
+    /// Grants allowed at once after an idle period.
     public var burst: Int { policy.burst }
 
     /// Store statements so far and tokens handed out, for the shared-limit benchmark.
