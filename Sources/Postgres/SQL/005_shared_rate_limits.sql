@@ -24,8 +24,9 @@ create table if not exists summarizer_rate_limits (
     granted_total bigint not null default 0
 );
 
--- Reserves up to p_tokens (at most p_burst) and says in how many seconds they may be used; while
--- an exhaustion is recorded, grants nothing and returns it.
+-- Reserves up to p_tokens (at most p_burst) and says in how many seconds they may be used (and
+-- when, by the server's clock: due_at); while an exhaustion is recorded, grants nothing and
+-- returns it.
 create or replace function take_rate_limit_tokens(
     p_name text,
     p_tokens integer,
@@ -41,7 +42,8 @@ create or replace function take_rate_limit_tokens(
     rate_per_second double precision,
     exhausted_until timestamptz,
     exhausted_message text,
-    schedule_end double precision
+    schedule_end double precision,
+    due_at timestamptz
 )
 language plpgsql as $$
 declare
@@ -60,7 +62,7 @@ begin
     select * into v_row from summarizer_rate_limits r where r.name = p_name for update;
     if v_row.exhausted_until > v_now then
         return query select 0, 0::double precision, coalesce(v_row.rate_per_second, p_rate), v_row.exhausted_until, v_row.exhausted_message,
-            extract(epoch from v_row.tat)::double precision;
+            extract(epoch from v_row.tat)::double precision, null::timestamptz;
         return;
     end if;
     v_changed := v_row.changed_at;
@@ -84,7 +86,7 @@ begin
         granted_total = r.granted_total + v_count
     where r.name = p_name;
     return query select v_count, extract(epoch from v_grant - v_now)::double precision, v_rate, null::timestamptz, null::text,
-        extract(epoch from v_tat)::double precision;
+        extract(epoch from v_tat)::double precision, v_grant;
 end;
 $$;
 
