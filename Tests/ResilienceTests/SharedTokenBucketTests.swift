@@ -79,7 +79,7 @@ struct SharedTokenBucketTests {
         for index in buckets.indices { #expect(all.contains { $0.caller == index }, "bucket \(index) got nothing") }
         // Reservations serve every waiting caller of a lease, not one caller each.
         let statements = buckets.map(\.statistics.statements).reduce(0, +)
-        #expect(Double(statements) / Double(all.count) <= 0.4, "\(statements) statements for \(all.count) tokens")
+        #expect(Double(statements) / Double(all.count) <= 0.6, "\(statements) statements for \(all.count) tokens")
     }
 
     @Test(.timeLimit(.minutes(1)))
@@ -90,9 +90,11 @@ struct SharedTokenBucketTests {
             for _ in 0..<4 { try await bucket.acquire() }
             let start = ContinuousClock.now
             let before = bucket.statistics.statements
-            // Three callers wait for a lease of three tokens, due 3 s after the burst, and give up.
+            // Callers wait for a lease due a second or more after the burst, and give up.
             let waiting = (0..<3).map { _ in Task { try await bucket.acquire() } }
-            try await Task.sleep(for: .milliseconds(100))
+            while bucket.statistics.statements == before, ContinuousClock.now - start < .seconds(10) {
+                try await Task.sleep(for: .milliseconds(10))
+            }
             for task in waiting { task.cancel() }
             for task in waiting { _ = await task.result }
             // The lease comes due with nobody waiting: its reservation, then a give-back.
@@ -100,10 +102,11 @@ struct SharedTokenBucketTests {
                 try await Task.sleep(for: .milliseconds(20))
             }
             #expect(bucket.statistics.statements == before + 2)
+            let givenBack = ContinuousClock.now
             let grant = try await store.reserve("llm", tokens: 1, policy: bucket.policy)
             // Given back, the schedule is where the burst left it and a token is due now; kept,
-            // the next would be due 4 s after the burst.
-            if ContinuousClock.now - start < .seconds(4) {
+            // the next token would be due a second after the lease was.
+            if ContinuousClock.now - givenBack < .milliseconds(900) {
                 #expect(grant.wait == .zero, "waited \(grant.wait)")
             }
         }
