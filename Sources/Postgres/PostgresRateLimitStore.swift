@@ -125,6 +125,8 @@ public final class PostgresRateLimitStore: SharedRateLimitStore, PipelineService
         }
     }
 
+    /// Runs one statement, failing with a `transient` error naming `action` after ``timeout``
+    /// (see ``withTimeout(_:_:_:)``: the caller stops waiting for a query that hangs).
     @discardableResult
     private func statement<T: Sendable>(_ action: String, _ body: @escaping @Sendable () async throws -> T) async throws -> T {
         do {

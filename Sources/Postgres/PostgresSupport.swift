@@ -48,8 +48,15 @@ public func pipelineError(fromDatabase error: any Error, doing action: String) -
 
 /// Runs `body`, failing with a `transient` error naming `action` when it takes longer than
 /// `timeout`. The pool retries unreachable servers for ever, so every statement is bounded here.
+///
+/// The caller stops waiting at the limit even when the statement does not end: a query
+/// PostgresNIO has sent waits for the server's answer whatever its task is told, and on a
+/// connection that went silent (a peer or path gone without a reset) that lasts until TCP gives
+/// up. Waiting for it is how a run could hang with no task busy and no connection open. What an
+/// abandoned statement does later is harmless: sink writes are idempotent upserts, claims come
+/// back when their lease expires, reservations leave tokens unused.
 func withTimeout<T: Sendable>(_ timeout: Duration, _ action: String, _ body: @escaping @Sendable () async throws -> T) async throws -> T {
-    switch try await withTimeLimit(timeout, body) {
+    switch try await withAbandoningTimeLimit(timeout, body) {
     case .finished(let value):
         return value
     case .expired:

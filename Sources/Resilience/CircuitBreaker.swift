@@ -80,6 +80,11 @@ public final class CircuitBreaker: Sendable {
         self.metrics = metrics
     }
 
+    /// Keys whose breaker is open or half-open now.
+    public var openKeys: Int {
+        states.withLock { states in states.values.filter { $0.status != .closed }.count }
+    }
+
     /// The state of `key` now (an open breaker whose time is up reads as half-open).
     public func status(of key: String) -> Status {
         states.withLock { states in

@@ -252,7 +252,7 @@ public final class SharedTokenBucket: PipelineService, TokenSource {
     }
 
     /// Seconds from `date` to the next midnight Pacific time, when Gemini's per-day quotas reset.
-    static func secondsUntilQuotaReset(after date: Date) -> TimeInterval {
+    public static func secondsUntilQuotaReset(after date: Date) -> TimeInterval {
         var calendar = Calendar(identifier: .gregorian)
         calendar.timeZone = TimeZone(identifier: "America/Los_Angeles") ?? .gmt
         let midnight = calendar.nextDate(after: date, matching: DateComponents(hour: 0, minute: 0, second: 0), matchingPolicy: .nextTime)

@@ -29,7 +29,7 @@ struct Summarize: AsyncParsableCommand {
         version: Summarize.version,
         subcommands: [
             RunCommand.self, ValidateCommand.self, ExplainCommand.self, ExtractCommand.self, PluginsCommand.self, SchemaCommand.self,
-            DatabaseCommand.self, NewPluginCommand.self, ReplayCommand.self, WorkerCommand.self,
+            DatabaseCommand.self, NewPluginCommand.self, ReplayCommand.self, WorkerCommand.self, ServeCommand.self,
         ],
         defaultSubcommand: RunCommand.self
     )

@@ -67,11 +67,21 @@ struct Validation {
         case .some(let other): problem(runPointer, "expected an object, got \(other.typeName)")
         }
         let runConfig = values(runObject, spec: RunSettings.spec, at: runPointer, ignoring: [])
+        let servePointer = JSONPointer.root.appending("serve")
+        var serveObject: [String: JSONValue] = [:]
+        switch sections["serve"] {
+        case nil: break
+        case .object(let object): serveObject = object
+        case .some(let other): problem(servePointer, "expected an object, got \(other.typeName)")
+        }
+        let serveConfig = values(serveObject, spec: ServeSettings.spec, at: servePointer, ignoring: [])
         let middleware = validateMiddlewareSection(sections["middleware"])
 
         let run: RunSettings
+        let serve: ServeSettings
         do {
             run = try runConfig.decode(RunSettings.self)
+            serve = try serveConfig.decode(ServeSettings.self)
         } catch {
             for found in error.problems { problem(found.pointer, found.message) }
             return nil
@@ -87,6 +97,8 @@ struct Validation {
             middleware: middleware,
             run: run,
             runConfig: runConfig,
+            serve: serve,
+            serveConfig: serveConfig,
             baseDirectory: baseDirectory
         )
     }

@@ -36,6 +36,10 @@ public struct PipelineConfig: Sendable {
     public var run: RunSettings
     /// The run section's values with their origins, for `explain`.
     public var runConfig: PluginConfig
+    /// The `serve` section: how `summarize serve` answers requests.
+    public var serve: ServeSettings
+    /// The serve section's values with their origins.
+    public var serveConfig: PluginConfig
     /// The folder of the config file; relative paths were resolved against it.
     public var baseDirectory: String
     /// Findings that do not make the config invalid: a secret written in the file instead of

@@ -5,7 +5,7 @@ public struct FetchedPage: Sendable {
     /// How a page was obtained; recorded as `fetch_method`.
     public struct Method: Hashable, Sendable, CustomStringConvertible {
         private enum Base: String, Hashable, Sendable {
-            case direct, browserHeaders, file, urlContext
+            case direct, browserHeaders, file, urlContext, provided
         }
         private let base: Base
         private init(_ base: Base) { self.base = base }
@@ -18,6 +18,8 @@ public struct FetchedPage: Sendable {
         public static let file = Method(.file)
         /// Not fetched by us: the LLM backend read the page itself.
         public static let urlContext = Method(.urlContext)
+        /// Not fetched: the caller sent the page with its request (`summarize serve`).
+        public static let provided = Method(.provided)
 
         public var description: String { base.rawValue }
     }

@@ -14,7 +14,8 @@ extension Orchestrator {
         return result
     }
 
-    func summarize(_ item: WorkItem) async -> ItemResult {
+    /// The item through fetch (or `given`, a page the caller already has), extract and summarize.
+    func summarize(_ item: WorkItem, page given: FetchedPage? = nil) async -> ItemResult {
         let stopwatch = Stopwatch(clock)
         var itemLogger = logger
         itemLogger[metadataKey: "item"] = "\(item.id)"
@@ -23,7 +24,7 @@ extension Orchestrator {
 
         // URL mode: the summarizer reads the page itself; when it cannot, we fetch it ourselves.
         var urlAttempt: PipelineError?
-        if pipeline.summarizer.component.inputMode == .url {
+        if given == nil, pipeline.summarizer.component.inputMode == .url {
             let request = SummaryRequest(item: item, input: .url(item.url))
             switch await perform(
                 pipeline.summarizer,
@@ -48,17 +49,21 @@ extension Orchestrator {
         }
 
         let page: FetchedPage
-        switch await perform(
-            pipeline.fetcher,
-            role: .fetcher,
-            item: item,
-            logger: itemLogger,
-            { fetcher, context in
-                try await fetcher.fetch(item, context: context)
+        if let given {
+            page = given
+        } else {
+            switch await perform(
+                pipeline.fetcher,
+                role: .fetcher,
+                item: item,
+                logger: itemLogger,
+                { fetcher, context in
+                    try await fetcher.fetch(item, context: context)
+                }
+            ) {
+            case .success(let value): page = value
+            case .failure(let failure): return .failed(failure.record.addingSpend(urlAttempt?.spend))
             }
-        ) {
-        case .success(let value): page = value
-        case .failure(let failure): return .failed(failure.record.addingSpend(urlAttempt?.spend))
         }
 
         let article: Article
@@ -109,6 +114,75 @@ extension Orchestrator {
         var summarized = record(item: item, result: result, article: article, page: page, seconds: seconds)
         summarized.fallbackUsed = urlAttempt != nil
         return .summarized(summarized)
+    }
+
+    /// What ``summarizeOne(_:page:write:)`` came to.
+    public enum SingleOutcome: Sendable {
+        /// The record (written to every sink when asked).
+        case summarized(SummaryRecord)
+        /// The failure, with its stage and kind (sent to the dead-letter sink when asked).
+        case failed(FailureRecord)
+    }
+
+    /// One item through the pipeline outside a run (`summarize serve`'s `POST /v1/summarize`):
+    /// fetch, or `page` when the caller sent the HTML, then extract and summarize, each stage
+    /// through its middleware as in a run. With `write`, the record goes to every sink (a sink's
+    /// refusal makes it a sink failure) and a failure to the dead-letter sink; without, nothing
+    /// is written.
+    ///
+    /// The pipeline's services must be running and its sinks prepared; the run's metrics count
+    /// the item as a run would.
+    public func summarizeOne(_ item: WorkItem, page: FetchedPage? = nil, write: Bool) async -> SingleOutcome {
+        metrics.itemStarted()
+        let outcome: SingleOutcome
+        switch await summarize(item, page: page) {
+        case .summarized(let record):
+            outcome = write ? await store(record, item: item) : .summarized(record)
+        case .failed(let failure):
+            outcome = .failed(failure)
+        case .unchanged(let item):
+            outcome = .failed(
+                FailureRecord(
+                    item: item,
+                    stage: .summarize,
+                    error: PipelineError(.invalidContent, "unchanged since its stored summary"),
+                    failedAt: Date()
+                )
+            )
+        case .unfinished(let item, let error):
+            outcome = .failed(FailureRecord(item: item, stage: .summarize, error: error, failedAt: Date()))
+        }
+        metrics.itemReturned()
+        switch outcome {
+        case .summarized(let record):
+            metrics.recordOutcome(write ? "written" : "summarized")
+            metrics.recordItem(succeeded: true, fallback: record.fallbackUsed, tokens: record.tokens.total, seconds: record.processingTimeSeconds)
+        case .failed(let failure):
+            metrics.recordFailure(stage: failure.stage, kind: failure.errorKind)
+            metrics.recordOutcome("failed")
+            metrics.recordItem(succeeded: false, fallback: false, tokens: failure.tokens?.total ?? 0, seconds: 0)
+            if write {
+                _ = await perform(pipeline.deadLetter, role: .deadLetter, item: item, logger: logger) { sink, context in
+                    try await sink.write([failure], context: context)
+                }
+            }
+        }
+        return outcome
+    }
+
+    private func store(_ record: SummaryRecord, item: WorkItem) async -> SingleOutcome {
+        for sink in pipeline.sinks {
+            switch await perform(sink, role: .sink, item: item, logger: logger, { sink, context in try await sink.write([record], context: context) })
+            {
+            case .success(let receipt):
+                if let refused = receipt.rejected[record.newsURLID] {
+                    return .failed(FailureRecord(item: item, stage: .sink, error: refused, failedAt: Date()))
+                }
+            case .failure(let failure):
+                return .failed(failure.record)
+            }
+        }
+        return .summarized(record)
     }
 
     func record(item: WorkItem, result: SummaryResult, article: Article?, page: FetchedPage?, seconds: Double) -> SummaryRecord {
