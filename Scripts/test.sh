@@ -22,6 +22,8 @@ command -v python3 >/dev/null 2>&1 || missing+=(python3)  # the exec extractor's
 command -v prometheus >/dev/null 2>&1 && command -v promtool >/dev/null 2>&1 || missing+=(prometheus)
 command -v prometheus-pushgateway >/dev/null 2>&1 || missing+=(prometheus-pushgateway)
 command -v script >/dev/null 2>&1 || missing+=(bsdutils)
+# schemathesis (PyPI) runs in a private venv against `summarize serve` (Scripts/check-serve-api.sh).
+python3 -c 'import venv, ensurepip' >/dev/null 2>&1 || missing+=(python3-venv)
 if [ ${#missing[@]} -gt 0 ]; then
   log "installing ${missing[*]}"
   sudo_cmd=""
@@ -76,4 +78,6 @@ elif [ "$status" -ne 0 ]; then
   exit "$status"
 fi
 log "swift test (the CLI suites)"
-PG_FSYNC=off exec Scripts/with-postgres.sh swift test --skip-build --filter summarizeTests
+PG_FSYNC=off Scripts/with-postgres.sh swift test --skip-build --filter summarizeTests
+log "schemathesis against summarize serve's OpenAPI document"
+Scripts/check-serve-api.sh

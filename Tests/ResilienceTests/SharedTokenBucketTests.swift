@@ -97,7 +97,7 @@ struct SharedTokenBucketTests {
                 try await Task.sleep(for: .milliseconds(10))
             }
             waiting.cancel()
-            #expect(throws: CancellationError.self) { try await waiting.value }
+            await #expect(throws: CancellationError.self) { try await waiting.value }
             // The lease comes due with nobody waiting: its reservation, then a give-back.
             while bucket.statistics.statements < before + 2, ContinuousClock.now - start < .seconds(10) {
                 try await Task.sleep(for: .milliseconds(20))

@@ -66,8 +66,8 @@ struct RequestFields {
     mutating func string(_ key: String, nonEmpty: Bool = true) -> String? {
         guard let value = present(key) else { return nil }
         guard case .string(let text) = value else { return wrongType(key, "a string", value) }
-        if nonEmpty, text.trimmingCharacters(in: .whitespaces).isEmpty {
-            problems.append(("/" + Self.escape(key), "must not be empty"))
+        if nonEmpty, Self.isBlank(text) {
+            problems.append(("/" + Self.escape(key), "must not be empty or blank"))
             return nil
         }
         return text
@@ -101,7 +101,7 @@ struct RequestFields {
         }
         var texts: [String] = []
         for (index, item) in items.enumerated() {
-            guard case .string(let text) = item, !text.trimmingCharacters(in: .whitespaces).isEmpty else {
+            guard case .string(let text) = item, !Self.isBlank(text) else {
                 problems.append(("/\(Self.escape(key))/\(index)", "expected a non-empty string, got \(item.typeName)"))
                 return nil
             }
@@ -119,6 +119,12 @@ struct RequestFields {
     private mutating func wrongType<T>(_ key: String, _ expected: String, _ value: JSONValue) -> T? {
         problems.append(("/" + Self.escape(key), "expected \(expected), got \(value.typeName)"))
         return nil
+    }
+
+    /// Whether `text` holds nothing but spaces, tabs and line breaks; the OpenAPI document says
+    /// the same with the pattern `[^ \t\r\n]`.
+    static func isBlank(_ text: String) -> Bool {
+        text.unicodeScalars.allSatisfy { [" ", "\t", "\r", "\n"].contains($0) }
     }
 
     /// A key as a JSON pointer token (RFC 6901).

@@ -199,10 +199,10 @@ enum OpenAPIDocument {
                 "additionalProperties": false,
                 "properties": {
                   "limit": {"type": ["integer", "null"], "minimum": 1, "description": "Process at most this many items."},
-                  "urlIds": {"type": ["array", "null"], "minItems": 1, "items": {"type": "string", "minLength": 1, "pattern": "\\S"}, "description": "Only these item ids."},
-                  "publisher": {"type": ["string", "null"], "minLength": 1, "pattern": "\\S", "description": "Only items of this publisher."},
+                  "urlIds": {"type": ["array", "null"], "minItems": 1, "items": {"type": "string", "minLength": 1, "pattern": "[^ \\t\\r\\n]"}, "description": "Only these item ids."},
+                  "publisher": {"type": ["string", "null"], "minLength": 1, "pattern": "[^ \\t\\r\\n]", "description": "Only items of this publisher."},
                   "dryRun": {"type": ["boolean", "null"], "description": "Write nothing."},
-                  "model": {"type": ["string", "null"], "minLength": 1, "pattern": "\\S", "description": "Use this model."},
+                  "model": {"type": ["string", "null"], "minLength": 1, "pattern": "[^ \\t\\r\\n]", "description": "Use this model."},
                   "resummarize": {"type": ["boolean", "null"], "description": "Read every item, summarized or not."}
                 }
               },
@@ -248,7 +248,7 @@ enum OpenAPIDocument {
                 "additionalProperties": false,
                 "required": ["url"],
                 "properties": {
-                  "url": {"type": "string", "format": "uri", "description": "An absolute http or https URL."},
+                  "url": {"type": "string", "format": "uri", "pattern": "^[Hh][Tt][Tt][Pp][Ss]?://[^/?#@ ]", "description": "An absolute http or https URL."},
                   "html": {"type": ["string", "null"], "description": "The page, when the caller has it: not fetched then."},
                   "write": {"type": ["boolean", "null"], "description": "Write the record to the sinks (default false)."}
                 }

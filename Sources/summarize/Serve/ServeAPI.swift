@@ -143,8 +143,10 @@ struct ServeAPI: Sendable {
             throw APIError(400, "missing required field url", pointer: "/url")
         }
         try fields.check()
+        // Only web URLs: a service must not read the files of the host it runs on, whatever
+        // fetcher its config has.
         guard let url, let components = URLComponents(string: url), let scheme = components.scheme?.lowercased(),
-            ["http", "https", "file"].contains(scheme), components.host?.isEmpty == false || scheme == "file"
+            ["http", "https"].contains(scheme), let host = components.host, !host.isEmpty
         else {
             throw APIError(400, "expected an absolute http or https URL, got \(Self.quoted(url ?? ""))", pointer: "/url")
         }
@@ -200,11 +202,23 @@ struct ServeAPI: Sendable {
     }
 }
 
-/// Turns every error into a JSON answer: ``APIError`` as it says, Hummingbird's own (unknown
-/// route, wrong method) with their status, anything else as 500 (logged; it means a bug).
+/// Turns every error into a JSON answer: ``APIError`` as it says, Hummingbird's own with their
+/// status (an unknown path 404, a method a known path does not take 405 with `Allow`), anything
+/// else as 500 (logged; it means a bug).
 struct ErrorMiddleware: RouterMiddleware {
     typealias Context = BasicRequestContext
     let logger: Logger
+
+    /// The methods a path of the API takes, or `nil` for a path it does not have.
+    static func methods(of path: String) -> [String]? {
+        switch path {
+        case "/v1/runs": ["GET", "POST"]
+        case "/v1/summarize": ["POST"]
+        case "/healthz", "/readyz", "/metrics", "/openapi.json": ["GET"]
+        default:
+            path.hasPrefix("/v1/runs/") && path.dropFirst("/v1/runs/".count).allSatisfy({ $0 != "/" }) ? ["GET", "DELETE"] : nil
+        }
+    }
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         do {
@@ -217,6 +231,13 @@ struct ErrorMiddleware: RouterMiddleware {
             return ServeAPI.json(error.status, error.json, headers: fields)
         } catch let error as HTTPError {
             let status = Int(error.status.code)
+            if status == 404, let allowed = Self.methods(of: request.uri.path) {
+                return ServeAPI.json(
+                    405,
+                    APIError(405, "\(request.method) is not allowed on \(request.uri.path); use \(allowed.joined(separator: " or "))").json,
+                    headers: [(.allow, allowed.joined(separator: ", "))]
+                )
+            }
             let message =
                 status == 404 ? "no such endpoint: \(request.method) \(request.uri.path) (see /openapi.json)" : error.body ?? "\(error.status)"
             return ServeAPI.json(status, APIError(status, message).json)
