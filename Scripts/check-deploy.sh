@@ -18,7 +18,7 @@ log "Kubernetes manifests"
 python3 - "$work" Examples/deploy/kubernetes/*.yaml <<'PY'
 import json, sys, yaml
 work, files = sys.argv[1], sys.argv[2:]
-expected = {"worker.yaml": ["ConfigMap", "Deployment"], "nightly-cronjob.yaml": ["CronJob"]}
+expected = {"worker.yaml": ["ConfigMap", "Deployment"], "nightly-cronjob.yaml": ["CronJob"], "serve.yaml": ["ConfigMap", "Deployment", "Service"]}
 for path in files:
     docs = [d for d in yaml.safe_load_all(open(path)) if d]
     kinds = [d["kind"] for d in docs]
@@ -28,15 +28,25 @@ for path in files:
         assert doc.get("apiVersion") and doc.get("metadata", {}).get("name"), f"{path}: {doc.get('kind')} lacks apiVersion or name"
         if doc["kind"] == "ConfigMap":
             json.loads(doc["data"]["config.json"])
-            open(f"{work}/config.json", "w").write(doc["data"]["config.json"])
+            open(f"{work}/{name}.config.json", "w").write(doc["data"]["config.json"])
         if doc["kind"] == "Deployment":
             container = doc["spec"]["template"]["spec"]["containers"][0]
-            assert container["args"][0] == "worker", "the Deployment runs summarize worker"
-            assert container["livenessProbe"]["httpGet"]["path"] == "/metrics"
+            if name == "worker.yaml":
+                assert container["args"][0] == "worker", "the Deployment runs summarize worker"
+                assert container["livenessProbe"]["httpGet"]["path"] == "/metrics"
+            else:
+                assert container["args"][0] == "serve", "the Deployment runs summarize serve"
+                assert container["livenessProbe"]["httpGet"]["path"] == "/healthz"
+                assert container["readinessProbe"]["httpGet"]["path"] == "/readyz"
+        if doc["kind"] == "Service":
+            selector = doc["spec"]["selector"]
+            assert selector == {"app.kubernetes.io/name": "summarize-serve"}, f"{path}: the Service selects {selector}"
     print(f"  {path}: {', '.join(kinds)}")
 PY
-log "the ConfigMap's config passes summarize validate"
-(cd "$work" && GEMINI_API_KEY=placeholder DATABASE_URL=postgres://summarize@db.example/news "$binary" validate --config config.json)
+for config in "$work"/*.config.json; do
+  log "the ConfigMap's config of $(basename "$config" .config.json) passes summarize validate"
+  (cd "$work" && GEMINI_API_KEY=placeholder DATABASE_URL=postgres://summarize@db.example/news "$binary" validate --config "$config")
+done
 
 if command -v systemd-analyze >/dev/null 2>&1; then
   log "systemd-analyze verify summarize-worker.service"

@@ -93,25 +93,17 @@ final class RunManager: Service, Sendable {
     }
 
     /// Runs started and not ended.
-    var active: Int { state.withLock { $0.entries.filter { $0.outcome.withLock { $0 } == nil }.count } }
+    var active: Int { state.withLock { Self.running($0.entries) } }
 
     /// Admits a run made by `make` if fewer than `serve.maxConcurrentRuns` are going; the run
     /// starts on the manager's task group.
     func start(_ make: (String) throws(APIError) -> Entry) throws(APIError) -> Entry {
-        let id = UUID().uuidString.lowercased()
-        let admitted = state.withLock { state -> Bool in
-            let running = state.entries.filter { $0.outcome.withLock { $0 } == nil }.count
-            return !state.shuttingDown && running < settings.maxConcurrentRuns
-        }
-        guard admitted else {
-            throw APIError(
-                429,
-                "\(settings.maxConcurrentRuns) run\(settings.maxConcurrentRuns == 1 ? " is" : "s are") going already (serve.maxConcurrentRuns); try again when it ends",
-                headers: [("Retry-After", "10")]
-            )
-        }
-        let entry = try make(id)
-        let wake = state.withLock { state -> CheckedContinuation<Void, Never>? in
+        try admissible()
+        let entry = try make(UUID().uuidString.lowercased())
+        // Checked again with the entry added under the same lock: two requests at once cannot
+        // both take the last slot (the one that loses drops the pipeline it built, unstarted).
+        let wake = try state.withLock { state throws(APIError) -> CheckedContinuation<Void, Never>? in
+            guard !state.shuttingDown, Self.running(state.entries) < settings.maxConcurrentRuns else { throw refusal }
             state.entries.append(entry)
             state.pending.append(entry)
             // Forget the oldest finished runs beyond the history size.
@@ -125,6 +117,24 @@ final class RunManager: Service, Sendable {
         }
         wake?.resume()
         return entry
+    }
+
+    private func admissible() throws(APIError) {
+        let admitted = state.withLock { !$0.shuttingDown && Self.running($0.entries) < settings.maxConcurrentRuns }
+        guard admitted else { throw refusal }
+    }
+
+    private var refusal: APIError {
+        let count = settings.maxConcurrentRuns
+        return APIError(
+            429,
+            "\(count) run\(count == 1 ? " is" : "s are") going already (serve.maxConcurrentRuns); try again when it ends",
+            headers: [("Retry-After", "10")]
+        )
+    }
+
+    private static func running(_ entries: [Entry]) -> Int {
+        entries.filter { $0.outcome.withLock { $0 } == nil }.count
     }
 
     func entry(_ id: String) -> Entry? {
