@@ -44,7 +44,7 @@ cat >"$work/serve.json" <<EOF
   "extractor": { "type": "readability" },
   "summarizer": { "type": "mock", "middleware": [] },
   "sinks": [ { "type": "jsonl", "path": "out/summaries.jsonl" } ],
-  "run": { "logLevel": "warning" }
+  "run": { "logLevel": "notice" }
 }
 EOF
 (cd "$work" && exec "$binary" serve --config serve.json --listen 127.0.0.1:0 2>"$work/serve.log") &
@@ -53,7 +53,7 @@ for _ in $(seq 100); do
   grep -q 'url=http://' "$work/serve.log" 2>/dev/null && break
   sleep 0.1
 done
-url=$(grep -o 'url=http://[0-9.]*:[0-9]*' "$work/serve.log" | head -n 1 | cut -d= -f2)
+url=$(grep -o "url=http://[0-9.]*:[0-9]*" "$work/serve.log" | head -n 1 | cut -d= -f2 || true)
 [ -n "$url" ] || { cat "$work/serve.log"; exit 1; }
 
 python3 - "$work" "$page_port" <<'EOF'
