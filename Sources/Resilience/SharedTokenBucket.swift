@@ -41,9 +41,6 @@ public final class SharedTokenBucket: PipelineService, TokenSource {
         /// Store statements made, for benchmarks: reservations and give-backs.
         var statements = 0
         var granted = 0
-        /// Callers served by the last lease: while they keep coming back, the next lease asks
-        /// for as many, though they have not queued again yet when it is asked for.
-        var lastServed = 0
     }
 
     /// A limiter reserving from `store`; it serves callers while its ``run()`` runs.
@@ -164,8 +161,11 @@ public final class SharedTokenBucket: PipelineService, TokenSource {
     /// Waits until callers wait; returns how many tokens to ask for, or `nil` when the run ends.
     private func demand() async -> Int? {
         while !Task.isCancelled {
-            let (waiting, served) = state.withLock { ($0.waiters.count, $0.lastServed) }
-            if waiting > 0 { return max(waiting, served) }
+            // Exactly the callers waiting: a lease sized for callers expected back soon would
+            // leave tokens over whenever they come back late (an LLM call takes seconds), and
+            // tokens over are lost whenever another process reserved after them.
+            let waiting = state.withLock { $0.waiters.count }
+            if waiting > 0 { return waiting }
             await withTaskCancellationHandler {
                 await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
                     let resumeNow = state.withLock { state -> Bool in
@@ -192,7 +192,6 @@ public final class SharedTokenBucket: PipelineService, TokenSource {
             defer {
                 state.waiters.removeFirst(count)
                 state.granted += count
-                state.lastServed = count
             }
             return Array(state.waiters.prefix(count))
         }
