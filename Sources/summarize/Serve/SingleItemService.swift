@@ -51,9 +51,11 @@ final class SingleItemService: Service, Sendable {
             await self.checkSinks()
             self.started.withLock { $0 = true }
             await waitUntilShutdown()
-            try? await self.sinkGate.acquire()
-            await self.closeSinks()
-            self.sinkGate.release()
+            // The server stopped before this service is asked to: no request writes any more.
+            if (try? await self.sinkGate.acquire()) != nil {
+                await self.closeSinks()
+                self.sinkGate.release()
+            }
             try? await self.pipeline.deadLetter.component.finish()
         }
     }
