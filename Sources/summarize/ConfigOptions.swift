@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import Logging
 import SummarizerCore
 
 /// The `--config` option shared by the subcommands that read a config.
@@ -33,6 +34,18 @@ struct ConfigOptions: ParsableArguments {
 }
 
 /// Builds the pipeline; prints the problems and exits 78 when a plugin refuses its values.
+/// The plugin environment of a run of `config`: its folder, the run's options and metrics, and
+/// the spending limit of `run.maxCostUSD`.
+func runEnvironment(_ config: PipelineConfig, logger: Logger, options: RunOptions = RunOptions(), metrics: RunMetrics) -> PluginEnvironment {
+    PluginEnvironment(
+        logger: logger,
+        baseDirectory: config.baseDirectory,
+        runOptions: options,
+        metrics: metrics,
+        costBudget: config.run.maxCostUSD.map(CostBudget.init(limitUSD:))
+    )
+}
+
 func buildPipeline(_ config: PipelineConfig, registry: PluginRegistry, environment: PluginEnvironment) throws -> Pipeline {
     do {
         return try PipelineBuilder(registry: registry).build(config, environment: environment)

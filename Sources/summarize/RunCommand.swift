@@ -110,13 +110,7 @@ struct RunCommand: AsyncParsableCommand {
         let logger = try watchOptions.logger(label: "summarize", level: verbose ? .debug : config.run.logLevel)
         var watch = RunWatch(options: watchOptions, settings: config.run, logger: logger)
         let metrics = watch.metrics
-        let environment = PluginEnvironment(
-            logger: logger,
-            baseDirectory: config.baseDirectory,
-            runOptions: options,
-            metrics: metrics,
-            costBudget: config.run.maxCostUSD.map(CostBudget.init(limitUSD:))
-        )
+        let environment = runEnvironment(config, logger: logger, options: options, metrics: metrics)
         let pipeline = try buildPipeline(config, registry: registry, environment: environment)
 
         let previewFormat = config.sinks.first { $0.type == "stdout" }?.config.string("format").flatMap(StdoutSink.Format.init)

@@ -59,22 +59,8 @@ struct Validation {
             problem(sinksPointer, "expected an array of sink objects, got \(other.typeName)")
         }
 
-        let runPointer = JSONPointer.root.appending("run")
-        var runObject: [String: JSONValue] = [:]
-        switch sections["run"] {
-        case nil: break
-        case .object(let object): runObject = object
-        case .some(let other): problem(runPointer, "expected an object, got \(other.typeName)")
-        }
-        let runConfig = values(runObject, spec: RunSettings.spec, at: runPointer, ignoring: [])
-        let servePointer = JSONPointer.root.appending("serve")
-        var serveObject: [String: JSONValue] = [:]
-        switch sections["serve"] {
-        case nil: break
-        case .object(let object): serveObject = object
-        case .some(let other): problem(servePointer, "expected an object, got \(other.typeName)")
-        }
-        let serveConfig = values(serveObject, spec: ServeSettings.spec, at: servePointer, ignoring: [])
+        let runConfig = settingsSection("run", sections["run"], spec: RunSettings.spec)
+        let serveConfig = settingsSection("serve", sections["serve"], spec: ServeSettings.spec)
         let middleware = validateMiddlewareSection(sections["middleware"])
 
         let run: RunSettings
@@ -101,6 +87,18 @@ struct Validation {
             serveConfig: serveConfig,
             baseDirectory: baseDirectory
         )
+    }
+
+    /// A section of plain settings (`run`, `serve`): an object of `spec`'s keys, or absent.
+    mutating func settingsSection(_ name: String, _ value: JSONValue?, spec: PluginSpec) -> PluginConfig {
+        let pointer = JSONPointer.root.appending(name)
+        var object: [String: JSONValue] = [:]
+        switch value {
+        case nil: break
+        case .object(let found): object = found
+        case .some(let other): problem(pointer, "expected an object, got \(other.typeName)")
+        }
+        return values(object, spec: spec, at: pointer, ignoring: [])
     }
 
     mutating func validateMiddlewareSection(_ value: JSONValue?) -> [(name: String, stage: StageConfig)] {

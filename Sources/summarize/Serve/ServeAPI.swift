@@ -108,13 +108,7 @@ struct ServeAPI: Sendable {
         var runLogger = logger
         runLogger[metadataKey: "run"] = "\(id)"
         let metrics = RunMetrics(factory: exporter.factory)
-        let environment = PluginEnvironment(
-            logger: runLogger,
-            baseDirectory: config.baseDirectory,
-            runOptions: options,
-            metrics: metrics,
-            costBudget: config.run.maxCostUSD.map(CostBudget.init(limitUSD:))
-        )
+        let environment = runEnvironment(config, logger: runLogger, options: options, metrics: metrics)
         let pipeline: Pipeline
         do {
             pipeline = try PipelineBuilder(registry: registry).build(config, environment: environment)

@@ -69,12 +69,7 @@ struct ServeCommand: AsyncParsableCommand {
         let exporter = PrometheusExporter()
 
         let singleMetrics = RunMetrics(factory: exporter.factory)
-        let environment = PluginEnvironment(
-            logger: logger,
-            baseDirectory: config.baseDirectory,
-            metrics: singleMetrics,
-            costBudget: config.run.maxCostUSD.map(CostBudget.init(limitUSD:))
-        )
+        let environment = runEnvironment(config, logger: logger, metrics: singleMetrics)
         let pipeline = try buildPipeline(config, registry: registry, environment: environment)
         singleMetrics.recordRunInfo(
             version: Summarize.version,
