@@ -59,10 +59,12 @@ seed_args=(--seed "$seed")
 [ "$seed" = random ] && seed_args=()
 log "schemathesis $("$venv/bin/schemathesis" --version | awk '{print $NF}') against $url/openapi.json ($examples examples per operation)"
 status=0
-"$venv/bin/schemathesis" run "$url/openapi.json" \
+# From the scratch folder: schemathesis keeps a cache (.schemathesis/) in its working directory.
+venv_bin=$(cd "$venv/bin" && pwd)
+(cd "$work" && "$venv_bin/schemathesis" run "$url/openapi.json" \
   -H "Authorization: Bearer $token" \
   --checks all --exclude-checks positive_data_acceptance,use_after_free \
-  -n "$examples" "${seed_args[@]}" --workers 1 --request-timeout 30 --warnings off || status=$?
+  -n "$examples" "${seed_args[@]}" --workers 1 --request-timeout 30 --warnings off) || status=$?
 if grep -q " 500 \|internal error\|failed unexpectedly" "$work/serve.log"; then
   grep " 500 \|internal error\|failed unexpectedly" "$work/serve.log" | head -n 5
   log "the service logged an internal error"
