@@ -40,7 +40,6 @@ public final class SharedTokenBucket: PipelineService, TokenSource {
         var stopped = false
         /// Store statements made, for benchmarks: reservations and give-backs.
         var statements = 0
-        var granted = 0
     }
 
     /// A limiter reserving from `store`; it serves callers while its ``run()`` runs.
@@ -57,9 +56,9 @@ public final class SharedTokenBucket: PipelineService, TokenSource {
     /// Grants allowed at once after an idle period.
     public var burst: Int { policy.burst }
 
-    /// Store statements so far and tokens handed out, for the shared-limit benchmark.
-    public var statistics: (statements: Int, granted: Int) {
-        state.withLock { ($0.statements, $0.granted) }
+    /// Store statements so far (reservations and give-backs), for the shared-limit benchmark.
+    public var storeStatements: Int {
+        state.withLock { $0.statements }
     }
 
     /// Waits for a token; returns how long it waited.
@@ -189,10 +188,7 @@ public final class SharedTokenBucket: PipelineService, TokenSource {
     private func handOut(_ tokens: Int) -> Int {
         let resumed = state.withLock { state -> [Waiter] in
             let count = min(tokens, state.waiters.count)
-            defer {
-                state.waiters.removeFirst(count)
-                state.granted += count
-            }
+            defer { state.waiters.removeFirst(count) }
             return Array(state.waiters.prefix(count))
         }
         for waiter in resumed { waiter.continuation.resume() }
@@ -236,8 +232,9 @@ public final class SharedTokenBucket: PipelineService, TokenSource {
             }
         }
         // A spent budget of this run is this process's alone; a shared record is passed on already.
-        if error.kind == .quotaExhausted, error.reason != CostBudget.refusalReason, error.reason != "quota-shared" {
-            let until = Date().addingTimeInterval(error.retryAfter?.seconds ?? Self.secondsUntilQuotaReset(after: Date()))
+        if error.reason != SharedExhaustion.reason,
+            let until = SharedExhaustion.quotaBack(error.kind, reason: error.reason, retryAfter: error.retryAfter)
+        {
             do {
                 try await store.markExhausted(name, SharedExhaustion(until: until, message: error.message))
                 logger.warning(
@@ -248,14 +245,6 @@ public final class SharedTokenBucket: PipelineService, TokenSource {
                 logger.error("could not record the spent quota for the other workers", metadata: ["limit": "\(name)", "error": "\(error)"])
             }
         }
-    }
-
-    /// Seconds from `date` to the next midnight Pacific time, when Gemini's per-day quotas reset.
-    public static func secondsUntilQuotaReset(after date: Date) -> TimeInterval {
-        var calendar = Calendar(identifier: .gregorian)
-        calendar.timeZone = TimeZone(identifier: "America/Los_Angeles") ?? .gmt
-        let midnight = calendar.nextDate(after: date, matching: DateComponents(hour: 0, minute: 0, second: 0), matchingPolicy: .nextTime)
-        return midnight.map { $0.timeIntervalSince(date) } ?? 86_400
     }
 
     static func perMinute(_ perSecond: Double) -> String {

@@ -193,7 +193,7 @@ struct SharedLimitWorker: AsyncParsableCommand {
             }
         }
         var output = times.map { String($0) }.joined(separator: "\n")
-        output += "\nstatements \(bucket.statistics.statements)\n"
+        output += "\nstatements \(bucket.storeStatements)\n"
         FileHandle.standardOutput.write(Data(output.utf8))
     }
 }

@@ -78,7 +78,7 @@ struct SharedTokenBucketTests {
         #expect(all.count >= 25 && all.count <= 44 + 3 * 6, "served \(all.count)")
         for index in buckets.indices { #expect(all.contains { $0.caller == index }, "bucket \(index) got nothing") }
         // Reservations serve every waiting caller of a lease, not one caller each.
-        let statements = buckets.map(\.statistics.statements).reduce(0, +)
+        let statements = buckets.map(\.storeStatements).reduce(0, +)
         #expect(Double(statements) / Double(all.count) <= 0.6, "\(statements) statements for \(all.count) tokens")
     }
 
@@ -90,19 +90,19 @@ struct SharedTokenBucketTests {
         let bucket = Self.bucket(store, rate: 0.25, burst: 1)
         try await Self.serving([bucket]) {
             try await bucket.acquire()
-            let before = bucket.statistics.statements
+            let before = bucket.storeStatements
             let start = ContinuousClock.now
             let waiting = Task { try await bucket.acquire() }
-            while bucket.statistics.statements == before, ContinuousClock.now - start < .seconds(3) {
+            while bucket.storeStatements == before, ContinuousClock.now - start < .seconds(3) {
                 try await Task.sleep(for: .milliseconds(10))
             }
             waiting.cancel()
             await #expect(throws: CancellationError.self) { try await waiting.value }
             // The lease comes due with nobody waiting: its reservation, then a give-back.
-            while bucket.statistics.statements < before + 2, ContinuousClock.now - start < .seconds(10) {
+            while bucket.storeStatements < before + 2, ContinuousClock.now - start < .seconds(10) {
                 try await Task.sleep(for: .milliseconds(20))
             }
-            #expect(bucket.statistics.statements == before + 2)
+            #expect(bucket.storeStatements == before + 2)
             let givenBack = ContinuousClock.now
             let grant = try await store.reserve("llm", tokens: 1, policy: bucket.policy)
             // Given back, a token is due now; kept, the next would be due 4 s after the lease.

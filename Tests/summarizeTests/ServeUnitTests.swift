@@ -47,10 +47,13 @@ struct ServeUnitTests {
         #expect(!RequestFields.isBlank("\u{0C}"))
     }
 
-    @Test func methodsOfKnownPathsAnswer405() {
+    @Test func methodsOfKnownPathsComeFromTheDocument() {
         #expect(ErrorMiddleware.methods(of: "/v1/runs") == ["GET", "POST"])
         #expect(ErrorMiddleware.methods(of: "/v1/runs/abc") == ["GET", "DELETE"])
         #expect(ErrorMiddleware.methods(of: "/v1/runs/abc/def") == nil)
         #expect(ErrorMiddleware.methods(of: "/v2") == nil)
+        #expect(ErrorMiddleware.methods(of: "/healthz") == ["GET"])
+        #expect(ErrorMiddleware.methods(of: "/v1/summarize") == ["POST"])
+        #expect(ErrorMiddleware.methods(of: "/") == nil)
     }
 }

@@ -71,12 +71,27 @@ public struct SharedExhaustion: Sendable, Hashable {
         self.message = message
     }
 
+    /// The reason of the error a recorded exhaustion gives (the record is passed on, not recorded again).
+    public static let reason = "quota-shared"
+
+    /// When a backend's spent quota that `error` reports is expected back: the server's hint,
+    /// else the next midnight Pacific time, when Gemini's per-day quotas reset. `nil` for other
+    /// errors, and for the run's own cost budget, which no waiting brings back.
+    public static func quotaBack(_ kind: PipelineError.Kind, reason: String?, retryAfter: Duration? = nil, after now: Date = Date()) -> Date? {
+        guard kind == .quotaExhausted, reason != CostBudget.refusalReason else { return nil }
+        if let retryAfter { return now.addingTimeInterval(retryAfter.seconds) }
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = TimeZone(identifier: "America/Los_Angeles") ?? .gmt
+        return calendar.nextDate(after: now, matching: DateComponents(hour: 0, minute: 0, second: 0), matchingPolicy: .nextTime)
+            ?? now.addingTimeInterval(86_400)
+    }
+
     /// The error every process stops with while the record holds.
     public func error(limiter: String) -> PipelineError {
         PipelineError(
             .quotaExhausted,
             "\(message) (recorded for the shared rate limit \"\(limiter)\" until \(ISO8601.string(from: until)))",
-            reason: "quota-shared",
+            reason: Self.reason,
             hint: "the limiter's other workers stop too; the remaining items are left for a run after that time"
         )
     }

@@ -1,8 +1,31 @@
+import Foundation
+import SummarizerCore
+
 /// The OpenAPI 3.1 document of `summarize serve`, served at `/openapi.json`.
 ///
 /// `docs/openapi.json` is this text (`summarize serve --openapi > docs/openapi.json`); a test
 /// keeps the two equal, another checks that every documented operation is routed.
 enum OpenAPIDocument {
+    /// Each documented path as segments (a `{parameter}` matches any one segment) with its
+    /// methods, upper-case, in a fixed order.
+    static let operations: [(segments: [Substring], methods: [String])] = {
+        let order = ["GET", "POST", "PUT", "PATCH", "DELETE"]
+        guard let paths = (try? JSONValue.parse(Data(text.utf8)))?.objectValue?["paths"]?.objectValue else { return [] }
+        return paths.map { path, item in
+            let methods = (item.objectValue ?? [:]).keys.map { $0.uppercased() }.filter(order.contains)
+            return (path.split(separator: "/"), methods.sorted { order.firstIndex(of: $0)! < order.firstIndex(of: $1)! })
+        }
+    }()
+
+    /// The methods `path` takes, or `nil` for a path the API does not have.
+    static func methods(of path: String) -> [String]? {
+        let segments = path.split(separator: "/")
+        return operations.first { operation in
+            operation.segments.count == segments.count
+                && zip(operation.segments, segments).allSatisfy { template, segment in template.hasPrefix("{") || template == segment }
+        }?.methods
+    }
+
     static let text = #"""
         {
           "openapi": "3.1.0",

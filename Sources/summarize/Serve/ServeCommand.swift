@@ -90,9 +90,7 @@ struct ServeCommand: AsyncParsableCommand {
             logger: logger
         )
         runs.onRunEnded { report in
-            if case .serviceError(let failure) = report.stopReason, failure.errorKind == .quotaExhausted, failure.reason != CostBudget.refusalReason {
-                single.quotaSpent(until: Date().addingTimeInterval(SharedTokenBucket.secondsUntilQuotaReset(after: Date())))
-            }
+            if case .serviceError(let failure) = report.stopReason { single.note(failure) }
         }
         let api = ServeAPI(
             config: config,

@@ -133,15 +133,13 @@ final class SingleItemService: Service, Sendable {
                 "the item took longer than serve.requestTimeoutSeconds (\(settings.requestTimeout.seconds) s)\(write ? "; nothing was written" : "")"
             )
         }
-        if case .failed(let failure) = outcome, failure.errorKind == .quotaExhausted, failure.reason != CostBudget.refusalReason {
-            let until = Date().addingTimeInterval(SharedTokenBucket.secondsUntilQuotaReset(after: Date()))
-            state.withLock { $0.quotaSpentUntil = until }
-        }
+        if case .failed(let failure) = outcome { note(failure) }
         return outcome
     }
 
-    /// Records a spent daily quota a run met.
-    func quotaSpent(until: Date) {
+    /// Records a spent daily quota that a call or a run met, for readiness.
+    func note(_ failure: FailureRecord) {
+        guard let until = SharedExhaustion.quotaBack(failure.errorKind, reason: failure.reason) else { return }
         state.withLock { $0.quotaSpentUntil = until }
     }
 
