@@ -74,8 +74,10 @@ struct SharedTokenBucketTests {
             }
         }
         let all = grants.all
-        // 2 s at 20/s plus the burst is 44; a loaded machine serves late, never early.
-        #expect(all.count >= 25 && all.count <= 44 + 3 * 6, "served \(all.count)")
+        // 2 s at 20/s plus the burst is 44, and callers waiting at the end are served after it; a
+        // loaded machine serves late (fewer), never early (more). How close to the rate a shared
+        // bucket comes is for the benchmark to say, not a timed test.
+        #expect(all.count <= 44 + 3 * 6, "served \(all.count)")
         for index in buckets.indices { #expect(all.contains { $0.caller == index }, "bucket \(index) got nothing") }
         // Reservations serve every waiting caller of a lease, not one caller each.
         let statements = buckets.map(\.storeStatements).reduce(0, +)

@@ -480,7 +480,11 @@ struct StallWatchTests {
         let messages = harness.logs.messages
         let warnings = messages.filter { $0.hasPrefix("warning no item finished for 1 s with 1 in flight") }
         #expect(warnings.count == 1, "\(messages)")
-        #expect(warnings.first?.hasSuffix("waitingOn=1 fetch call in progress") == true, "\(warnings)")
+        // Normally the watch finds the item in its hung fetch. On a loaded machine the first second
+        // can pass before the fetch is entered, and the warning then says so; how waits are named
+        // is checked on its own by theWaitIsNamed.
+        let named = ["waitingOn=1 fetch call in progress", "waitingOn=items between stages (waiting for a sink batch or a slot)"]
+        #expect(warnings.first.map { warning in named.contains { warning.hasSuffix($0) } } == true, "\(warnings)")
         #expect(messages.contains { $0.hasPrefix("notice items are finishing again") })
         #expect(harness.metrics.snapshot.stalled == false)
     }
