@@ -30,7 +30,7 @@ struct Meter: Sendable {
         if let budget, let price {
             // Twice the byte-based estimate: text in scripts with more tokens per byte than
             // English must not push a call past what it reserved.
-            reservation = try budget.reserve(price.worstCase(inputTokens: 2 * estimatedInputTokens, maxOutputTokens: maxOutputTokens))
+            reservation = try await budget.reserve(price.worstCase(inputTokens: 2 * estimatedInputTokens, maxOutputTokens: maxOutputTokens))
         }
         let answer: Answer
         let tokens: TokenUsage?
@@ -38,21 +38,21 @@ struct Meter: Sendable {
             (answer, tokens) = try await send()
         } catch {
             // No answer, no usage: services do not bill requests they refused or failed.
-            if let reservation { budget?.settle(reservation, actualUSD: 0) }
+            if let reservation { await budget?.settle(reservation, actualUSD: 0) }
             throw error
         }
         let spent = spend(tokens ?? .zero)
         if tokens != nil { context.metrics.recordLLMCall(spent, model: model) }
-        if let reservation { budget?.settle(reservation, actualUSD: spent.costUSD ?? 0) }
+        if let reservation { await budget?.settle(reservation, actualUSD: spent.costUSD ?? 0) }
         return try interpret(answer, spent)
     }
 }
 
-/// With `run.maxCostUSD` set, every call must have a price, or the budget could not hold.
+/// With `run.maxCostUSD` or a `costBudget` set, every call must have a price, or the budget could not hold.
 func checkBudget(_ budget: CostBudget?, prices: PriceTable, model: String, config: PluginConfig) throws(ConfigError) {
     guard budget != nil, prices.price(for: model) == nil else { return }
     throw config.problem(
         "prices",
-        "run.maxCostUSD is set, but the model \"\(model)\" has no price; add {\"\(model)\": {\"inputPerMillion\": ..., \"outputPerMillion\": ...}}"
+        "a cost budget is set (run.maxCostUSD or costBudget), but the model \"\(model)\" has no price; add {\"\(model)\": {\"inputPerMillion\": ..., \"outputPerMillion\": ...}}"
     )
 }

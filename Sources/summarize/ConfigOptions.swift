@@ -42,7 +42,7 @@ func runEnvironment(_ config: PipelineConfig, logger: Logger, options: RunOption
         baseDirectory: config.baseDirectory,
         runOptions: options,
         metrics: metrics,
-        costBudget: config.run.maxCostUSD.map(CostBudget.init(limitUSD:))
+        costBudget: CostBudget.run(config.run)
     )
 }
 

@@ -21,7 +21,7 @@ struct ExplainCommand: AsyncParsableCommand {
         let environment = PluginEnvironment(
             logger: Logger(label: "explain") { _ in SwiftLogNoOpLogHandler() },
             baseDirectory: config.baseDirectory,
-            costBudget: config.run.maxCostUSD.map(CostBudget.init(limitUSD:))
+            costBudget: CostBudget.run(config.run)
         )
         let pipeline = try buildPipeline(config, registry: registry, environment: environment)
         print(Self.render(config: config, pipeline: pipeline, path: configOptions.config))
@@ -59,6 +59,10 @@ struct ExplainCommand: AsyncParsableCommand {
         }
         lines.append("run:")
         values(config.runConfig)
+        if let budget = config.costBudget, let policy = budget.policy, let budgetConfig = config.costBudgetConfig {
+            lines.append("costBudget: \(policy.summary), shared through the \(budget.scope) by every process giving this name")
+            values(budgetConfig)
+        }
         return lines.joined(separator: "\n")
     }
 }

@@ -111,7 +111,7 @@ struct Replay {
             baseDirectory: config.baseDirectory,
             runOptions: RunOptions(),
             metrics: metrics,
-            costBudget: config.run.maxCostUSD.map(CostBudget.init(limitUSD:))
+            costBudget: CostBudget.run(config.run)
         )
         var pipeline = try buildPipeline(config, registry: registry, environment: environment)
         pipeline.source = PipelineStage(type: "replay", component: ListSource(items: plan.items))

@@ -56,6 +56,7 @@ struct Summarize: AsyncParsableCommand {
             registry.register(contentsOf: list)
         }
         for scope in PostgresPlugins.rateLimitScopes { registry.register(rateLimitScope: scope) }
+        for scope in PostgresPlugins.costLedgerScopes { registry.register(costLedgerScope: scope) }
         registry.setDefaultMiddleware(ResiliencePlugins.defaultChains)
         return registry
     }

@@ -32,7 +32,7 @@ struct ValidateCommand: AsyncParsableCommand {
             let environment = PluginEnvironment(
                 logger: Logger(label: "validate") { _ in SwiftLogNoOpLogHandler() },
                 baseDirectory: config.baseDirectory,
-                costBudget: config.run.maxCostUSD.map(CostBudget.init(limitUSD:))
+                costBudget: CostBudget.run(config.run)
             )
             _ = try PipelineBuilder(registry: registry).build(config, environment: environment)
             print("ok")

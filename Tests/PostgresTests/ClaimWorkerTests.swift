@@ -28,16 +28,17 @@ struct ClaimWorkerTests {
     func aLeaseOutlivesItsSecondsWhileTheWorkerLivesAndNotAfter() async throws {
         try await TestDatabase.withMigrated { url, client in
             try await DatabaseScaleTests.seed(client, count: 20, logger: logger)
-            // A 2-second lease, renewed every 0.67 s while the holder's services run.
-            let holder = worker("holder", url: url, lease: 2)
+            // A 4-second lease, renewed every 1.33 s while the holder's services run (2 s leases
+            // renewed every 0.67 s once lost a row when the full suite loaded the machine).
+            let holder = worker("holder", url: url, lease: 4)
             let held = try await withServices([holder]) { () async throws -> Set<String> in
                 var ids: Set<String> = []
                 for try await element in holder.items(ItemQuery(limit: 10), context: StageContext(logger: logger)) {
                     if case .item(let item) = element { ids.insert(item.id) }
                 }
                 // An LLM call longer than the lease: the rows stay the holder's.
-                try await Task.sleep(for: .seconds(4))
-                let other = try await DatabaseScaleTests.itemIDs(worker("other", url: url, lease: 2), logger: logger)
+                try await Task.sleep(for: .seconds(6))
+                let other = try await DatabaseScaleTests.itemIDs(worker("other", url: url, lease: 4), logger: logger)
                 #expect(other.count == 10)
                 #expect(ids.isDisjoint(with: other))
                 return ids
@@ -45,7 +46,7 @@ struct ClaimWorkerTests {
             #expect(held.count == 10)
             // The holder is gone (its heartbeat stopped, its leases not released, as after a
             // kill): after the lease its rows come back.
-            try await Task.sleep(for: .seconds(2.5))
+            try await Task.sleep(for: .seconds(4.5))
             let heir = try await DatabaseScaleTests.itemIDs(worker("heir", url: url, lease: 60), logger: logger)
             #expect(Set(heir).isSuperset(of: held))
         }

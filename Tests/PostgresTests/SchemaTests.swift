@@ -130,6 +130,7 @@ struct DatabaseTests {
                 #expect(
                     try await Migrations.migrate(client, logger: logger) == [
                         "001_schema", "002_fast_writes", "003_delivery", "004_claim_queue", "005_shared_rate_limits",
+                        "006_shared_cost_budgets",
                     ]
                 )
                 #expect(try await Migrations.migrate(client, logger: logger).isEmpty)

@@ -411,8 +411,8 @@ struct URLModeTests {
         harness.source = StaticSource(WorkItem.numbered(6))
         let budget = CostBudget(limitUSD: 0.25)
         harness.summarizer = ClosureSummarizer { request, _ in
-            let reservation = try budget.reserve(0.1)
-            budget.settle(reservation, actualUSD: 0.1)
+            let reservation = try await budget.reserve(0.1)
+            await budget.settle(reservation, actualUSD: 0.1)
             return SummaryResult(summary: Summary(summary: "ok"), model: "m", promptVersion: "v", tokens: .zero, costUSD: 0.1)
         }
         let report = await harness.run()

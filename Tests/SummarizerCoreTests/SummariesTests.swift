@@ -192,15 +192,14 @@ struct SummariesTests {
         }
     }
 
-    @Test func theBudgetNeverLetsReservationsExceedTheLimit() {
+    @Test func theBudgetNeverLetsReservationsExceedTheLimit() async throws {
         let budget = CostBudget(limitUSD: 1)
-        let first = try? budget.reserve(0.6)
-        #expect(first != nil)
-        #expect(throws: PipelineError.self) { try budget.reserve(0.5) }
-        budget.settle(first!, actualUSD: 0.1)
+        let first = try await budget.reserve(0.6)
+        await #expect(throws: PipelineError.self) { try await budget.reserve(0.5) }
+        await budget.settle(first, actualUSD: 0.1)
         #expect(budget.spentUSD == 0.1)
-        #expect((try? budget.reserve(0.9)) != nil)
-        #expect(throws: PipelineError.self) { try budget.reserve(0.01) }
+        _ = try await budget.reserve(0.9)
+        await #expect(throws: PipelineError.self) { try await budget.reserve(0.01) }
     }
 
     @Test func summaryTextKeepsTheOriginalOrderAndCutsNothing() throws {

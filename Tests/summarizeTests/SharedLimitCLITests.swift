@@ -284,3 +284,93 @@ extension SharedLimitCLITests {
         }
     }
 }
+
+extension SharedLimitCLITests {
+    /// The USD of every record in a worker's JSON-lines output.
+    static func costs(_ folder: URL) throws -> [Double] {
+        let text = (try? String(contentsOf: folder.appendingPathComponent("out/summaries.jsonl"), encoding: .utf8)) ?? ""
+        return try text.split(separator: "\n").map { line in
+            let object = try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any]
+            return try #require(object?["cost_usd"] as? Double, "a record without cost_usd: \(line)")
+        }
+    }
+
+    @Test(.timeLimit(.minutes(2)))
+    func aSharedCostBudgetStopsEveryWorkerWithOneMessageAndIsNeverExceeded() async throws {
+        let fake = try await FakeGeminiServer.start()
+        try await TestDatabase.withMigrated { url, client in
+            let pages = try CLIRunner.sandbox()
+            defer { try? FileManager.default.removeItem(at: pages) }
+            try await Self.insertPages(150, into: client, folder: pages)
+            // A call's worst case is about $0.0035 (1,024 output tokens); each really costs well
+            // under $0.001, so $0.02 lasts a few dozen calls across the four workers.
+            var config = Self.config(middleware: "{}", summarizerMiddleware: [], concurrency: 4)
+            config = config.replacingOccurrences(
+                of: #""apiKey": "${GEMINI_API_KEY}","#,
+                with: #""apiKey": "${GEMINI_API_KEY}", "maxOutputTokens": 1024,"#
+            )
+            config = config.replacingOccurrences(
+                of: #""run": {"#,
+                with: #""costBudget": {"name": "team", "maxCostUSD": 0.02, "period": "day"}, "run": {"#
+            )
+            let workers = try Self.startWorkers(4, config: config, environment: try Self.environment(url, fake))
+            defer { for (folder, _) in workers { try? FileManager.default.removeItem(at: folder) } }
+            var results: [CLIRunner.Result] = []
+            for (_, worker) in workers { results.append(try await worker.wait(timeout: .seconds(60))) }
+
+            var stops: Set<String> = []
+            for (index, result) in results.enumerated() {
+                #expect(result.status == 2, "worker \(index): \(result.stderr.suffix(1500))")
+                let stop = result.stderr.split(separator: "\n").first { $0.contains("Stopped:") }.map(String.init) ?? ""
+                #expect(stop.contains(#"the shared cost budget "team" ($0.0200 a day) is spent"#), "worker \(index): \(result.stderr.suffix(1500))")
+                stops.insert(stop.components(separatedBy: "Stopped:").last ?? stop)
+            }
+            #expect(stops.count == 1, "the workers stopped with different messages: \(stops)")
+            let costs = try workers.flatMap { try Self.costs($0.folder) }
+            let spent = costs.reduce(0, +)
+            var recorded = -1.0
+            for try await value in try await client.query("select spent_usd from summarizer_cost_budgets where name = 'team'", logger: logger)
+                .decode(Double.self)
+            {
+                recorded = value
+            }
+            #expect(spent <= 0.02, "the records cost \(spent)")
+            #expect(abs(recorded - spent) < 1e-9, "the table counts \(recorded), the records \(spent)")
+            // Every call that reached Gemini was paid for by a record, and the budget was used up
+            // to within one worst case before the workers stopped.
+            #expect(fake.answered.count == costs.count)
+            #expect(spent > 0.02 - 0.004, "stopped at \(spent) of 0.02")
+        }
+        try await fake.shutdown()
+    }
+
+    @Test func explainShowsTheSharedBudgetAndABadSectionIsNamed() async throws {
+        let folder = try CLIRunner.sandbox()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        var config = Self.config(middleware: "{}", summarizerMiddleware: [])
+        config = config.replacingOccurrences(
+            of: #""run": {"#,
+            with: #""costBudget": {"name": "team", "maxCostUSD": 25, "timeZone": "America/Los_Angeles"}, "run": {"#
+        )
+        try config.write(to: folder.appendingPathComponent("worker.json"), atomically: true, encoding: .utf8)
+        let environment = ["DATABASE_URL": "postgres://summarizer:hunter2secret@db.internal:5432/news", "GEMINI_API_KEY": "k"]
+        let result = try await CLIRunner.run(["explain", "--config", "worker.json"], in: folder, environment: environment)
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(
+            result.stdout.contains(#"costBudget: "team" $25.0000 a day (America/Los_Angeles), shared through the database"#),
+            "\(result.stdout)"
+        )
+        #expect(!result.stdout.contains("hunter2secret"))
+
+        let bad = config.replacingOccurrences(
+            of: #""name": "team", "maxCostUSD": 25, "timeZone": "America/Los_Angeles""#,
+            with: #""timeZone": "Mars/Olympus""#
+        )
+        try bad.write(to: folder.appendingPathComponent("bad.json"), atomically: true, encoding: .utf8)
+        let refused = try await CLIRunner.run(["validate", "--config", "bad.json"], in: folder, environment: environment)
+        #expect(refused.status == 78, "\(refused.stderr)")
+        for pointer in ["/costBudget/name", "/costBudget/maxCostUSD", "/costBudget/timeZone"] {
+            #expect((refused.stdout + refused.stderr).contains(pointer), "\(pointer) not named: \(refused.stdout)")
+        }
+    }
+}

@@ -7,7 +7,7 @@ import Foundation
 /// unknown plugin types, dangling middleware names and unset `${VAR}` references.
 public struct ConfigLoader: Sendable {
     /// The top-level sections of a config.
-    public static let sections = ["source", "fetcher", "extractor", "summarizer", "sinks", "deadLetter", "middleware", "run", "serve"]
+    public static let sections = ["source", "fetcher", "extractor", "summarizer", "sinks", "deadLetter", "middleware", "run", "serve", "costBudget"]
 
     /// The dead-letter sink used when the config names none: nothing failed is ever dropped.
     public static let defaultDeadLetter: JSONValue = .object(["type": .string("jsonl"), "path": .string("out/failed.jsonl")])

@@ -61,17 +61,21 @@ struct Validation {
 
         let runConfig = settingsSection("run", sections["run"], spec: RunSettings.spec)
         let serveConfig = settingsSection("serve", sections["serve"], spec: ServeSettings.spec)
+        let budgetConfig = sections["costBudget"].map { settingsSection("costBudget", $0, spec: CostBudgetSettings.spec) }
         let middleware = validateMiddlewareSection(sections["middleware"])
 
         let run: RunSettings
         let serve: ServeSettings
+        let budget: CostBudgetSettings?
         do {
             run = try runConfig.decode(RunSettings.self)
             serve = try serveConfig.decode(ServeSettings.self)
+            budget = try budgetConfig?.decode(CostBudgetSettings.self)
         } catch {
             for found in error.problems { problem(found.pointer, found.message) }
             return nil
         }
+        for found in budget?.problems(at: .root.appending("costBudget")) ?? [] { problem(found.pointer, found.message) }
         guard let source, let fetcher, let extractor, let summarizer, let deadLetter else { return nil }
         return PipelineConfig(
             source: source,
@@ -85,6 +89,8 @@ struct Validation {
             runConfig: runConfig,
             serve: serve,
             serveConfig: serveConfig,
+            costBudget: budget,
+            costBudgetConfig: budgetConfig,
             baseDirectory: baseDirectory
         )
     }

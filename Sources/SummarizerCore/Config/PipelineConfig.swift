@@ -40,6 +40,10 @@ public struct PipelineConfig: Sendable {
     public var serve: ServeSettings
     /// The serve section's values with their origins.
     public var serveConfig: PluginConfig
+    /// The `costBudget` section, when the config has one: a budget shared with other processes.
+    public var costBudget: CostBudgetSettings?
+    /// The costBudget section's values with their origins.
+    public var costBudgetConfig: PluginConfig?
     /// The folder of the config file; relative paths were resolved against it.
     public var baseDirectory: String
     /// Findings that do not make the config invalid: a secret written in the file instead of

@@ -17,12 +17,36 @@ public struct PipelineBuilder: Sendable {
         }
     }
 
+    /// The run's budget joined by the `costBudget` section's shared one, kept where its scope says.
+    func sharedBudget(
+        _ policy: SharedBudgetPolicy,
+        scope name: String,
+        config: PluginConfig,
+        environment: PluginEnvironment
+    ) throws(ConfigError) -> CostBudget {
+        guard let scope = registry.costLedgerScopes[name] else {
+            throw config.problem("scope", "scope \"\(name)\" is not available in this program")
+        }
+        let ledger = try scope.makeLedger(config, environment)
+        let shared = environment.services.shared("costBudget.\(policy.name)") {
+            SharedCostBudget(policy: policy, ledger: ledger, logger: environment.logger, clock: environment.clock)
+        }
+        return CostBudget(limitUSD: environment.costBudget?.limitUSD, shared: shared)
+    }
+
     /// Builds every stage and its middleware chain. Named middleware are built once and shared,
     /// so one rate limiter guards every stage that lists it.
     public func build(_ config: PipelineConfig, environment: PluginEnvironment) throws(ConfigError) -> Pipeline {
         var environment = environment
         environment.rateLimitScopes.merge(registry.rateLimitScopes) { given, _ in given }
         var problems: [ConfigProblem] = []
+        if let settings = config.costBudget, let policy = settings.policy, let budgetConfig = config.costBudgetConfig {
+            do {
+                environment.costBudget = try sharedBudget(policy, scope: settings.scope, config: budgetConfig, environment: environment)
+            } catch {
+                problems += error.problems
+            }
+        }
         var named: [String: any StageMiddleware] = [:]
 
         func chain(for stage: StageConfig) -> MiddlewareChain {

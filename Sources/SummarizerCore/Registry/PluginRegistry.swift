@@ -8,6 +8,8 @@ public struct PluginRegistry: Sendable {
     private var defaultChains: [PluginRole: [JSONValue]] = [:]
     /// The `scope` values `rateLimit` accepts besides `process`, and how each shares its bucket.
     public private(set) var rateLimitScopes: [String: RateLimitScope] = [:]
+    /// The `scope` values the `costBudget` section accepts, and where each keeps the budget.
+    public private(set) var costLedgerScopes: [String: CostLedgerScope] = [:]
 
     /// An empty registry.
     public init() {}
@@ -25,6 +27,11 @@ public struct PluginRegistry: Sendable {
     /// Adds a way for `rateLimit` to share its bucket across processes, selected by `scope`.
     public mutating func register(rateLimitScope scope: RateLimitScope) {
         rateLimitScopes[scope.name] = scope
+    }
+
+    /// Adds a place to keep cost budgets shared across processes, selected by `costBudget.scope`.
+    public mutating func register(costLedgerScope scope: CostLedgerScope) {
+        costLedgerScopes[scope.name] = scope
     }
 
     /// Sets the middleware chains stages get when their config lists none, role by role.
