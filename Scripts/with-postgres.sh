@@ -3,7 +3,8 @@
 # DATABASE_URL pointing at it, and always stops and removes the cluster afterwards.
 #   Scripts/with-postgres.sh swift run -c release summarize-bench db
 # PG_FSYNC=off trades durability for speed (the test suite uses it); the default keeps fsync on,
-# as benchmarks should. Needs PostgreSQL's server binaries (Scripts/test.sh installs them).
+# as benchmarks should. PG_OPTIONS adds server settings (e.g. "-c log_checkpoints=on");
+# PG_SERVER_LOG names a file to keep the server's log in. Needs PostgreSQL's server binaries (Scripts/test.sh installs them).
 # With openssl present the server also speaks TLS with a throwaway certificate for 127.0.0.1
 # and localhost, whose path is exported as DATABASE_TLS_ROOT_CERT for the TLS tests.
 set -euo pipefail
@@ -34,6 +35,7 @@ stop_pg() {
   if [ -f "$pg_dir/data/postmaster.pid" ]; then
     as_pg "$pg_bin/pg_ctl" -D "$pg_dir/data" -m fast -w stop >/dev/null 2>&1 || true
   fi
+  if [ -n "${PG_SERVER_LOG:-}" ] && [ -f "$pg_dir/server.log" ]; then cp "$pg_dir/server.log" "$PG_SERVER_LOG" || true; fi
   rm -rf "$pg_dir"
 }
 trap stop_pg EXIT INT TERM
@@ -54,7 +56,7 @@ if command -v openssl >/dev/null 2>&1; then
   export DATABASE_TLS_ROOT_CERT="$pg_dir/server.crt"
 fi
 as_pg "$pg_bin/pg_ctl" -D "$pg_dir/data" -l "$pg_dir/server.log" -w \
-  -o "-p $port -k $pg_dir -c listen_addresses=127.0.0.1 -c fsync=${PG_FSYNC:-on} $tls_options" start >/dev/null \
+  -o "-p $port -k $pg_dir -c listen_addresses=127.0.0.1 -c fsync=${PG_FSYNC:-on} $tls_options ${PG_OPTIONS:-}" start >/dev/null \
   || { cat "$pg_dir/server.log" >&2; exit 1; }
 export DATABASE_URL="postgres://postgres@127.0.0.1:$port/postgres"
 

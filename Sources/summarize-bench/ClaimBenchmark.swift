@@ -4,6 +4,7 @@ import Logging
 import Postgres
 import PostgresNIO
 import SummarizerCore
+import Synchronization
 
 /// `summarize-bench claim`: claim throughput of `claim_news_urls` as the table grows, with most
 /// rows already summarized, as a long-lived `news_urls` table has them.
@@ -13,17 +14,29 @@ struct ClaimBenchmark: AsyncParsableCommand {
         abstract: "Claims per second from a news_urls table of --rows rows, --pending-percent of them not summarized.",
         discussion: """
             Creates a scratch database beside the one DATABASE_URL names, migrates it, seeds --rows news URLs and a \
-            summary for all but --pending-percent of them (not timed), then lets --workers claimers (one connection \
-            each) call claim_news_urls with --batch-size until nothing is left, and checks every pending row was \
-            claimed exactly once. Prints rows per second; run it at two sizes to see how a claim's cost grows with the table.
+            summary for all but --pending-percent of them, vacuums and checkpoints it (not timed), then lets --workers \
+            claimers (one connection each) call claim_news_urls with --batch-size until nothing is left, and checks \
+            every pending row was claimed exactly once. Prints rows per second. Given several sizes \
+            (--rows 10000,1000000) and --repeat N, it measures each size N times in turns, in a fresh database each \
+            time, and prints the medians and each size's median as a share of the first's: how a claim's cost grows \
+            with the table, side by side on the same machine in the same minutes.
             """
     )
 
-    @Option(help: "News URLs in the table.")
-    var rows = 1_000_000
+    @Option(help: "News URLs in the table; several sizes separated by commas are measured in turns.")
+    var rows = "1000000"
+
+    @Option(name: .customLong("repeat"), help: "Measurements of each size (in turns, each in a fresh database); the medians are compared.")
+    var repetitions = 1
 
     @Option(help: "The share of rows not summarized yet, in percent.")
     var pendingPercent = 1.0
+
+    @Option(help: "The number of rows not summarized yet, instead of a share: the same work at every size.")
+    var pendingRows: Int?
+
+    @Flag(help: "Also print the rows claimed in each 5-second interval of a measurement.")
+    var timeline = false
 
     @Option(help: "Claiming workers at once.")
     var workers = 8
@@ -31,20 +44,53 @@ struct ClaimBenchmark: AsyncParsableCommand {
     @Option(help: "Rows per claim.")
     var batchSize = 100
 
+    /// The sizes of `--rows`.
+    var sizes: [Int] { rows.split(separator: ",").compactMap { Int($0.trimmingCharacters(in: .whitespaces)) } }
+
     func validate() throws {
-        guard rows > 0, workers > 0, batchSize > 0, (0...100).contains(pendingPercent) else {
-            throw ValidationError("--rows, --workers and --batch-size must be positive and --pending-percent within 0...100")
+        let parts = rows.split(separator: ",", omittingEmptySubsequences: false)
+        guard !parts.isEmpty, sizes.count == parts.count, sizes.allSatisfy({ $0 > 0 }) else {
+            throw ValidationError("--rows takes positive numbers separated by commas, e.g. 10000,1000000; got \"\(rows)\"")
+        }
+        if let pendingRows, let smallest = sizes.min(), !(1...smallest).contains(pendingRows) {
+            throw ValidationError("--pending-rows must be between 1 and the smallest --rows (\(smallest))")
+        }
+        guard workers > 0, batchSize > 0, repetitions > 0, (0...100).contains(pendingPercent) else {
+            throw ValidationError("--workers, --batch-size and --repeat must be positive and --pending-percent within 0...100")
         }
     }
 
     func run() async throws {
         let logger = Logger(label: "bench") { _ in SwiftLogNoOpLogHandler() }
-        print(try await withScratchDatabase(logger: logger) { url in try await measure(url, logger: logger) })
+        var rates: [Int: [Double]] = [:]
+        for round in 1...repetitions {
+            for size in sizes {
+                let (line, rate) = try await withScratchDatabase(logger: logger) { url in try await measure(url, rows: size, logger: logger) }
+                print(repetitions > 1 ? "[\(size) rows, run \(round)] \(line)" : line)
+                rates[size, default: []].append(rate)
+            }
+        }
+        guard sizes.count > 1 || repetitions > 1, let first = sizes.first, let base = Self.median(rates[first] ?? []) else { return }
+        let pendingText = pendingRows.map { "\($0) rows pending" } ?? "\(pendingPercent)% pending"
+        print("medians of \(repetitions) run\(repetitions == 1 ? "" : "s"), \(pendingText):")
+        for size in sizes {
+            let values = rates[size] ?? []
+            let median = Self.median(values) ?? 0
+            let spread = values.map { String(Int($0)) }.joined(separator: ", ")
+            print("  \(size) rows: \(Int(median)) rows/s (\(String(format: "%.2f", median / base)) of \(first) rows; runs: \(spread))")
+        }
     }
 
-    func measure(_ url: DatabaseURL, logger: Logger) async throws -> String {
-        let (rows, workers, batchSize) = (rows, workers, batchSize)
-        let summarized = rows - Int((Double(rows) * pendingPercent / 100).rounded())
+    static func median(_ values: [Double]) -> Double? {
+        guard !values.isEmpty else { return nil }
+        let sorted = values.sorted()
+        let middle = sorted.count / 2
+        return sorted.count % 2 == 1 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2
+    }
+
+    func measure(_ url: DatabaseURL, rows: Int, logger: Logger) async throws -> (String, Double) {
+        let (workers, batchSize) = (workers, batchSize)
+        let summarized = rows - (pendingRows ?? Int((Double(rows) * pendingPercent / 100).rounded()))
         return try await withPostgresClient(url, logger: logger) { client in
             try await Migrations.migrate(client, logger: logger)
             let seedStart = ContinuousClock.now
@@ -68,13 +114,27 @@ struct ClaimBenchmark: AsyncParsableCommand {
                 """,
                 logger: logger
             )
-            // What autovacuum does over the months such a table grows in: the summaries seeded
-            // in one burst left the queue's removed rows dead, which a claim would walk.
+            // What autovacuum and the checkpointer do over the months such a table grows in: the
+            // summaries seeded in one burst left the queue's removed rows dead, which a claim
+            // would walk, and the seed's gigabyte of dirty pages would otherwise be written out
+            // by a checkpoint during the claims.
             _ = try await client.query("vacuum analyze", logger: logger)
+            _ = try await client.query("checkpoint", logger: logger)
             let seedSeconds = (ContinuousClock.now - seedStart).seconds
             let pending = rows - summarized
 
             let start = ContinuousClock.now
+            let claimed = ClaimCount()
+            let reporter = Task { [timeline] in
+                guard timeline else { return }
+                var last = 0
+                while !Task.isCancelled {
+                    try await Task.sleep(for: .seconds(5))
+                    let now = claimed.value
+                    print("  \(Int((ContinuousClock.now - start).seconds)) s: \(now - last) rows in 5 s (\(now) in all)")
+                    last = now
+                }
+            }
             let claims = try await withThrowingTaskGroup(of: [UUID].self) { group in
                 for worker in 0..<workers {
                     group.addTask {
@@ -86,6 +146,7 @@ struct ClaimBenchmark: AsyncParsableCommand {
                                 logger: logger
                             )
                             for try await id in result.decode(UUID.self) { ids.append(id) }
+                            claimed.add(ids.count - before)
                             if ids.count == before { return ids }
                         }
                     }
@@ -94,15 +155,25 @@ struct ClaimBenchmark: AsyncParsableCommand {
                 for try await ids in group { all += ids }
                 return all
             }
+            reporter.cancel()
             let seconds = (ContinuousClock.now - start).seconds
             guard claims.count == pending, Set(claims).count == pending else {
                 throw ValidationError("claimed \(claims.count) rows (\(Set(claims).count) distinct), not each of the \(pending) pending rows once")
             }
-            return """
-                \(rows) rows, \(pending) pending (\(pendingPercent)%), seeded in \(String(format: "%.1f", seedSeconds)) s
+            let rate = Double(pending) / seconds
+            let line = """
+                \(rows) rows, \(pending) pending (\(String(format: "%g", 100 * Double(pending) / Double(rows)))%), seeded in \(String(format: "%.1f", seedSeconds)) s
                 claims: \(pending) rows by \(workers) workers in batches of \(batchSize): \
-                \(Int(Double(pending) / seconds)) rows/s (\(String(format: "%.2f", seconds)) s), each pending row exactly once
+                \(Int(rate)) rows/s (\(String(format: "%.2f", seconds)) s), each pending row exactly once
                 """
+            return (line, rate)
         }
     }
+}
+
+/// Rows claimed so far across the benchmark's claimers, for `--timeline`.
+final class ClaimCount: Sendable {
+    private let count = Mutex(0)
+    func add(_ rows: Int) { count.withLock { $0 += rows } }
+    var value: Int { count.withLock { $0 } }
 }

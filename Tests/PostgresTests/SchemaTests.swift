@@ -130,7 +130,7 @@ struct DatabaseTests {
                 #expect(
                     try await Migrations.migrate(client, logger: logger) == [
                         "001_schema", "002_fast_writes", "003_delivery", "004_claim_queue", "005_shared_rate_limits",
-                        "006_shared_cost_budgets",
+                        "006_shared_cost_budgets", "007_claim_plan",
                     ]
                 )
                 #expect(try await Migrations.migrate(client, logger: logger).isEmpty)
@@ -231,6 +231,52 @@ struct DatabaseTests {
             if flag { givenUp.insert(id) }
         }
         return (ids, givenUp)
+    }
+
+    @Test func aClaimReadsAboutItsBatchWhateverTheStatisticsSay() async throws {
+        try await TestDatabase.withMigrated { url, client in
+            try await client.withConnection { connection in
+                // The state autovacuum's analyze saw when claims fell to a quarter of their rate
+                // at a million rows: half the rows claimed (as many attempts rows as queued rows).
+                try await connection.query(
+                    "insert into news_urls (url, publication_date) select 'https://plan.test/' || g, now() - g * interval '1 minute' from generate_series(1, 6000) g",
+                    logger: logger
+                )
+                try await connection.query("select count(*) from claim_news_urls('early', 3000, 600)", logger: logger)
+                // Vacuumed too, so the claimed rows' index entries are not walked either.
+                try await connection.query("vacuum analyze", logger: logger)
+                let before = try await Self.tuplesRead(connection, logger: logger)
+                try await connection.query("select count(*) from claim_news_urls('probe', 10, 600)", logger: logger)
+                let after = try await Self.tuplesRead(connection, logger: logger)
+                let read = after.merging(before) { $0 - $1 }
+                // 10 rows claimed from a queue of 3,000: the walk reads about the batch, and no
+                // table is read whole.
+                #expect((10...50).contains(read["news_url_queue.news_url_queue_claim_order"] ?? 0), "\(read)")
+                #expect(read["news_url_queue.seq"] == 0 && read["summarization_attempts.seq"] == 0, "\(read)")
+            }
+        }
+    }
+
+    /// Index and sequential tuples read so far from the claim's tables, by `table.index` and
+    /// `table.seq`, with this session's counts flushed first.
+    static func tuplesRead(_ connection: PostgresConnection, logger: Logger) async throws -> [String: Int64] {
+        try await connection.query("select pg_stat_force_next_flush()", logger: logger)
+        // The flush happens once the session is idle; each statement then reads a fresh snapshot.
+        try await Task.sleep(for: .milliseconds(200))
+        var counts: [String: Int64] = [:]
+        for try await (name, count) in try await connection.query(
+            """
+            select relname || '.' || indexrelname, idx_tup_read from pg_stat_user_indexes
+            where relname in ('news_url_queue', 'summarization_attempts')
+            union all
+            select relname || '.seq', coalesce(seq_tup_read, 0) from pg_stat_user_tables
+            where relname in ('news_url_queue', 'summarization_attempts')
+            """,
+            logger: logger
+        ).decode((String, Int64).self) {
+            counts[name] = count
+        }
+        return counts
     }
 
     @Test func theClaimQueueFollowsNewURLsSummariesAndFailures() async throws {
