@@ -100,6 +100,22 @@ extension NewsURLsSettings {
 }
 
 extension NewsURLsSettings {
+    /// The settings of a validated source config, refusing filters claim mode cannot apply:
+    /// `claim_news_urls` hands every worker the next rows in claim order, so a publisher or
+    /// date filter would be silently ignored.
+    public static func decode(_ config: PluginConfig) throws(ConfigError) -> NewsURLsSettings {
+        let settings = try config.decode(Self.self)
+        guard settings.mode == .claim else { return settings }
+        let filters: [(key: String, set: Bool)] = [("publisher", settings.publisher != nil), ("since", settings.since != nil)]
+        for (key, set) in filters where set {
+            throw config.problem(
+                key,
+                "mode claim hands out rows in claim order to every worker alike and cannot filter by \(key); drop \(key), or use mode unsummarized"
+            )
+        }
+        return settings
+    }
+
     /// The `--url-ids` that are news_urls ids (UUIDs); the rest as rejections for the dead-letter sink.
     public static func parseIDs(_ wanted: [String]) -> (ids: [UUID], rejections: [SourceElement]) {
         var ids: [UUID] = []

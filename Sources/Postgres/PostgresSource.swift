@@ -345,7 +345,7 @@ extension PostgresSource {
         runOptions: [.publisher, .urlIDs, .resummarize],
         .source { config, environment in
             let url = try DatabaseURL(config: config)
-            let source = PostgresSource(url: url, settings: try config.decode(Settings.self), logger: environment.logger)
+            let source = PostgresSource(url: url, settings: try Settings.decode(config), logger: environment.logger)
             environment.services.add(source)
             return source
         }

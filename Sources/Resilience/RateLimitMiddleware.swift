@@ -184,7 +184,8 @@ public struct RateLimitMiddleware: StageMiddleware {
                     policy: policy,
                     leaseTokens: options.leaseTokens ?? options.burst,
                     clock: clock,
-                    logger: environment.logger
+                    logger: environment.logger,
+                    control: environment.runControl
                 )
             }
             return RateLimitMiddleware(limiter: bucket, name: config.name, rateDescription: text, metrics: environment.metrics)

@@ -25,6 +25,8 @@ public final class SharedTokenBucket: PipelineService, TokenSource {
     public let leaseTokens: Int
     private let clock: RunClock
     private let logger: Logger
+    /// The run to stop when another process records the quota as spent while nothing here calls.
+    private let control: RunControl?
     private let state = Mutex(State())
 
     private struct Waiter {
@@ -42,8 +44,18 @@ public final class SharedTokenBucket: PipelineService, TokenSource {
         var statements = 0
     }
 
-    /// A limiter reserving from `store`; it serves callers while its ``run()`` runs.
-    public init(name: String, store: any SharedRateLimitStore, policy: SharedRatePolicy, leaseTokens: Int, clock: RunClock, logger: Logger) {
+    /// A limiter reserving from `store`; it serves callers while its ``run()`` runs. With a
+    /// `control`, a spent quota that another process records stops that run, even while no call
+    /// of it waits (a worker with nothing to do would otherwise only learn of it at its next call).
+    public init(
+        name: String,
+        store: any SharedRateLimitStore,
+        policy: SharedRatePolicy,
+        leaseTokens: Int,
+        clock: RunClock,
+        logger: Logger,
+        control: RunControl? = nil
+    ) {
         precondition(policy.ratePerSecond > 0 && policy.burst >= 1 && leaseTokens >= 1)
         self.name = name
         self.store = store
@@ -51,6 +63,7 @@ public final class SharedTokenBucket: PipelineService, TokenSource {
         self.leaseTokens = min(leaseTokens, policy.burst)
         self.clock = clock
         self.logger = logger
+        self.control = control
     }
 
     /// Grants allowed at once after an idle period.
@@ -96,6 +109,33 @@ public final class SharedTokenBucket: PipelineService, TokenSource {
 
     /// Reserves and hands out tokens until cancelled; then fails the callers still waiting.
     public func run() async {
+        await withDiscardingTaskGroup { group in
+            if let control {
+                group.addTask { await self.stopOnExhaustion(control) }
+            }
+            await serve()
+            group.cancelAll()
+        }
+    }
+
+    /// Asks the run to stop once the store knows the quota is spent (NOTIFY brings another
+    /// process's record within milliseconds; this looks every quarter second).
+    private func stopOnExhaustion(_ control: RunControl) async {
+        while !Task.isCancelled {
+            if let exhaustion = store.knownExhaustion(name) {
+                if control.requestStop(.serviceUnavailable(exhaustion.error(limiter: name))) {
+                    logger.warning(
+                        "stopping: the backend's quota is recorded as spent for every worker sharing this limit",
+                        metadata: ["limit": "\(name)", "until": "\(ISO8601.string(from: exhaustion.until))"]
+                    )
+                }
+                return
+            }
+            guard (try? await clock.sleep(for: .milliseconds(250))) != nil else { return }
+        }
+    }
+
+    private func serve() async {
         var outage = false
         var backoff = Duration.milliseconds(250)
         while let wanted = await demand() {

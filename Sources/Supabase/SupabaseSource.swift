@@ -338,7 +338,7 @@ extension SupabaseSource {
             let source = SupabaseSource(
                 projectURL: project.url,
                 apiKey: project.apiKey,
-                settings: try config.decode(Settings.self),
+                settings: try Settings.decode(config),
                 logger: environment.logger
             )
             environment.services.add(source)

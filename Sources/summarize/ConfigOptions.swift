@@ -35,15 +35,23 @@ struct ConfigOptions: ParsableArguments {
 
 /// Builds the pipeline; prints the problems and exits 78 when a plugin refuses its values.
 /// The plugin environment of a run of `config`: its folder, the run's options and metrics, and
-/// the spending limit of `run.maxCostUSD`.
-func runEnvironment(_ config: PipelineConfig, logger: Logger, options: RunOptions = RunOptions(), metrics: RunMetrics) -> PluginEnvironment {
-    PluginEnvironment(
+/// the spending limit of `run.maxCostUSD`, and the control of the run when it is one.
+func runEnvironment(
+    _ config: PipelineConfig,
+    logger: Logger,
+    options: RunOptions = RunOptions(),
+    metrics: RunMetrics,
+    control: RunControl? = nil
+) -> PluginEnvironment {
+    var environment = PluginEnvironment(
         logger: logger,
         baseDirectory: config.baseDirectory,
         runOptions: options,
         metrics: metrics,
         costBudget: CostBudget.run(config.run)
     )
+    environment.runControl = control
+    return environment
 }
 
 func buildPipeline(_ config: PipelineConfig, registry: PluginRegistry, environment: PluginEnvironment) throws -> Pipeline {

@@ -110,7 +110,8 @@ struct RunCommand: AsyncParsableCommand {
         let logger = try watchOptions.logger(label: "summarize", level: verbose ? .debug : config.run.logLevel)
         var watch = RunWatch(options: watchOptions, settings: config.run, logger: logger)
         let metrics = watch.metrics
-        let environment = runEnvironment(config, logger: logger, options: options, metrics: metrics)
+        let control = RunControl()
+        let environment = runEnvironment(config, logger: logger, options: options, metrics: metrics, control: control)
         let pipeline = try buildPipeline(config, registry: registry, environment: environment)
 
         let previewFormat = config.sinks.first { $0.type == "stdout" }?.config.string("format").flatMap(StdoutSink.Format.init)
@@ -149,7 +150,7 @@ struct RunCommand: AsyncParsableCommand {
             return total.map { count in options.limit.map { min($0, count) } ?? count }
         }
         let report = try await watch.around(count: count) {
-            try await orchestrator.runUntilSignalled(logger: logger)
+            try await orchestrator.runUntilSignalled(control: control, logger: logger)
         }
         await watch.finish(report: report, identity: identity)
         watch.printReport(report)

@@ -52,8 +52,7 @@ extension Orchestrator {
     ///
     /// The first SIGINT or SIGTERM stops the run gracefully and its report says which signal it
     /// was (exit 130 or 143); a second one ends the process at once, between two writes of output.
-    func runUntilSignalled(logger: Logger) async throws -> RunReport {
-        let control = RunControl()
+    func runUntilSignalled(control: RunControl = RunControl(), logger: Logger) async throws -> RunReport {
         let service = PipelineRunService(orchestrator: self, control: control)
         let group = ServiceGroup(
             configuration: ServiceGroupConfiguration(

@@ -374,3 +374,56 @@ extension SharedLimitCLITests {
         }
     }
 }
+
+extension SharedLimitCLITests {
+    @Test(.timeLimit(.minutes(2)))
+    func aWorkerWithNothingToDoStopsTooWhenAnotherSpendsTheQuota() async throws {
+        let fake = try await FakeGeminiServer.start()
+        fake.spendDailyQuota(after: 6)
+        try await TestDatabase.withMigrated { url, client in
+            let pages = try CLIRunner.sandbox()
+            defer { try? FileManager.default.removeItem(at: pages) }
+            try await Self.insertPages(20, into: client, folder: pages)
+            // The busy worker claims all 20 rows at once and calls Gemini once a second; the
+            // other starts once they are claimed, finds nothing, and waits for new rows.
+            let config = Self.config(
+                middleware: #"{"quota": {"type": "rateLimit", "scope": "database", "requestsPerMinute": 60, "burst": 1}}"#,
+                summarizerMiddleware: ["quota"],
+                concurrency: 1
+            )
+            let busyConfig = config.replacingOccurrences(of: #""claimBatchSize": 10"#, with: #""claimBatchSize": 20"#)
+            let environment = try Self.environment(url, fake)
+            let busy = try Self.startWorkers(1, config: busyConfig, environment: environment)
+            defer { for (folder, _) in busy { try? FileManager.default.removeItem(at: folder) } }
+            let started = ContinuousClock.now
+            while fake.answered.isEmpty, ContinuousClock.now - started < .seconds(30) { try await Task.sleep(for: .milliseconds(20)) }
+            let idle = try Self.startWorkers(1, config: config, environment: environment)
+            defer { for (folder, _) in idle { try? FileManager.default.removeItem(at: folder) } }
+            let busyResult = try await busy[0].worker.wait(timeout: .seconds(60))
+            let idleResult = try await idle[0].worker.wait(timeout: .seconds(30))
+            let ended = Date()
+            let refused = try #require(fake.answered.first { $0.status == 429 }?.receivedAt, "Gemini never answered 429")
+            #expect(busyResult.status == 2, "\(busyResult.stderr.suffix(1500))")
+            #expect(idleResult.status == 2, "\(idleResult.stderr.suffix(1500))")
+            #expect(idleResult.stderr.contains("the Gemini daily quota is spent"), "\(idleResult.stderr.suffix(1500))")
+            // It never called: every request came from the busy worker's rows.
+            #expect(Self.summarized(idle[0].folder) == 0)
+            #expect(idleResult.stderr.contains("0 read"), "\(idleResult.stderr.suffix(1500))")
+            // NOTIFY reaches it within milliseconds and it looks every quarter second.
+            #expect(ended.timeIntervalSince(refused) < 10, "the idle worker took \(ended.timeIntervalSince(refused)) s to stop")
+        }
+        try await fake.shutdown()
+    }
+
+    @Test func aClaimingSourceRefusesFiltersItCannotApply() async throws {
+        let folder = try CLIRunner.sandbox()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let config = Self.config(middleware: "{}", summarizerMiddleware: [])
+            .replacingOccurrences(of: #""claimBatchSize": 10"#, with: #""claimBatchSize": 10, "publisher": "ESPN""#)
+        try config.write(to: folder.appendingPathComponent("worker.json"), atomically: true, encoding: .utf8)
+        let environment = ["DATABASE_URL": "postgres://summarizer@127.0.0.1:1/news", "GEMINI_API_KEY": "k"]
+        let result = try await CLIRunner.run(["worker", "--config", "worker.json"], in: folder, environment: environment)
+        #expect(result.status == 78, "\(result.stderr)")
+        #expect(result.stderr.contains("/source/publisher: mode claim hands out rows in claim order"), "\(result.stderr)")
+    }
+}

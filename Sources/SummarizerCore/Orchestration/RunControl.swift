@@ -8,12 +8,16 @@ public enum StopRequest: Sendable, Hashable, CustomStringConvertible {
     case deadline(seconds: Double)
     /// The caller asked, e.g. a service group shutting down for a reason of its own.
     case shutdown
+    /// A backend the run needs refuses every call: another process sharing its limit recorded
+    /// the quota as spent, so the run stops even with no item in flight.
+    case serviceUnavailable(PipelineError)
 
     public var description: String {
         switch self {
         case .signal(let name, _): "\(name) received"
         case .deadline(let seconds): "the run reached run.maxDurationSeconds (\(RunMetrics.Snapshot.format(seconds)) s)"
         case .shutdown: "shutdown requested"
+        case .serviceUnavailable(let error): error.message + (error.hint.map { " (hint: \($0))" } ?? "")
         }
     }
 }

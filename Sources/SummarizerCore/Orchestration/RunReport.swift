@@ -31,6 +31,7 @@ public struct RunReport: Sendable {
             case .requested(.signal): "signal"
             case .requested(.deadline): "deadline"
             case .requested(.shutdown): "shutdown"
+            case .requested(.serviceUnavailable): "service_error"
             }
         }
 

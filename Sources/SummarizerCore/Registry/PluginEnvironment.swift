@@ -16,6 +16,9 @@ public struct PluginEnvironment: Sendable {
     public var metrics: RunMetrics
     /// The run's spending limit (`run.maxCostUSD`), for summarizers that know their prices.
     public var costBudget: CostBudget?
+    /// The control of the run the plugins serve, for those that learn the run must stop (a
+    /// quota spent by another process); `nil` outside a run (`explain`, single requests).
+    public var runControl: RunControl?
     /// The ways `rateLimit` may share its bucket beyond this process, by `scope` name; the
     /// pipeline builder adds the registry's.
     public var rateLimitScopes: [String: RateLimitScope] = [:]

@@ -108,7 +108,8 @@ struct ServeAPI: Sendable {
         var runLogger = logger
         runLogger[metadataKey: "run"] = "\(id)"
         let metrics = RunMetrics(factory: exporter.factory)
-        let environment = runEnvironment(config, logger: runLogger, options: options, metrics: metrics)
+        let control = RunControl()
+        let environment = runEnvironment(config, logger: runLogger, options: options, metrics: metrics, control: control)
         let pipeline: Pipeline
         do {
             pipeline = try PipelineBuilder(registry: registry).build(config, environment: environment)
@@ -123,7 +124,7 @@ struct ServeAPI: Sendable {
             hashed: ExplainCommand.render(config: config, pipeline: pipeline, path: "")
         )
         metrics.recordRunInfo(version: identity.version, configHash: identity.configHash, promptVersion: identity.promptVersion)
-        return RunManager.Entry(id: id, options: options, metrics: metrics, control: RunControl(), identity: identity, orchestrator: orchestrator)
+        return RunManager.Entry(id: id, options: options, metrics: metrics, control: control, identity: identity, orchestrator: orchestrator)
     }
 
     // MARK: - One item
