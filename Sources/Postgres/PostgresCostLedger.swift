@@ -81,7 +81,7 @@ public final class PostgresCostLedger: SharedCostLedger, PipelineService {
 
 extension PostgresCostLedger {
     /// The `costBudget` section's `"scope": "database"`: one ledger per database URL and run.
-    public static let scope = CostLedgerScope(name: "database") { config, environment throws(ConfigError) in
+    public static let scope = CostLedgerScope(name: "database") { config, environment throws(ConfigError) -> any SharedCostLedger in
         guard config.string("databaseURL") != nil else {
             throw config.problem("databaseURL", "a shared cost budget needs a databaseURL, or DATABASE_URL in the environment")
         }

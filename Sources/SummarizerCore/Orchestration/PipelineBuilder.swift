@@ -27,7 +27,7 @@ public struct PipelineBuilder: Sendable {
         guard let scope = registry.costLedgerScopes[name] else {
             throw config.problem("scope", "scope \"\(name)\" is not available in this program")
         }
-        let ledger = try scope.makeLedger(config, environment)
+        let ledger = try scope.makeStore(config, environment)
         let shared = environment.services.shared("costBudget.\(policy.name)") {
             SharedCostBudget(policy: policy, ledger: ledger, logger: environment.logger, clock: environment.clock)
         }

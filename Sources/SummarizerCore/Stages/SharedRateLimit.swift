@@ -131,19 +131,20 @@ public protocol SharedRateLimitStore: Sendable, CustomStringConvertible {
     func knownExhaustion(_ limiter: String) -> SharedExhaustion?
 }
 
-/// A way to share rate limiters beyond one process, selected by a `rateLimit`'s `scope`.
-public struct RateLimitScope: Sendable {
+/// A place to keep state shared beyond one process, selected by a config's `scope` value: the
+/// buckets of `rateLimit`, the budgets of the `costBudget` section.
+public struct SharedScope<Store: Sendable>: Sendable {
     /// The `scope` value, e.g. `database`.
     public var name: String
-    /// Makes (or finds, shared per run) the store for a `rateLimit` config naming this scope.
-    public var makeStore: @Sendable (PluginConfig, PluginEnvironment) throws(ConfigError) -> any SharedRateLimitStore
+    /// Makes (or finds, shared per run) the store for a config naming this scope.
+    public var makeStore: @Sendable (PluginConfig, PluginEnvironment) throws(ConfigError) -> Store
 
     /// A scope.
-    public init(
-        name: String,
-        makeStore: @escaping @Sendable (PluginConfig, PluginEnvironment) throws(ConfigError) -> any SharedRateLimitStore
-    ) {
+    public init(name: String, makeStore: @escaping @Sendable (PluginConfig, PluginEnvironment) throws(ConfigError) -> Store) {
         self.name = name
         self.makeStore = makeStore
     }
 }
+
+/// A way to share rate limiters beyond one process, selected by a `rateLimit`'s `scope`.
+public typealias RateLimitScope = SharedScope<any SharedRateLimitStore>

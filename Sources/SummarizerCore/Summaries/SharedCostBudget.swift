@@ -89,21 +89,7 @@ public protocol SharedCostLedger: Sendable, CustomStringConvertible {
 }
 
 /// A way to keep shared cost budgets, selected by the `costBudget` section's `scope`.
-public struct CostLedgerScope: Sendable {
-    /// The `scope` value, e.g. `database`.
-    public var name: String
-    /// Makes (or finds, shared per run) the ledger for a `costBudget` section naming this scope.
-    public var makeLedger: @Sendable (PluginConfig, PluginEnvironment) throws(ConfigError) -> any SharedCostLedger
-
-    /// A scope.
-    public init(
-        name: String,
-        makeLedger: @escaping @Sendable (PluginConfig, PluginEnvironment) throws(ConfigError) -> any SharedCostLedger
-    ) {
-        self.name = name
-        self.makeLedger = makeLedger
-    }
-}
+public typealias CostLedgerScope = SharedScope<any SharedCostLedger>
 
 /// A ``CostBudget``'s part shared with other processes: the policy, its ledger, and what this
 /// process learnt of the budget being spent.
