@@ -148,6 +148,8 @@ public final class PostgresSource: ItemSource, PipelineService {
         var last: (date: Date?, id: UUID)?
         var exhausted = false
         var started = false
+        /// Where the next claim starts.
+        var position = ClaimPosition()
         /// Rows claimed so far: never more than the run's limit.
         var claimed = 0
     }
@@ -195,16 +197,22 @@ public final class PostgresSource: ItemSource, PipelineService {
                     cursor.withLock { $0.exhausted = true }
                     return ([], rejections)
                 }
+                let resume = cursor.withLock { $0.position.start() }
                 let rows = try await run("claiming news_urls", context: context) {
                     try await client.query(
                         """
                         select id, url, title, publisher, publication_date, null::text, null::text
-                        from claim_news_urls(\(settings.worker), \(Int32(batch)), \(Int32(settings.leaseSeconds)), now(), \(Int32(settings.maxItemAttempts)))
+                        from claim_news_urls(
+                            \(settings.worker), \(Int32(batch)), \(Int32(settings.leaseSeconds)), now(), \(Int32(settings.maxItemAttempts)),
+                            \(resume?.date)::timestamptz, \(resume?.id)::uuid)
                         """,
                         logger: context.logger
                     )
                 }
-                cursor.withLock { $0.claimed += rows.count }
+                cursor.withLock { state in
+                    state.claimed += rows.count
+                    state.position.handedOut(last: rows.last.flatMap { row in UUID(uuidString: row.id).map { (row.publishedAt, $0) } })
+                }
                 if !rows.isEmpty { return (rows, rejections) }
                 guard let poll = settings.pollSeconds else {
                     cursor.withLock { $0.exhausted = true }

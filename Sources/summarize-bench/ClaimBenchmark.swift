@@ -15,7 +15,8 @@ struct ClaimBenchmark: AsyncParsableCommand {
         discussion: """
             Creates a scratch database beside the one DATABASE_URL names, migrates it, seeds --rows news URLs and a \
             summary for all but --pending-percent of them, vacuums and checkpoints it (not timed), then lets --workers \
-            claimers (one connection each) call claim_news_urls with --batch-size until nothing is left, and checks \
+            claimers (one connection each) call claim_news_urls with --batch-size, each claim starting after the \
+            claimer's last row as the postgres source's do, until nothing is left, and checks \
             every pending row was claimed exactly once. Prints rows per second. Given several sizes \
             (--rows 10000,1000000) and --repeat N, it measures each size N times in turns, in a fresh database each \
             time, and prints the medians and each size's median as a share of the first's: how a claim's cost grows \
@@ -37,6 +38,9 @@ struct ClaimBenchmark: AsyncParsableCommand {
 
     @Flag(help: "Also print the rows claimed in each 5-second interval of a measurement.")
     var timeline = false
+
+    @Flag(help: "Start every claim at the head of the claim order instead of where the claimer's last one ended.")
+    var fromHead = false
 
     @Option(help: "Claiming workers at once.")
     var workers = 8
@@ -89,7 +93,7 @@ struct ClaimBenchmark: AsyncParsableCommand {
     }
 
     func measure(_ url: DatabaseURL, rows: Int, logger: Logger) async throws -> (String, Double) {
-        let (workers, batchSize) = (workers, batchSize)
+        let (workers, batchSize, fromHead) = (workers, batchSize, fromHead)
         let summarized = rows - (pendingRows ?? Int((Double(rows) * pendingPercent / 100).rounded()))
         return try await withPostgresClient(url, logger: logger) { client in
             try await Migrations.migrate(client, logger: logger)
@@ -139,13 +143,25 @@ struct ClaimBenchmark: AsyncParsableCommand {
                 for worker in 0..<workers {
                     group.addTask {
                         var ids: [UUID] = []
+                        // Each claim starts where this claimer's last one ended, as the postgres
+                        // source's do (--from-head: always at the head, as before migration 008).
+                        var position = ClaimPosition()
                         while true {
                             let before = ids.count
+                            let resume = fromHead ? nil : position.start()
                             let result = try await client.query(
-                                "select id from claim_news_urls(\("bench-\(worker)"), \(Int32(batchSize)), 600)",
+                                """
+                                select id, publication_date from claim_news_urls(\("bench-\(worker)"), \(Int32(batchSize)), 600, now(), 5, \
+                                \(resume?.date)::timestamptz, \(resume?.id)::uuid)
+                                """,
                                 logger: logger
                             )
-                            for try await id in result.decode(UUID.self) { ids.append(id) }
+                            var last: (Date?, UUID)?
+                            for try await (id, date) in result.decode((UUID, Date?).self) {
+                                ids.append(id)
+                                last = (date, id)
+                            }
+                            position.handedOut(last: last)
                             claimed.add(ids.count - before)
                             if ids.count == before { return ids }
                         }

@@ -130,7 +130,7 @@ struct DatabaseTests {
                 #expect(
                     try await Migrations.migrate(client, logger: logger) == [
                         "001_schema", "002_fast_writes", "003_delivery", "004_claim_queue", "005_shared_rate_limits",
-                        "006_shared_cost_budgets", "007_claim_plan",
+                        "006_shared_cost_budgets", "007_claim_plan", "008_claim_from_position",
                     ]
                 )
                 #expect(try await Migrations.migrate(client, logger: logger).isEmpty)
@@ -251,10 +251,107 @@ struct DatabaseTests {
                 let read = after.merging(before) { $0 - $1 }
                 // 10 rows claimed from a queue of 3,000: the walk reads about the batch, and no
                 // table is read whole.
-                #expect((10...50).contains(read["news_url_queue.news_url_queue_claim_order"] ?? 0), "\(read)")
+                #expect((10...50).contains(read["news_url_queue.news_url_queue_claim_position"] ?? 0), "\(read)")
                 #expect(read["news_url_queue.seq"] == 0 && read["summarization_attempts.seq"] == 0, "\(read)")
+                // The claimed rows leave the queue by their tuple ids, not by a second lookup of
+                // each key in the primary key (random uuids put each in its own page of a big one).
+                #expect(read["news_url_queue.news_url_queue_pkey"] == 0, "\(read)")
             }
         }
+    }
+
+    @Test func aClaimFromAPositionSkipsTheRowsClaimedBeforeItAndStillFindsNewerOnes() async throws {
+        try await TestDatabase.withMigrated { _, client in
+            try await client.withConnection { connection in
+                // 3,000 rows, the oldest 300 undated (last in claim order).
+                try await connection.query(
+                    """
+                    insert into news_urls (url, publication_date)
+                    select 'https://position.test/' || g, case when g > 2700 then null else now() - g * interval '1 minute' end
+                    from generate_series(1, 3000) g
+                    """,
+                    logger: logger
+                )
+                var handedOut: [UUID] = []
+                var position = try await Self.claimRows(connection, batch: 2000, after: nil, logger: logger)
+                handedOut += position.map(\.id)
+
+                // The next claim from the last row's position reads about its batch, where one from
+                // the head walks past the 2,000 claimed rows' index entries first.
+                let before = try await Self.tuplesRead(connection, logger: logger)
+                let next = try await Self.claimRows(connection, batch: 10, after: position.last, logger: logger)
+                let after = try await Self.tuplesRead(connection, logger: logger)
+                let read =
+                    (after["news_url_queue.news_url_queue_claim_position"] ?? 0) - (before["news_url_queue.news_url_queue_claim_position"] ?? 0)
+                #expect((10...50).contains(read), "read \(read) index entries for 10 rows")
+                let ordered = try await Self.claimOrder(connection, except: handedOut, logger: logger)
+                #expect(next.map(\.id) == Array(ordered.prefix(10)), "the 10 rows right after the position")
+                handedOut += next.map(\.id)
+                let fromHead = try await Self.claimRows(connection, batch: 10, after: nil, logger: logger)
+                let afterHead = try await Self.tuplesRead(connection, logger: logger)
+                #expect(
+                    (afterHead["news_url_queue.news_url_queue_claim_position"] ?? 0) - (after["news_url_queue.news_url_queue_claim_position"] ?? 0)
+                        >= 1000,
+                    "a walk from the head passes the claimed rows"
+                )
+                handedOut += fromHead.map(\.id)
+
+                // A row newer than the position is not met from it; once the rows after the
+                // position run out, the claim goes on from the head and finds it.
+                try await connection.query(
+                    "insert into news_urls (url, publication_date) values ('https://position.test/new', now())",
+                    logger: logger
+                )
+                position = try await Self.claimRows(connection, batch: 800, after: fromHead.last, logger: logger)
+                #expect(position.count == 800 && !position.contains { ($0.date ?? .distantPast) > Date().addingTimeInterval(-30) })
+                #expect(position.suffix(120).allSatisfy { $0.date == nil } && position.dropLast(120).allSatisfy { $0.date != nil })
+                handedOut += position.map(\.id)
+                // From a position among the undated rows (ordered by id), the claim takes the 180
+                // undated rows after it, then goes on from the head for the rest of its batch.
+                let rest = try await Self.claimRows(connection, batch: 1000, after: position.dropLast(20).last, logger: logger)
+                handedOut += rest.map(\.id)
+                #expect(rest.count == 181, "the 180 undated rows after the position and the new row")
+                #expect(rest.contains { $0.date != nil }, "the new row, found from the head")
+
+                #expect(handedOut.count == 3001 && Set(handedOut).count == 3001, "every row exactly once")
+            }
+        }
+    }
+
+    /// Claims `batch` rows for worker `w`, starting after `after` (the head when `nil`); returns
+    /// them in claim order with their dates.
+    static func claimRows(
+        _ connection: PostgresConnection,
+        batch: Int,
+        after: (id: UUID, date: Date?)?,
+        logger: Logger
+    ) async throws -> [(id: UUID, date: Date?)] {
+        var rows: [(id: UUID, date: Date?)] = []
+        do {
+            for try await (id, date) in try await connection.query(
+                """
+                select id, publication_date from claim_news_urls('w', \(Int32(batch)), 600, now(), 5, \(after?.date)::timestamptz, \(after?.id)::uuid)
+                """,
+                logger: logger
+            ).decode((UUID, Date?).self) {
+                rows.append((id, date))
+            }
+        } catch {
+            throw pipelineError(fromDatabase: error, doing: "claiming")
+        }
+        return rows
+    }
+
+    /// The unclaimed news URLs in claim order, leaving out `except`.
+    static func claimOrder(_ connection: PostgresConnection, except: [UUID], logger: Logger) async throws -> [UUID] {
+        var ids: [UUID] = []
+        for try await id in try await connection.query(
+            "select id from news_urls where id <> all(\(except)) order by publication_date desc nulls last, id desc",
+            logger: logger
+        ).decode(UUID.self) {
+            ids.append(id)
+        }
+        return ids
     }
 
     /// Index and sequential tuples read so far from the claim's tables, by `table.index` and
