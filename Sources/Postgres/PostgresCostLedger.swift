@@ -2,6 +2,7 @@ import Foundation
 import Logging
 import PostgresNIO
 import SummarizerCore
+import Synchronization
 
 /// Cost budgets shared through PostgreSQL (the `costBudget` section with `"scope": "database"`),
 /// in the `summarizer_cost_budgets` and `summarizer_cost_reservations` tables of the shipped
@@ -9,12 +10,19 @@ import SummarizerCore
 ///
 /// A reservation and a settlement are one statement each, calling a function of the schema that
 /// locks the budget's row, so the processes sharing a budget together never hold more than its
-/// limit.
+/// limit. A refusal recorded by any process reaches the others at once through
+/// `LISTEN summarizer_cost_budgets` (migration 009), and in any case with their next reservation.
 public final class PostgresCostLedger: SharedCostLedger, PipelineService {
+    /// The channel migration 009's trigger notifies when a refusal is recorded, with the budget's
+    /// name as payload.
+    static let channel = "summarizer_cost_budgets"
+
     let url: DatabaseURL
     let client: PostgresClient
     let logger: Logger
     let timeout: Duration
+    /// The budgets followed, by name, and the refusals heard of for them.
+    private let followed = Mutex<[String: (policy: SharedBudgetPolicy, refusal: (message: String, until: Date?)?)]>([:])
 
     /// A ledger in the database at `url`; its pool runs as a service of the run.
     public init(url: DatabaseURL, logger: Logger, timeout: Duration = .seconds(10)) {
@@ -29,9 +37,53 @@ public final class PostgresCostLedger: SharedCostLedger, PipelineService {
 
     public var description: String { "database \(url)" }
 
-    /// Runs the pool until cancelled.
+    /// Runs the pool and the listener until cancelled.
     public func run() async {
-        await client.run()
+        await withTaskGroup(of: Void.self) { group in
+            group.addTask { await self.client.run() }
+            group.addTask { await listen(on: Self.channel, client: self.client, logger: self.logger) { await self.refresh($0) } }
+            await group.next()
+            group.cancelAll()
+        }
+    }
+
+    /// Listens for refusals of `policy`'s budget, and reads the one recorded already, if any.
+    public func follow(_ policy: SharedBudgetPolicy) async {
+        followed.withLock { $0[policy.name] = (policy, $0[policy.name]?.refusal) }
+        await refresh(policy.name)
+    }
+
+    /// The refusal of `policy`'s budget heard of since following it.
+    public func knownRefusal(_ policy: SharedBudgetPolicy) -> (message: String, until: Date?)? {
+        followed.withLock { $0[policy.name]?.refusal }
+    }
+
+    /// Reads the refusal recorded for the followed budget `name` in the current period, if it
+    /// applies to this process's limit (one raised above the refused limit starts afresh).
+    func refresh(_ name: String) async {
+        guard let policy = followed.withLock({ $0[name]?.policy }) else { return }
+        let (client, logger) = (client, logger)
+        do {
+            let refusal = try await statement("reading the shared cost budget \"\(name)\" at \(url)") {
+                var found: (message: String, until: Date?)?
+                for try await (message, until) in try await client.query(
+                    """
+                    select b.exhausted_message, p.period_end
+                    from summarizer_cost_budgets b
+                    cross join cost_budget_period(\(policy.period.rawValue), \(policy.timeZone), clock_timestamp()) p
+                    where b.name = \(name) and b.period_start = p.period_start
+                      and b.exhausted_message is not null and \(policy.limitUSD) <= b.exhausted_limit_usd
+                    """,
+                    logger: logger
+                ).decode((String, Date?).self) {
+                    found = (message, until)
+                }
+                return found
+            }
+            if let refusal { followed.withLock { $0[name]?.refusal = refusal } }
+        } catch {
+            logger.debug("reading a spent cost budget failed", metadata: ["budget": "\(name)", "error": "\(error)"])
+        }
     }
 
     /// Holds `amountUSD` of the budget, or answers the refusal every process shares.

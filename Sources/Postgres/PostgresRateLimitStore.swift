@@ -37,7 +37,8 @@ public final class PostgresRateLimitStore: SharedRateLimitStore, PipelineService
     public func run() async {
         await withTaskGroup(of: Void.self) { group in
             group.addTask { await self.client.run() }
-            group.addTask { await self.listen() }
+            // Spent quotas recorded by other processes.
+            group.addTask { await listen(on: Self.channel, client: self.client, logger: self.logger) { await self.refresh($0) } }
             await group.next()
             group.cancelAll()
         }
@@ -133,26 +134,6 @@ public final class PostgresRateLimitStore: SharedRateLimitStore, PipelineService
             return try await withTimeout(timeout, "\(action) at \(url)", body)
         } catch {
             throw pipelineError(fromDatabase: error, doing: "\(action) at \(url)")
-        }
-    }
-
-    /// Listens for spent quotas recorded by other processes, reconnecting after a lost
-    /// connection. A lost notification costs only time: the next reservation reads the record.
-    func listen() async {
-        while !Task.isCancelled {
-            do {
-                try await client.withConnection { connection in
-                    try await connection.listen(on: Self.channel) { notifications in
-                        for try await notification in notifications {
-                            await self.refresh(notification.payload)
-                        }
-                    }
-                }
-            } catch {
-                if Task.isCancelled { return }
-                logger.debug("listening for spent quotas failed; reservations still see them", metadata: ["error": "\(error)"])
-            }
-            try? await Task.sleep(for: .seconds(1))
         }
     }
 

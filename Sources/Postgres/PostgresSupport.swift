@@ -16,6 +16,32 @@ public func withPostgresClient<T: Sendable>(
 // The pool's `run()` is what a pipeline service is: it serves until cancelled.
 extension PostgresClient: PipelineService {}
 
+/// Listens on `channel` through one of `client`'s connections until cancelled, handing each
+/// notification's payload to `received`, and listens again a second after a lost connection. A
+/// lost notification costs only time: what it announced is in a table the next statement reads.
+func listen(
+    on channel: String,
+    client: PostgresClient,
+    logger: Logger,
+    _ received: @escaping @Sendable (String) async -> Void
+) async {
+    while !Task.isCancelled {
+        do {
+            try await client.withConnection { connection in
+                try await connection.listen(on: channel) { notifications in
+                    for try await notification in notifications {
+                        await received(notification.payload)
+                    }
+                }
+            }
+        } catch {
+            if Task.isCancelled { return }
+            logger.debug("listening failed; listening again in a second", metadata: ["channel": "\(channel)", "error": "\(error)"])
+        }
+        try? await Task.sleep(for: .seconds(1))
+    }
+}
+
 /// A database error as a pipeline error, with the server's message and SQLSTATE when it sent
 /// them. PostgresNIO's own description hides details on purpose; this keeps the useful ones
 /// (never the connection's password, which the server does not echo).

@@ -130,7 +130,7 @@ struct DatabaseTests {
                 #expect(
                     try await Migrations.migrate(client, logger: logger) == [
                         "001_schema", "002_fast_writes", "003_delivery", "004_claim_queue", "005_shared_rate_limits",
-                        "006_shared_cost_budgets", "007_claim_plan", "008_claim_from_position",
+                        "006_shared_cost_budgets", "007_claim_plan", "008_claim_from_position", "009_cost_budget_notify",
                     ]
                 )
                 #expect(try await Migrations.migrate(client, logger: logger).isEmpty)

@@ -344,6 +344,42 @@ extension SharedLimitCLITests {
         try await fake.shutdown()
     }
 
+    @Test(.timeLimit(.minutes(2)))
+    func aWorkerWaitingForRowsStopsWhenAnotherSpendsTheSharedBudget() async throws {
+        let fake = try await FakeGeminiServer.start()
+        try await TestDatabase.withMigrated { url, client in
+            // Nothing to claim: the worker waits for rows and makes no call.
+            let config = Self.config(middleware: "{}", summarizerMiddleware: [], concurrency: 1).replacingOccurrences(
+                of: #""run": {"#,
+                with: #""costBudget": {"name": "team", "maxCostUSD": 0.02, "period": "day"}, "run": {"#
+            )
+            let idle = try Self.startWorkers(1, config: config, environment: try Self.environment(url, fake))
+            defer { for (folder, _) in idle { try? FileManager.default.removeItem(at: folder) } }
+            try await Task.sleep(for: .seconds(3))
+
+            // Another process's call that does not fit records the refusal.
+            var refused: String?
+            for try await message in try await client.query(
+                "select refused_message from reserve_cost_budget('team', 1.0, 0.02, 'day', 'UTC', 600)",
+                logger: logger
+            ).decode(String?.self) {
+                refused = message
+            }
+            let spentAt = Date()
+            #expect(refused?.contains(#"the shared cost budget "team" ($0.0200 a day) is spent"#) == true, "\(String(describing: refused))")
+
+            let result = try await idle[0].worker.wait(timeout: .seconds(30))
+            #expect(result.status == 2, "\(result.stderr.suffix(1500))")
+            #expect(result.stderr.contains(#"the shared cost budget "team" ($0.0200 a day) is spent"#), "\(result.stderr.suffix(1500))")
+            #expect(result.stderr.contains("0 read"), "\(result.stderr.suffix(1500))")
+            #expect(fake.answered.isEmpty)
+            // NOTIFY reaches it within milliseconds and it looks every quarter second; without the
+            // watch it would wait for rows until the test's 30 seconds ran out.
+            #expect(Date().timeIntervalSince(spentAt) < 10, "the idle worker took \(Date().timeIntervalSince(spentAt)) s to stop")
+        }
+        try await fake.shutdown()
+    }
+
     @Test func explainShowsTheSharedBudgetAndABadSectionIsNamed() async throws {
         let folder = try CLIRunner.sandbox()
         defer { try? FileManager.default.removeItem(at: folder) }

@@ -29,7 +29,7 @@ public struct PipelineBuilder: Sendable {
         }
         let ledger = try scope.makeStore(config, environment)
         let shared = environment.services.shared("costBudget.\(policy.name)") {
-            SharedCostBudget(policy: policy, ledger: ledger, logger: environment.logger, clock: environment.clock)
+            SharedCostBudget(policy: policy, ledger: ledger, logger: environment.logger, clock: environment.clock, control: environment.runControl)
         }
         return CostBudget(limitUSD: environment.costBudget?.limitUSD, shared: shared)
     }

@@ -86,6 +86,22 @@ public protocol SharedCostLedger: Sendable, CustomStringConvertible {
     /// Replaces `reservation` by what the call cost. Settling a reservation that expired or was
     /// settled already changes nothing.
     func settle(_ reservation: SharedCostReservation, actualUSD: Double) async throws
+
+    /// Starts following what other processes record of `policy`'s budget, so that
+    /// ``knownRefusal(_:)`` answers without a round trip (PostgreSQL's ledger listens for it).
+    func follow(_ policy: SharedBudgetPolicy) async
+
+    /// The refusal recorded for `policy`'s budget that this ledger has heard of while following
+    /// it and that still holds, or `nil`.
+    func knownRefusal(_ policy: SharedBudgetPolicy) -> (message: String, until: Date?)?
+}
+
+extension SharedCostLedger {
+    /// Follows nothing: the next reservation learns of a refusal.
+    public func follow(_ policy: SharedBudgetPolicy) async {}
+
+    /// Knows of no refusal beyond the reservations' answers.
+    public func knownRefusal(_ policy: SharedBudgetPolicy) -> (message: String, until: Date?)? { nil }
 }
 
 /// A way to keep shared cost budgets, selected by the `costBudget` section's `scope`.
@@ -93,24 +109,57 @@ public typealias CostLedgerScope = SharedScope<any SharedCostLedger>
 
 /// A ``CostBudget``'s part shared with other processes: the policy, its ledger, and what this
 /// process learnt of the budget being spent.
-public final class SharedCostBudget: Sendable {
+///
+/// As a service of the run it asks the run to stop (exit 2) once the ledger hears that another
+/// process met the refusal, so a worker waiting for rows stops with the others instead of at its
+/// next call.
+public final class SharedCostBudget: PipelineService {
     /// The budget's name, limit and period.
     public let policy: SharedBudgetPolicy
     /// Where the budget is kept.
     public let ledger: any SharedCostLedger
     let logger: Logger
     let clock: any Clock<Duration>
+    let control: RunControl?
     /// The refusal this process met, repeated without a round trip while it holds.
     private let refusal = Mutex<(message: String, until: Date?)?>(nil)
     /// Whether an outage of the ledger is being waited out, so it is logged once.
     private let waitingOut = Mutex(false)
 
-    /// A shared budget kept in `ledger`.
-    public init(policy: SharedBudgetPolicy, ledger: any SharedCostLedger, logger: Logger, clock: any Clock<Duration> = ContinuousClock()) {
+    /// A shared budget kept in `ledger`; a refusal met by another process stops the run `control`
+    /// governs.
+    public init(
+        policy: SharedBudgetPolicy,
+        ledger: any SharedCostLedger,
+        logger: Logger,
+        clock: any Clock<Duration> = ContinuousClock(),
+        control: RunControl? = nil
+    ) {
         self.policy = policy
         self.ledger = ledger
         self.logger = logger
         self.clock = clock
+        self.control = control
+    }
+
+    /// Follows the budget and asks the run to stop once the ledger knows it is spent (NOTIFY
+    /// brings another process's refusal within milliseconds; this looks every quarter second).
+    public func run() async {
+        guard let control else { return }
+        await ledger.follow(policy)
+        while !Task.isCancelled {
+            if let known = ledger.knownRefusal(policy), known.until.map({ $0 > Date() }) ?? true {
+                refusal.withLock { $0 = known }
+                if control.requestStop(.serviceUnavailable(Self.error(known.message, until: known.until))) {
+                    logger.warning(
+                        "stopping: the shared cost budget is recorded as spent for every process sharing it",
+                        metadata: ["budget": "\(policy.name)"]
+                    )
+                }
+                return
+            }
+            guard (try? await clock.sleep(for: .milliseconds(250))) != nil else { return }
+        }
     }
 
     /// Holds `amount` USD, waiting while it fits only once calls in flight settle, and waiting
