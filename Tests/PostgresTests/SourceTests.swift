@@ -96,6 +96,33 @@ struct PostgresSourceTests {
         }
     }
 
+    @Test func pagesContinueExactlyAfterRowsWithMicrosecondDates() async throws {
+        try await TestDatabase.withMigrated { url, client in
+            // 100 pairs of rows sharing a date with microseconds, so that every page of one row
+            // ends between two rows of the same date: the position is a decoded Date bound back,
+            // and were it a microsecond off (the driver truncates when it encodes), the second row
+            // of each pair would be skipped.
+            try await client.query(
+                """
+                insert into news_urls (url, publication_date)
+                select 'https://micro.test/' || g, timestamptz '2026-03-01 12:00:00+00' + (g / 2) * interval '1 second 123457 microseconds'
+                from generate_series(0, 199) g
+                """,
+                logger: logger
+            )
+            var settings = PostgresSource.Settings()
+            settings.pageSize = 1
+            let elements = try await Self.drain(PostgresSource(url: url, settings: settings, logger: logger), logger: logger)
+            #expect(Set(Self.ids(elements)).count == 200, "read \(Self.ids(elements).count) of 200 rows")
+
+            // Claims from a position behave the same: every row once.
+            settings.mode = .claim
+            settings.claimBatchSize = 1
+            let claimed = try await Self.drain(PostgresSource(url: url, settings: settings, logger: logger), logger: logger)
+            #expect(Self.ids(claimed).count == 200 && Set(Self.ids(claimed)).count == 200, "claimed \(Self.ids(claimed).count)")
+        }
+    }
+
     @Test func filtersNarrowTheRowsAndBadIdsAreRejected() async throws {
         try await TestDatabase.withMigrated { url, client in
             let rows = try await Self.seed(client, count: 20, logger: logger)
