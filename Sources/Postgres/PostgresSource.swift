@@ -149,7 +149,7 @@ public final class PostgresSource: ItemSource, PipelineService {
         var exhausted = false
         var started = false
         /// Where the next claim starts.
-        var position = ClaimPosition()
+        var position = ClaimPosition<(date: Date?, id: UUID)>()
         /// Rows claimed so far: never more than the run's limit.
         var claimed = 0
     }

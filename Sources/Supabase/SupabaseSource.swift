@@ -107,6 +107,11 @@ public final class SupabaseSource: ItemSource, PipelineService {
         var read = 0
         /// Rows claimed so far: never more than the run's limit.
         var claimed = 0
+        /// Where the next claim starts: the last claimed row's date (as the server wrote it) and id.
+        var position = ClaimPosition<(date: String?, id: String)>()
+        /// Whether the database's `claim_news_urls` takes a position (migration 008); `false` once
+        /// it refused one, so this run's claims walk from the head as before.
+        var positions = true
         var exhausted = false
         var started = false
     }
@@ -235,21 +240,44 @@ public final class SupabaseSource: ItemSource, PipelineService {
                 cursor.withLock { $0.exhausted = true }
                 return []
             }
-            let arguments: JSONValue = [
+            var arguments: [String: JSONValue] = [
                 "worker": .string(settings.worker),
                 "batch_size": .number(Double(batch)),
                 "lease_seconds": .number(Double(settings.leaseSeconds)),
                 "max_item_attempts": .number(Double(settings.maxItemAttempts)),
             ]
-            let body = try await client.request(
-                .POST,
-                "rpc/claim_news_urls",
-                body: try JSONEncoder().encode(arguments),
-                action: "claiming news_urls",
-                context: context
-            )
-            let rows = try Self.rows(body).map(\.item)
-            cursor.withLock { $0.claimed += rows.count }
+            let resume = cursor.withLock { $0.positions ? $0.position.start() : nil }
+            if let resume {
+                arguments["resume_date"] = resume.date.map(JSONValue.string) ?? .null
+                arguments["resume_id"] = .string(resume.id)
+            }
+            let body: Data
+            do {
+                body = try await client.request(
+                    .POST,
+                    "rpc/claim_news_urls",
+                    body: try JSONEncoder().encode(JSONValue.object(arguments)),
+                    action: "claiming news_urls",
+                    context: context
+                )
+            } catch let error as PipelineError where resume != nil && error.kind == .misconfigured {
+                // A schema from before migration 008 has no claim that takes a position: claim
+                // from the head for the rest of the run, as that schema always did.
+                cursor.withLock { $0.positions = false }
+                context.logger.notice(
+                    "claim_news_urls takes no position here (the schema predates migration 008); claims walk from the head",
+                    metadata: [
+                        "hint": "apply the newer schema: paste `summarize db schema` into the Supabase SQL editor", "error": "\(error.message)",
+                    ]
+                )
+                continue
+            }
+            let claimedRows = try Self.rows(body)
+            let rows = claimedRows.map(\.item)
+            cursor.withLock { state in
+                state.claimed += rows.count
+                state.position.handedOut(last: claimedRows.last.map { ($0.dateText, $0.item.id) })
+            }
             if !rows.isEmpty { return rows }
             guard let poll = settings.pollSeconds else {
                 cursor.withLock { $0.exhausted = true }

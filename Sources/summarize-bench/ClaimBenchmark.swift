@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Logging
+import NewsTables
 import Postgres
 import PostgresNIO
 import SummarizerCore
@@ -145,7 +146,7 @@ struct ClaimBenchmark: AsyncParsableCommand {
                         var ids: [UUID] = []
                         // Each claim starts where this claimer's last one ended, as the postgres
                         // source's do (--from-head: always at the head, as before migration 008).
-                        var position = ClaimPosition()
+                        var position = ClaimPosition<(date: Date?, id: UUID)>()
                         while true {
                             let before = ids.count
                             let resume = fromHead ? nil : position.start()
@@ -156,7 +157,7 @@ struct ClaimBenchmark: AsyncParsableCommand {
                                 """,
                                 logger: logger
                             )
-                            var last: (Date?, UUID)?
+                            var last: (date: Date?, id: UUID)?
                             for try await (id, date) in result.decode((UUID, Date?).self) {
                                 ids.append(id)
                                 last = (date, id)

@@ -1,10 +1,10 @@
 import Foundation
-import Postgres
+import NewsTables
 import Testing
 
 @Suite("Claim position") struct ClaimPositionTests {
     @Test func aClaimStartsAfterTheLastRowButWalksFromTheHeadEverySecond() {
-        var position = ClaimPosition()
+        var position = ClaimPosition<(date: Date?, id: UUID)>()
         let start = ContinuousClock.now
         let row = (date: Date?.none, id: UUID())
 

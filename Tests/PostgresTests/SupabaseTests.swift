@@ -157,6 +157,38 @@ struct SupabaseSourceTests {
         }
     }
 
+    @Test func aSchemaWhoseClaimTakesNoPositionIsClaimedFromTheHead() async throws {
+        try await withFakeSupabase { client, fake in
+            let rows = try await PostgresSourceTests.seed(client, count: 30, logger: logger)
+            // claim_news_urls as it was before migration 008: five arguments, no position.
+            try await client.query(
+                "alter function claim_news_urls(text, integer, integer, timestamptz, integer, timestamptz, uuid) rename to claim_news_urls_positioned",
+                logger: logger
+            )
+            try await client.query(
+                """
+                create function claim_news_urls(worker text, batch_size int, lease_seconds int, at timestamptz default now(), max_item_attempts int default 5)
+                returns setof news_urls language sql as $$ select * from claim_news_urls_positioned(worker, batch_size, lease_seconds, at, max_item_attempts) $$
+                """,
+                logger: logger
+            )
+            let logs = RecordingLogHandlerStore()
+            let source = Self.source(fake) {
+                $0.mode = .claim
+                $0.claimBatchSize = 4
+            }
+            let elements = try await withServices([source]) {
+                var elements: [SourceElement] = []
+                for try await element in source.items(ItemQuery(), context: StageContext(logger: logs.logger())) { elements.append(element) }
+                return elements
+            }
+            let ids = PostgresSourceTests.ids(elements)
+            #expect(ids.count == 30 && Set(ids) == Set(rows.map(\.id)), "claimed \(ids.count) rows")
+            let notices = logs.messages.filter { $0.contains("claim_news_urls takes no position here") }
+            #expect(notices.count == 1, "\(logs.messages)")
+        }
+    }
+
     @Test func dateTextsWithMicrosecondsParse() {
         let date = SupabaseSource.date("2025-09-01T12:00:00.123456+00:00")
         #expect(date.map { abs($0.timeIntervalSince1970 - 1_756_728_000.123) < 0.001 } == true)

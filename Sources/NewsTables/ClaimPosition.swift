@@ -1,5 +1,3 @@
-import Foundation
-
 /// Where a claiming worker's next `claim_news_urls` starts in the claim order.
 ///
 /// Draining a large backlog, a claim that starts at the head of the claim order walks past the
@@ -9,19 +7,22 @@ import Foundation
 /// found by a walk from the head, which happens at least once per ``headWalkInterval`` and
 /// whenever the rows after the position run out (the function then goes on from the head
 /// itself), so "newest first" holds to within that interval.
-public struct ClaimPosition: Sendable {
+///
+/// `Key` is how a source holds a row's place: its publication date and id, as values (the
+/// postgres source) or as the text the server wrote (the supabase source).
+public struct ClaimPosition<Key: Sendable>: Sendable {
     /// The longest a worker goes without a claim that walks from the head of the claim order.
-    public static let headWalkInterval: Duration = .seconds(1)
+    public static var headWalkInterval: Duration { .seconds(1) }
 
-    /// The claim-order position of the last row handed out: its publication date and id.
-    public private(set) var resume: (date: Date?, id: UUID)?
+    /// The claim-order position of the last row handed out.
+    public private(set) var resume: Key?
     private var lastHeadWalk: ContinuousClock.Instant?
 
     /// A worker's position before its first claim: the head.
     public init() {}
 
     /// The position the next claim starts after, or `nil` for a walk from the head.
-    public mutating func start(at now: ContinuousClock.Instant = .now) -> (date: Date?, id: UUID)? {
+    public mutating func start(at now: ContinuousClock.Instant = .now) -> Key? {
         guard let resume, let lastHeadWalk, now - lastHeadWalk < Self.headWalkInterval else {
             lastHeadWalk = now
             return nil
@@ -31,7 +32,7 @@ public struct ClaimPosition: Sendable {
 
     /// Records the last row a claim handed out (claims return rows in claim order); `nil` when it
     /// handed out none, so the next claim walks from the head.
-    public mutating func handedOut(last: (date: Date?, id: UUID)?) {
+    public mutating func handedOut(last: Key?) {
         resume = last
     }
 }
