@@ -370,7 +370,12 @@ extension SharedLimitCLITests {
 
             let result = try await idle[0].worker.wait(timeout: .seconds(30))
             #expect(result.status == 2, "\(result.stderr.suffix(1500))")
-            #expect(result.stderr.contains(#"the shared cost budget "team" ($0.0200 a day) is spent"#), "\(result.stderr.suffix(1500))")
+            // The same stop line as a worker whose own call was refused.
+            #expect(
+                result.stderr.contains(#"stopped early: the shared cost budget "team" ($0.0200 a day) is spent"#)
+                    && result.stderr.contains("does not fit; the items not done are left for the next run"),
+                "\(result.stderr.suffix(1500))"
+            )
             #expect(result.stderr.contains("0 read"), "\(result.stderr.suffix(1500))")
             #expect(fake.answered.isEmpty)
             // NOTIFY reaches it within milliseconds and it looks every quarter second; without the

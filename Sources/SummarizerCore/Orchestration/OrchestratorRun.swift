@@ -228,7 +228,14 @@ struct OrchestratorRun {
     mutating func startGrace(_ request: StopRequest, in group: inout TaskGroup<Event>) {
         guard !graceStarted else { return }
         graceStarted = true
-        if report.stopReason == nil { report.stopReason = .requested(request) }
+        if report.stopReason == nil {
+            if case .serviceUnavailable(let error) = request, error.reason == CostBudget.refusalReason {
+                // A shared budget another process found spent ends this run as it ended that one.
+                report.stopReason = .budgetReached(error.message)
+            } else {
+                report.stopReason = .requested(request)
+            }
+        }
         logger.notice(
             "stopping: no new items; those started may finish",
             metadata: ["reason": "\(request)", "inFlight": "\(inFlight)", "grace": "\(settings.shutdownGrace)"]
