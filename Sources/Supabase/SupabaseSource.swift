@@ -260,9 +260,9 @@ public final class SupabaseSource: ItemSource, PipelineService {
                     action: "claiming news_urls",
                     context: context
                 )
-            } catch let error as PipelineError where resume != nil && error.kind == .misconfigured {
-                // A schema from before migration 008 has no claim that takes a position: claim
-                // from the head for the rest of the run, as that schema always did.
+            } catch let error as PipelineError where resume != nil && ["PGRST202", "42883"].contains(error.code) {
+                // No function of that signature: a schema from before migration 008, whose claim
+                // takes no position. Claim from the head for the rest of the run, as it always did.
                 cursor.withLock { $0.positions = false }
                 context.logger.notice(
                     "claim_news_urls takes no position here (the schema predates migration 008); claims walk from the head",
