@@ -49,6 +49,10 @@ as $$
 declare
     -- The queue tuples this claim locked, to be taken out of the queue and leased.
     chosen tid[] := '{}';
+    -- Where the current walk starts: the caller's position, or the head.
+    from_head boolean := resume_id is null;
+    from_date timestamptz := case when resume_id is null then 'infinity' else coalesce(resume_date, '-infinity') end;
+    from_id uuid := coalesce(resume_id, 'ffffffff-ffff-ffff-ffff-ffffffffffff');
 begin
     -- Leases that ran out (a worker died or hung, or the row was summarized) give their rows
     -- back to the queue, at most batch_size of them a claim and taken in lease order, so the
@@ -69,33 +73,18 @@ begin
     where not exists (select 1 from context_summaries s where s.news_url_id = e.news_url_id)
     on conflict (news_url_id) do nothing;
 
-    -- From the caller's position: the walk starts in the index at that row comparison. The probe
-    -- of the attempts (a lease, a next try, too many failures) is a scalar subquery: see 007.
-    if resume_id is not null then
-        chosen := array(
-            select q.ctid
-            from news_url_queue q
-            where not q.given_up
-              and (coalesce(q.publication_date, '-infinity'::timestamptz), q.news_url_id)
-                  < (coalesce(resume_date, '-infinity'::timestamptz), resume_id)
-              and not coalesce((
-                  select true from summarization_attempts a
-                  where a.news_url_id = q.news_url_id
-                    and not ((a.lease_expires_at is null or a.lease_expires_at <= at)
-                         and (a.next_attempt_at is null or a.next_attempt_at <= at)
-                         and a.attempts < max_item_attempts)), false)
-            order by coalesce(q.publication_date, '-infinity'::timestamptz) desc, q.news_url_id desc
-            limit batch_size
-            for update of q skip locked);
-    end if;
-
-    -- From the head, for what the position did not fill (or all of it, without one).
-    if cardinality(chosen) < batch_size then
+    -- One walk from the caller's position and, if the rows after it run out before the batch is
+    -- full, one from the head for the rest. The head is the position after every row (no real
+    -- row sorts after 'infinity' and the largest uuid), so both walks are the same statement: a
+    -- row comparison the index starts at. The probe of the attempts (a lease, a next try, too
+    -- many failures) is a scalar subquery: see 007.
+    loop
         chosen := chosen || array(
             select q.ctid
             from news_url_queue q
             where not q.given_up
               and q.ctid <> all(chosen)
+              and (coalesce(q.publication_date, '-infinity'::timestamptz), q.news_url_id) < (from_date, from_id)
               and not coalesce((
                   select true from summarization_attempts a
                   where a.news_url_id = q.news_url_id
@@ -105,7 +94,11 @@ begin
             order by coalesce(q.publication_date, '-infinity'::timestamptz) desc, q.news_url_id desc
             limit batch_size - cardinality(chosen)
             for update of q skip locked);
-    end if;
+        exit when from_head or cardinality(chosen) >= batch_size;
+        from_head := true;
+        from_date := 'infinity';
+        from_id := 'ffffffff-ffff-ffff-ffff-ffffffffffff';
+    end loop;
 
     return query
     with taken as (
