@@ -220,6 +220,20 @@ struct OrchestratorRun {
                     await handle(result, delivery)
                 }
             }
+            // The watcher stops the feed before its event arrives, so a source with nothing in
+            // flight can end the loop first: the request still says why the run ended.
+            if let request = control.request { recordStop(request) }
+        }
+    }
+
+    /// Names `request` as what ended the run, unless something else already did.
+    mutating func recordStop(_ request: StopRequest) {
+        guard report.stopReason == nil else { return }
+        if case .serviceUnavailable(let error) = request, error.reason == CostBudget.refusalReason {
+            // A shared budget another process found spent ends this run as it ended that one.
+            report.stopReason = .budgetReached(error.message)
+        } else {
+            report.stopReason = .requested(request)
         }
     }
 
@@ -228,14 +242,7 @@ struct OrchestratorRun {
     mutating func startGrace(_ request: StopRequest, in group: inout TaskGroup<Event>) {
         guard !graceStarted else { return }
         graceStarted = true
-        if report.stopReason == nil {
-            if case .serviceUnavailable(let error) = request, error.reason == CostBudget.refusalReason {
-                // A shared budget another process found spent ends this run as it ended that one.
-                report.stopReason = .budgetReached(error.message)
-            } else {
-                report.stopReason = .requested(request)
-            }
-        }
+        recordStop(request)
         logger.notice(
             "stopping: no new items; those started may finish",
             metadata: ["reason": "\(request)", "inFlight": "\(inFlight)", "grace": "\(settings.shutdownGrace)"]
