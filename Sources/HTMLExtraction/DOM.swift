@@ -89,6 +89,16 @@ extension UnsafeMutablePointer where Pointee == xmlNode {
     var className: String { attribute("class") ?? "" }
     var idAttribute: String { attribute("id") ?? "" }
 
+    /// `class` and `id` joined by a space and lowercased: what the class and id word lists
+    /// are matched against. Empty, and no string made, for an element without attributes.
+    var classAndID: String {
+        guard pointee.properties != nil else { return "" }
+        let className = className
+        let id = idAttribute
+        if className.isEmpty, id.isEmpty { return "" }
+        return (className + " " + id).lowercased()
+    }
+
     /// Every descendant element named one of `tags`, in document order, without recursion.
     func descendants(_ tags: Set<String>) -> [Node] {
         // Names compared on libxml2's bytes: making a string per element was most of the cost.
@@ -257,6 +267,67 @@ extension UnsafeMutablePointer where Pointee == xmlNode {
             return node.isElement || node == self ? .descend : .skipChildren
         }
         return min(length, limit)
+    }
+}
+
+/// The text of a run of nodes as it is measured (white space runs count as one character,
+/// none at either end), kept in a form two runs can be joined in: a post-order walk gives
+/// every element the length `textLength` would give it, without walking its subtree again.
+struct TextRun {
+    /// Unicode scalars, white space runs inside counted as one.
+    var length = 0
+    /// Whether the run holds anything but white space.
+    var hasText = false
+    /// White space before the first character (for a run without text: any white space).
+    var leadingSpace = false
+    /// White space after the last character.
+    var trailingSpace = false
+
+    /// The run of one text node's bytes.
+    init(text content: UnsafePointer<xmlChar>?) {
+        guard var pointer = content else { return }
+        var pendingSpace = false
+        while pointer.pointee != 0 {
+            let byte = pointer.pointee
+            if byte == 0x20 || byte == 0x0A || byte == 0x09 || byte == 0x0D || byte == 0x0C {
+                pendingSpace = true
+            } else if byte & 0xC0 != 0x80 {
+                if !hasText {
+                    leadingSpace = pendingSpace
+                    hasText = true
+                } else if pendingSpace {
+                    length += 1
+                }
+                pendingSpace = false
+                length += 1
+            }
+            pointer += 1
+        }
+        if hasText {
+            trailingSpace = pendingSpace
+        } else {
+            leadingSpace = pendingSpace
+            trailingSpace = pendingSpace
+        }
+    }
+
+    init() {}
+
+    /// `self` followed by `next`.
+    mutating func append(_ next: TextRun) {
+        guard hasText else {
+            let space = leadingSpace || next.leadingSpace
+            self = next
+            leadingSpace = space
+            if !next.hasText { trailingSpace = space }
+            return
+        }
+        guard next.hasText else {
+            trailingSpace = trailingSpace || next.leadingSpace
+            return
+        }
+        length += next.length + (trailingSpace || next.leadingSpace ? 1 : 0)
+        trailingSpace = next.trailingSpace
     }
 }
 

@@ -23,19 +23,30 @@ final class HTMLDocument {
             | HTML_PARSE_NONET.rawValue | HTML_PARSE_COMPACT.rawValue | HTML_PARSE_IGNORE_ENC.rawValue
     )
 
-    /// Parses `text`; `nil` when libxml2 produced no document at all.
-    init?(text: String, url: String? = nil) {
+    /// Parses `text`; `nil` when libxml2 produced no document at all. With
+    /// `droppingScriptBodies`, script and style bodies (but JSON-LD) are left out before
+    /// parsing (``ScriptBodies``): the tree is the same but for them, and is built faster.
+    init?(text: String, url: String? = nil, droppingScriptBodies: Bool = false) {
         _ = Self.initialized
         var source = text.isEmpty ? "<html></html>" : text
-        // Parse straight from the string's UTF-8 storage: no copy of the page.
+        // Parse straight from the string's UTF-8 storage: no copy of the page, unless
+        // script bodies are dropped from it.
         let parsed = source.withUTF8 { buffer in
-            buffer.baseAddress!.withMemoryRebound(to: CChar.self, capacity: buffer.count) { base in
-                htmlReadMemory(base, Int32(buffer.count), url, "UTF-8", Self.options)
+            if droppingScriptBodies, let stripped = ScriptBodies.stripped(buffer) {
+                return stripped.withUnsafeBufferPointer { Self.parse($0, url: url) }
             }
+            return Self.parse(buffer, url: url)
         }
         guard let parsed else { return nil }
         pointer = parsed
         pointer.pointee._private = Unmanaged.passUnretained(detached).toOpaque()
+    }
+
+    private static func parse(_ bytes: UnsafeBufferPointer<UInt8>, url: String?) -> htmlDocPtr? {
+        guard let start = bytes.baseAddress else { return nil }
+        return start.withMemoryRebound(to: CChar.self, capacity: bytes.count) { base in
+            htmlReadMemory(base, Int32(bytes.count), url, "UTF-8", Self.options)
+        }
     }
 
     deinit {
@@ -127,9 +138,42 @@ extension UnsafeMutablePointer where Pointee == xmlNode {
     /// The value of attribute `name`, if present.
     func attribute(_ name: String) -> String? {
         // Most elements have no attributes at all: skip the lookup (and its allocation) then.
-        guard pointee.properties != nil, xmlHasProp(self, name) != nil, let value = xmlGetProp(self, name) else { return nil }
-        defer { summarizer_xmlFree(value) }
-        return String(cString: value)
+        guard pointee.properties != nil else { return nil }
+        var name = name
+        return name.withUTF8 { bytes in
+            guard let property = property(named: bytes) else { return nil }
+            // The HTML parser stores a value as one text node, entities already decoded: read
+            // it in place rather than through xmlGetProp's copy.
+            if let child = property.pointee.children, child.pointee.next == nil, child.pointee.type == XML_TEXT_NODE {
+                return child.pointee.content.map { String(cString: $0) } ?? ""
+            }
+            guard let value = xmlNodeListGetString(pointee.doc, property.pointee.children, 1) else { return "" }
+            defer { summarizer_xmlFree(value) }
+            return String(cString: value)
+        }
+    }
+
+    /// Whether the element has attribute `name`, whatever its value.
+    func hasAttribute(_ name: StaticString) -> Bool {
+        guard pointee.properties != nil else { return false }
+        return name.withUTF8Buffer { property(named: $0) } != nil
+    }
+
+    /// The attribute node named `name`; libxml2's HTML parser lowercases attribute names, so
+    /// the bytes are compared as they are.
+    private func property(named name: UnsafeBufferPointer<UInt8>) -> xmlAttrPtr? {
+        var property = pointee.properties
+        while let current = property {
+            if let own = current.pointee.name, Self.equal(own, name) { return current }
+            property = current.pointee.next
+        }
+        return nil
+    }
+
+    /// Whether the NUL-terminated `own` holds exactly `bytes`.
+    @inline(__always) static func equal(_ own: UnsafePointer<xmlChar>, _ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
+        for offset in 0..<bytes.count where own[offset] != bytes[offset] { return false }
+        return own[bytes.count] == 0
     }
 
     /// Whether a text node holds only ASCII white space, checked on its bytes.

@@ -15,7 +15,8 @@ extension ArticleGrabber {
         let articleLength = max(1, article.textLength)
         for child in article.elementChildren {
             for node in child.allDescendantElements where node.parentNode != nil {
-                let match = (node.className + " " + node.idAttribute).lowercased()
+                let match = node.classAndID
+                guard !match.isEmpty else { continue }
                 if ReadabilityRules.matches(match, ReadabilityRules.share), node.textLength(cappedAt: 500) < 500 {
                     node.remove()
                 } else if ReadabilityRules.isBoilerplateBlock(match) {
@@ -104,7 +105,12 @@ extension ArticleGrabber {
     }
 
     func isAttached(_ node: Node, to root: Node) -> Bool {
-        node.ancestors().contains(root)
+        var ancestor = node.parentNode
+        while let current = ancestor {
+            if current == root { return true }
+            ancestor = current.parentNode
+        }
+        return false
     }
 
     /// Removes an element that looks like boilerplate by its make-up: more images, list items
@@ -115,7 +121,11 @@ extension ArticleGrabber {
         let tag = node.tag
         let isList = tag == "ul" || tag == "ol"
         if tag == "table", isDataTable(node) { return }
-        if node.ancestors().contains(where: { $0.tag == "table" && isDataTable($0) }) { return }
+        var ancestor = node.parentNode
+        while let current = ancestor {
+            if current.hasName("table"), isDataTable(current) { return }
+            ancestor = current.parentNode
+        }
         if node.hasAncestor("code", maxDepth: 0) { return }
         let weight = classWeight(node)
         if weight < 0 {
@@ -124,26 +134,25 @@ extension ArticleGrabber {
             // "product-widget" boxes, page builders' text widgets), unless its name is one of
             // comments, footers, sidebars. 200 characters: a box of one paragraph counts, since
             // page builders put every paragraph in a widget of its own.
-            let names = (node.className + " " + node.idAttribute).lowercased()
+            let names = node.classAndID
             guard !ReadabilityRules.matches(names, ReadabilityRules.unlikely),
-                Self.proseLength(node, densities: [:]) >= ReadabilityRules.rescuedProseCharacters,
+                Self.proseLength(node) >= ReadabilityRules.rescuedProseCharacters,
                 Self.linkDensity(node) < ReadabilityRules.rescuedLinkDensity
             else {
                 node.remove()
                 return
             }
         }
-        let text = node.rawText
-        guard text.utf8.lazy.filter({ $0 == UInt8(ascii: ",") }).count < ReadabilityRules.keptCommaCount else { return }
         let contents = Self.contents(of: node)
+        guard contents.commas < ReadabilityRules.keptCommaCount else { return }
         let paragraphs = Double(contents.paragraphs)
         let images = Double(contents.images)
         let items = Double(contents.items) - 100
         let inputs = Double(contents.inputs)
-        let length = node.textLength
+        let length = contents.text.length
         let headingDensity = length == 0 ? 0 : Double(contents.headingLength) / Double(length)
         let embeds = contents.embeds
-        let density = Self.linkDensity(node)
+        let density = contents.linkDensity
         let inFigure = node.hasAncestor("figure", maxDepth: 0)
 
         let remove =

@@ -19,8 +19,10 @@ extension ArticleGrabber {
 
     func classWeight(_ node: Node) -> Int {
         guard flags.contains(.weightClasses) else { return 0 }
+        guard node.pointee.properties != nil else { return 0 }
         var weight = 0
-        for name in [node.className.lowercased(), node.idAttribute.lowercased()] where !name.isEmpty {
+        for attribute in ["class", "id"] {
+            guard let name = node.attribute(attribute)?.lowercased(), !name.isEmpty else { continue }
             if ReadabilityRules.isNegative(name) { weight -= 25 }
             if ReadabilityRules.matches(name, ReadabilityRules.positive) { weight += 25 }
         }
@@ -39,46 +41,93 @@ extension ArticleGrabber {
         return linked / Double(length)
     }
 
-    /// The link density of every element under `root`, from one post-order walk.
-    static func linkDensities(under root: Node) -> [Node: Double] {
-        var result: [Node: Double] = [:]
-        // Per open element: (text length, weighted link text length).
-        var stack: [(Node, Int, Double)] = []
-        var pendingText = 0
+    /// What one walk measures of an element, for every element under a root at once.
+    struct Measure {
+        /// Its text, as ``textLength`` measures it.
+        var text = TextRun()
+        /// The length of its text inside links, same-page links weighted 0.3.
+        var linked = 0.0
+        /// The text of the paragraphs under it (`p`, `pre`, `blockquote`) that are not mostly
+        /// links: ``proseLength(_:densities:)`` for every element at once.
+        var prose = 0
+
+        var linkDensity: Double { text.length > 0 ? linked / Double(text.length) : 0 }
+    }
+
+    /// Elements whose text counts as prose when few of its words are links.
+    static let proseNames = nameBytes(["p", "pre", "blockquote"])
+    /// The link density under which a paragraph counts as prose.
+    static let proseLinkDensity = 0.3
+
+    /// The measures of every element under `root` (and of `root`), from one post-order walk,
+    /// instead of a walk of each subtree for each element that asks.
+    static func measures(under root: Node) -> [Node: Measure] {
+        var result: [Node: Measure] = [:]
+        var stack: [(node: Node, measure: Measure)] = []
         HTMLWalker.walk(
             root,
             enter: { node, _ in
                 if node.isText {
-                    pendingText += node.textLength
+                    if !stack.isEmpty { stack[stack.count - 1].measure.text.append(TextRun(text: node.pointee.content)) }
                     return .skipChildren
                 }
                 guard node.isElement || node == root else { return .skipChildren }
-                if let top = stack.popLast() {
-                    stack.append((top.0, top.1 + pendingText, top.2))
-                }
-                pendingText = 0
-                stack.append((node, 0, 0))
+                stack.append((node, Measure()))
                 return .descend
             },
             leave: { node in
-                guard node.isElement, let last = stack.last, last.0 == node else {
-                    return
-                }
+                guard let last = stack.last, last.node == node else { return }
                 stack.removeLast()
-                let text = last.1 + pendingText
-                pendingText = 0
-                var linked = last.2
+                var measure = last.measure
                 if node.hasName("a") {
-                    linked = Double(text) * ((node.attribute("href") ?? "").hasPrefix("#") ? 0.3 : 1)
+                    let samePage = node.attribute("href")?.hasPrefix("#") ?? false
+                    measure.linked = Double(measure.text.length) * (samePage ? 0.3 : 1)
                 }
-                result[node] = text > 0 ? linked / Double(text) : 0
-                if let parent = stack.popLast() {
-                    stack.append((parent.0, parent.1 + text, parent.2 + linked))
-                }
+                result[node] = measure
+                guard !stack.isEmpty else { return }
+                let isProse = node.hasName(in: proseNames) && measure.linkDensity < proseLinkDensity
+                stack[stack.count - 1].measure.text.append(measure.text)
+                stack[stack.count - 1].measure.linked += measure.linked
+                stack[stack.count - 1].measure.prose += measure.prose + (isProse ? measure.text.length : 0)
             }
         )
         return result
     }
+
+    /// The share of the text under `root` that sits inside links, from one walk that keeps
+    /// nothing per element; scripts and styles do not count.
+    static func linkTextShare(under root: Node) -> Double {
+        var total = TextRun()
+        var linked = 0.0
+        // The outermost open link and its weight, and the text gathered inside it.
+        var link: (node: Node, weight: Double, text: TextRun)?
+        HTMLWalker.walk(
+            root,
+            enter: { node, _ in
+                if node.isText {
+                    let run = TextRun(text: node.pointee.content)
+                    total.append(run)
+                    link?.text.append(run)
+                    return .skipChildren
+                }
+                guard node.isElement || node == root else { return .skipChildren }
+                if node.hasName(in: invisibleTextNames) { return .skipChildren }
+                if link == nil, node.hasName("a") {
+                    link = (node, (node.attribute("href")?.hasPrefix("#") ?? false) ? 0.3 : 1, TextRun())
+                }
+                return .descend
+            },
+            leave: { node in
+                if let open = link, open.node == node {
+                    linked += Double(open.text.length) * open.weight
+                    link = nil
+                }
+            }
+        )
+        return total.length > 0 ? linked / Double(total.length) : 0
+    }
+
+    static let invisibleTextNames = nameBytes(["script", "style", "noscript", "template"])
 
     /// Whether any descendant is a block element; stops at the first.
     static func hasBlockChild(_ node: Node) -> Bool {
@@ -94,34 +143,72 @@ extension ArticleGrabber {
         return found
     }
 
-    /// Counts of what an element holds, gathered in one walk for the conditional cleaning.
+    /// What an element holds, gathered in one walk for the conditional cleaning.
     struct Contents {
         var paragraphs = 0
         var images = 0
         var items = 0
         var inputs = 0
         var embeds = 0
+        /// The text of its headings (elements inside a heading are not counted above).
         var headingLength = 0
+        /// Its text, as ``textLength`` measures it.
+        var text = TextRun()
+        /// Its text inside links, same-page links weighted 0.3 (a link inside a link counts once).
+        var linked = 0.0
+        var commas = 0
+
+        var linkDensity: Double { text.length > 0 ? linked / Double(text.length) : 0 }
     }
 
     static func contents(of node: Node) -> Contents {
         var contents = Contents()
-        HTMLWalker.walk(node) { current, depth in
-            guard current.isElement else { return .skipChildren }
-            guard depth > 0 else { return .descend }
-            switch current.tag {
-            case "p": contents.paragraphs += 1
-            case "img": contents.images += 1
-            case "li": contents.items += 1
-            case "input": contents.inputs += 1
-            case "object", "embed", "iframe": contents.embeds += 1
-            case "h1", "h2", "h3", "h4", "h5", "h6":
-                contents.headingLength += current.textLength
-                return .skipChildren
-            default: break
+        var heading: (node: Node, text: TextRun)?
+        var link: (node: Node, weight: Double, text: TextRun)?
+        HTMLWalker.walk(
+            node,
+            enter: { current, depth in
+                if current.isText {
+                    guard let content = current.pointee.content else { return .skipChildren }
+                    let run = TextRun(text: content)
+                    contents.text.append(run)
+                    heading?.text.append(run)
+                    link?.text.append(run)
+                    var pointer = content
+                    while pointer.pointee != 0 {
+                        if pointer.pointee == UInt8(ascii: ",") { contents.commas += 1 }
+                        pointer += 1
+                    }
+                    return .skipChildren
+                }
+                guard current.isElement else { return .skipChildren }
+                guard depth > 0 else { return .descend }
+                if link == nil, current.hasName("a") {
+                    link = (current, (current.attribute("href")?.hasPrefix("#") ?? false) ? 0.3 : 1, TextRun())
+                }
+                guard heading == nil else { return .descend }
+                switch current.tag {
+                case "p": contents.paragraphs += 1
+                case "img": contents.images += 1
+                case "li": contents.items += 1
+                case "input": contents.inputs += 1
+                case "object", "embed", "iframe": contents.embeds += 1
+                case "h1", "h2", "h3", "h4", "h5", "h6": heading = (current, TextRun())
+                default: break
+                }
+                return .descend
+            },
+            leave: { current in
+                if let open = heading, open.node == current {
+                    contents.headingLength += open.text.length
+                    heading = nil
+                }
+                if let open = link, open.node == current {
+                    contents.linked += Double(open.text.length) * open.weight
+                    link = nil
+                }
             }
-            return .descend
-        }
+        )
         return contents
     }
 

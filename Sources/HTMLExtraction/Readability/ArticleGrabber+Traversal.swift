@@ -13,7 +13,7 @@ extension ArticleGrabber {
 
     /// The next element in document order (depth first).
     static func next(_ node: Node, skippingChildren: Bool) -> Node? {
-        if !skippingChildren, let child = node.elementChildren.first { return child }
+        if !skippingChildren, let child = node.firstElementChild { return child }
         var current: Node? = node
         while let candidate = current {
             if let sibling = candidate.nextElementSibling { return sibling }

@@ -76,7 +76,7 @@ struct ArticleGrabber {
             if visited > nodeBudget { break }
             try checkTime()
             let tag = current.tag
-            let match = (current.className + " " + current.idAttribute).lowercased()
+            let match = current.classAndID
 
             if Self.isHidden(current) {
                 node = removeAndGetNext(current)
@@ -140,13 +140,12 @@ struct ArticleGrabber {
         for element in elementsToScore {
             try checkTime()
             guard element.parentNode != nil else { continue }
-            let text = element.innerText
-            let textCount = text.unicodeScalars.count
+            let (textCount, commas) = Self.scoredText(of: element)
             guard textCount >= ReadabilityRules.minimumParagraphCharacters else { continue }
             let ancestors = element.ancestors(maxDepth: ReadabilityRules.scoredAncestorLevels)
             guard !ancestors.isEmpty else { continue }
             var contentScore = 1.0
-            contentScore += Double(text.utf8.reduce(1) { $1 == UInt8(ascii: ",") ? $0 + 1 : $0 })
+            contentScore += Double(1 + commas)
             contentScore += Double(min(textCount / ReadabilityRules.charactersPerPoint, ReadabilityRules.maximumLengthPoints))
             for (level, ancestor) in ancestors.enumerated() {
                 guard ancestor.parentNode != nil || ancestor.tag == "body" || ancestor.tag == "html" else { continue }
@@ -161,14 +160,48 @@ struct ArticleGrabber {
         return candidates
     }
 
+    /// The length of `element`'s ``innerText`` in Unicode scalars and its commas, read from
+    /// the text nodes' bytes: no string is made for each of a page's paragraphs.
+    static func scoredText(of element: Node) -> (length: Int, commas: Int) {
+        var length = 0
+        var commas = 0
+        var pendingSpace = false
+        HTMLWalker.walk(element) { node, _ in
+            if node.isText {
+                guard var pointer = node.pointee.content else { return .skipChildren }
+                while pointer.pointee != 0 {
+                    let byte = pointer.pointee
+                    if byte == 0x20 || byte == 0x0A || byte == 0x09 || byte == 0x0D || byte == 0x0C {
+                        pendingSpace = length > 0
+                    } else if byte == 0xC2, pointer[1] == 0xA0 {
+                        // A no-break space is white space to `innerText` too.
+                        pendingSpace = length > 0
+                        pointer += 1
+                    } else if byte & 0xC0 != 0x80 {
+                        if pendingSpace {
+                            length += 1
+                            pendingSpace = false
+                        }
+                        if byte == UInt8(ascii: ",") { commas += 1 }
+                        length += 1
+                    }
+                    pointer += 1
+                }
+                return .skipChildren
+            }
+            return node.isElement || node == element ? .descend : .skipChildren
+        }
+        return (length, commas)
+    }
+
     /// The best-scoring candidate once link density is weighed in, refined, widened and merged
     /// with related siblings; the whole body when no candidate stands out.
     mutating func pick(from candidates: [Node], in body: Node) -> Node {
         // One pass measures text and link text under every element, instead of a walk per candidate.
-        let densities = Self.linkDensities(under: body)
+        let measures = Self.measures(under: body)
         var top: [Node] = []
         for candidate in candidates {
-            let adjusted = (scores[candidate] ?? 0) * (1 - (densities[candidate] ?? Self.linkDensity(candidate)))
+            let adjusted = (scores[candidate] ?? 0) * (1 - (measures[candidate]?.linkDensity ?? Self.linkDensity(candidate)))
             scores[candidate] = adjusted
             top.append(candidate)
         }
@@ -179,7 +212,7 @@ struct ArticleGrabber {
             return wholeBody(body)
         }
         best = refine(best, alternatives: Array(top.dropFirst()))
-        best = widen(best, densities: densities)
+        best = widen(best, measures: measures)
 
         return mergeSiblings(of: best)
     }
@@ -241,9 +274,9 @@ struct ArticleGrabber {
 
     /// Prose under `node`: the text of its paragraphs that are not mostly links. The measure
     /// of how much of an article an element holds, whatever its wrappers.
-    static func proseLength(_ node: Node, densities: [Node: Double]) -> Int {
+    static func proseLength(_ node: Node) -> Int {
         var length = 0
-        for paragraph in node.descendants(["p", "pre", "blockquote"]) where (densities[paragraph] ?? linkDensity(paragraph)) < 0.3 {
+        for paragraph in node.descendants(["p", "pre", "blockquote"]) where linkDensity(paragraph) < proseLinkDensity {
             length += paragraph.textLength
         }
         return length
@@ -253,19 +286,23 @@ struct ArticleGrabber {
     /// into parallel blocks (one per item of a list, one per grid column, one per section) and
     /// the best block is only one of them: the highest ancestor whose prose is at least twice
     /// the candidate's and makes up most of its text, with few links.
-    mutating func widen(_ candidate: Node, densities: [Node: Double]) -> Node {
-        let own = Self.proseLength(candidate, densities: densities)
+    mutating func widen(_ candidate: Node, measures: [Node: Measure]) -> Node {
+        // The tree has not changed since `measures` was taken, so every element has one.
+        func measure(_ node: Node) -> Measure {
+            measures[node] ?? Self.measures(under: node)[node] ?? Measure()
+        }
+        let own = measure(candidate).prose
         guard own > 0 else { return candidate }
         var best = candidate
         var node = candidate.parentNode
         while let current = node, current.tag != "body", current.tag != "html" {
-            let prose = Self.proseLength(current, densities: densities)
-            let total = current.textLength
-            let density = densities[current] ?? Self.linkDensity(current)
+            let measured = measure(current)
+            let prose = measured.prose
+            let total = measured.text.length
             // Past an ancestor that is mostly not prose, the page's frame begins: stop there.
-            guard total > 0, Double(prose) / Double(total) >= 0.6, density < 0.25 else { break }
+            guard total > 0, Double(prose) / Double(total) >= 0.6, measured.linkDensity < 0.25 else { break }
             if prose >= 2 * own, classWeight(current) >= 0, !Self.frameTags.contains(current.tag),
-                !ReadabilityRules.matches((current.className + " " + current.idAttribute).lowercased(), ReadabilityRules.unlikely)
+                !ReadabilityRules.matches(current.classAndID, ReadabilityRules.unlikely)
             {
                 best = current
             }

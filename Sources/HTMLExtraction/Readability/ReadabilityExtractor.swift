@@ -77,7 +77,7 @@ public struct ReadabilityExtractor: ContentExtractor, PluginSettings {
                 reason: "too-large"
             )
         }
-        guard let original = HTMLDocument(text: html, url: url) else {
+        guard let original = HTMLDocument(text: html, url: url, droppingScriptBodies: true) else {
             throw PipelineError(.invalidContent, "the page could not be parsed as HTML", reason: "unparsable")
         }
         // Read in one walk, before the first attempt reshapes the tree.
@@ -93,7 +93,7 @@ public struct ReadabilityExtractor: ContentExtractor, PluginSettings {
         for (index, flags) in attempts.enumerated() {
             if index > 0, ContinuousClock.now > deadline { break }
             // Each attempt works on a fresh parse: the previous one removed what this one keeps.
-            guard let document = index == 0 ? original : HTMLDocument(text: html, url: url) else { break }
+            guard let document = index == 0 ? original : HTMLDocument(text: html, url: url, droppingScriptBodies: true) else { break }
             ArticleGrabber.prepare(document)
             var grabber = ArticleGrabber(document: document, flags: flags, articleTitle: articleTitle, deadline: deadline)
             let text: String
@@ -153,7 +153,7 @@ public struct ReadabilityExtractor: ContentExtractor, PluginSettings {
             hasPassword = (index["input"] ?? []).contains { $0.attribute("type")?.lowercased() == "password" }
             links = index["a"]?.count ?? 0
             // Link density only matters for a page with many links.
-            linkDensity = links >= 15 ? document.firstElement(named: "body").flatMap { ArticleGrabber.linkDensities(under: $0)[$0] } ?? 0 : 0
+            linkDensity = links >= 15 ? document.firstElement(named: "body").map { ArticleGrabber.linkTextShare(under: $0) } ?? 0 : 0
         }
     }
 
