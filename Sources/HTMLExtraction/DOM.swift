@@ -154,12 +154,12 @@ extension UnsafeMutablePointer where Pointee == xmlNode {
     }
 
     /// Whether `self` has an ancestor named `tag`, within `maxDepth` levels (0: any).
-    func hasAncestor(_ tag: String, maxDepth: Int = 3, where filter: ((Node) -> Bool)? = nil) -> Bool {
+    func hasAncestor(_ tag: StaticString, maxDepth: Int = 3, where filter: ((Node) -> Bool)? = nil) -> Bool {
         var depth = 0
         var node = parentNode
         while let current = node {
             if maxDepth > 0, depth > maxDepth { return false }
-            if current.tag == tag, filter?(current) ?? true { return true }
+            if current.hasName(tag), filter?(current) ?? true { return true }
             node = current.parentNode
             depth += 1
         }
@@ -226,7 +226,7 @@ extension UnsafeMutablePointer where Pointee == xmlNode {
                 return .skipChildren
             }
             guard node.isElement else { return .skipChildren }
-            if DOMTags.media.contains(node.tag) {
+            if DOMTags.media.contains(node) {
                 found = true
                 return .stop
             }
@@ -352,5 +352,5 @@ extension HTMLDocument {
 }
 
 enum DOMTags {
-    static let media: Set<String> = ["img", "picture", "video", "iframe", "object", "embed", "svg"]
+    static let media = TagSet(["img", "picture", "video", "iframe", "object", "embed", "svg"])
 }

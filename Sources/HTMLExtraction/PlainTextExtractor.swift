@@ -55,30 +55,30 @@ public struct PlainTextExtractor: ContentExtractor, PluginSettings {
                 if node.isText {
                     if preformatted > 0 {
                         builder.appendPreformatted(node.textContent)
-                    } else {
-                        builder.append(node.textContent)
+                    } else if let content = node.pointee.content {
+                        builder.append(utf8: UnsafeBufferPointer(start: content, count: Int(xmlStrlen(content))))
                     }
                     return .skipChildren
                 }
-                guard let name = node.elementName else { return .skipChildren }
-                if !includeInvisible, HTMLElements.invisible.contains(name) { return .skipChildren }
-                if name == "br" {
+                guard node.isElement else { return .skipChildren }
+                if !includeInvisible, HTMLElements.invisible.contains(node) { return .skipChildren }
+                if node.hasName("br") {
                     builder.lineBreak()
-                } else if name == "tr" {
+                } else if node.hasName("tr") {
                     builder.lineBreak()
-                } else if HTMLElements.cells.contains(name) {
+                } else if HTMLElements.cells.contains(node) {
                     builder.append(" \t ")
-                } else if HTMLElements.blocks.contains(name) {
+                } else if HTMLElements.blocks.contains(node) {
                     builder.endBlock()
                 }
-                if name == "pre" { preformatted += 1 }
+                if node.hasName("pre") { preformatted += 1 }
                 return .descend
             },
             leave: { node in
-                guard let name = node.elementName else { return }
-                if name == "pre" { preformatted -= 1 }
-                if name == "tr" { builder.lineBreak() }
-                if HTMLElements.blocks.contains(name) { builder.endBlock() }
+                guard node.isElement else { return }
+                if node.hasName("pre") { preformatted -= 1 }
+                if node.hasName("tr") { builder.lineBreak() }
+                if HTMLElements.blocks.contains(node) { builder.endBlock() }
             }
         )
         return builder.finish()

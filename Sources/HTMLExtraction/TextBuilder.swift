@@ -14,25 +14,28 @@ struct TextBuilder {
     /// become one space.
     mutating func append(_ text: String) {
         var text = text
-        text.withUTF8 { bytes in
-            var index = 0
-            let count = bytes.count
-            while index < count {
-                let byte = bytes[index]
-                if byte == 0x20 || byte == 0x0A || byte == 0x09 || byte == 0x0D || byte == 0x0C {
-                    pendingSpace = !current.isEmpty
-                    index += 1
-                } else if byte == 0xC2, index + 1 < count, bytes[index + 1] == 0xA0 {
-                    pendingSpace = !current.isEmpty
-                    index += 2
-                } else {
-                    if pendingSpace {
-                        current.append(0x20)
-                        pendingSpace = false
-                    }
-                    current.append(byte)
-                    index += 1
+        text.withUTF8 { append(utf8: $0) }
+    }
+
+    /// ``append(_:)`` of UTF-8 bytes, such as a text node's, without making a string of them.
+    mutating func append(utf8 bytes: UnsafeBufferPointer<UInt8>) {
+        var index = 0
+        let count = bytes.count
+        while index < count {
+            let byte = bytes[index]
+            if byte == 0x20 || byte == 0x0A || byte == 0x09 || byte == 0x0D || byte == 0x0C {
+                pendingSpace = !current.isEmpty
+                index += 1
+            } else if byte == 0xC2, index + 1 < count, bytes[index + 1] == 0xA0 {
+                pendingSpace = !current.isEmpty
+                index += 2
+            } else {
+                if pendingSpace {
+                    current.append(0x20)
+                    pendingSpace = false
                 }
+                current.append(byte)
+                index += 1
             }
         }
     }
@@ -89,19 +92,19 @@ extension Substring {
 /// Element names by how they render.
 enum HTMLElements {
     /// Elements whose content is never visible text.
-    static let invisible: Set<String> = [
+    static let invisible = TagSet([
         "script", "style", "noscript", "template", "head", "svg", "math", "iframe", "object", "embed", "canvas",
         "select", "option", "textarea", "button", "input", "audio", "video", "map", "dialog",
-    ]
+    ])
 
     /// Elements that start and end a block of text.
-    static let blocks: Set<String> = [
+    static let blocks = TagSet([
         "p", "div", "section", "article", "main", "header", "footer", "aside", "nav", "h1", "h2", "h3", "h4", "h5", "h6",
         "ul", "ol", "li", "dl", "dt", "dd", "table", "caption", "blockquote", "pre",
         "figure", "figcaption", "form", "fieldset", "address", "details", "summary", "hr", "body", "html", "center",
         "legend", "hgroup", "menu", "picture",
-    ]
+    ])
 
     /// Table cells: separated by a tab within their row.
-    static let cells: Set<String> = ["td", "th"]
+    static let cells = TagSet(["td", "th"])
 }

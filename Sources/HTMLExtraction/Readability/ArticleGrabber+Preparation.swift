@@ -31,7 +31,7 @@ extension ArticleGrabber {
             var sibling = paragraph.nextSibling
             while let node = sibling {
                 if node.tag == "br", let after = nextNonWhitespace(node.nextSibling), after.tag == "br" { break }
-                if node.isElement, !ReadabilityRules.phrasingTags.contains(node.tag) { break }
+                if node.isElement, !ReadabilityRules.phrasingTags.contains(node) { break }
                 let following = node.nextSibling
                 paragraph.append(node)
                 sibling = following

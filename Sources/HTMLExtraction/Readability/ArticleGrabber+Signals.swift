@@ -134,7 +134,7 @@ extension ArticleGrabber {
         var found = false
         HTMLWalker.walk(node) { current, depth in
             guard current.isElement else { return .skipChildren }
-            if depth > 0, ReadabilityRules.blockTags.contains(current.tag) {
+            if depth > 0, ReadabilityRules.blockTags.contains(current) {
                 found = true
                 return .stop
             }
@@ -160,6 +160,19 @@ extension ArticleGrabber {
 
         var linkDensity: Double { text.length > 0 ? linked / Double(text.length) : 0 }
     }
+
+    /// Packed names (``TagSet/code(_:)``) the conditional cleaning counts.
+    enum Names {
+        static let p = TagSet.code("p")
+        static let img = TagSet.code("img")
+        static let li = TagSet.code("li")
+        static let input = TagSet.code("input")
+        static let object = TagSet.code("object")
+        static let embed = TagSet.code("embed")
+        static let iframe = TagSet.code("iframe")
+    }
+
+    static let headingTags = TagSet(["h1", "h2", "h3", "h4", "h5", "h6"])
 
     static func contents(of node: Node) -> Contents {
         var contents = Contents()
@@ -187,13 +200,13 @@ extension ArticleGrabber {
                     link = (current, (current.attribute("href")?.hasPrefix("#") ?? false) ? 0.3 : 1, TextRun())
                 }
                 guard heading == nil else { return .descend }
-                switch current.tag {
-                case "p": contents.paragraphs += 1
-                case "img": contents.images += 1
-                case "li": contents.items += 1
-                case "input": contents.inputs += 1
-                case "object", "embed", "iframe": contents.embeds += 1
-                case "h1", "h2", "h3", "h4", "h5", "h6": heading = (current, TextRun())
+                switch current.nameCode {
+                case Names.p: contents.paragraphs += 1
+                case Names.img: contents.images += 1
+                case Names.li: contents.items += 1
+                case Names.input: contents.inputs += 1
+                case Names.object, Names.embed, Names.iframe: contents.embeds += 1
+                case let code where headingTags.contains(code): heading = (current, TextRun())
                 default: break
                 }
                 return .descend
@@ -231,10 +244,8 @@ extension ArticleGrabber {
     /// `role="main"` or schema.org's `itemprop="articleBody"`. A class name such as
     /// "template-with-sidebar" does not make it unlikely.
     static func isDeclaredContent(_ node: Node) -> Bool {
-        switch node.tag {
-        case "article", "main": return true
-        default: break
-        }
+        if node.hasName("article") || node.hasName("main") { return true }
+        guard node.pointee.properties != nil else { return false }
         if node.attribute("role")?.lowercased() == "main" { return true }
         if let itemprop = node.attribute("itemprop")?.lowercased(), itemprop.contains("articlebody") { return true }
         return false
@@ -293,7 +304,7 @@ extension ArticleGrabber {
             let next = current.nextSibling
             let isPhrasing =
                 current.isText
-                || (current.isElement && ReadabilityRules.phrasingTags.contains(current.tag)
+                || (ReadabilityRules.phrasingTags.contains(current)
                     && !Self.hasBlockChild(current))
             if isPhrasing {
                 if let open = paragraph {

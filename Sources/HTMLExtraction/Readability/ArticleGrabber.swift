@@ -75,7 +75,6 @@ struct ArticleGrabber {
             visited += 1
             if visited > nodeBudget { break }
             try checkTime()
-            let tag = current.tag
             let match = current.classAndID
 
             if Self.isHidden(current) {
@@ -87,12 +86,12 @@ struct ArticleGrabber {
                 node = removeAndGetNext(current)
                 continue
             }
-            if !removedTitleHeader, tag == "h1" || tag == "h2", headerDuplicatesTitle(current) {
+            if !removedTitleHeader, current.hasName("h1") || current.hasName("h2"), headerDuplicatesTitle(current) {
                 removedTitleHeader = true
                 node = removeAndGetNext(current)
                 continue
             }
-            if flags.contains(.stripUnlikely), tag != "body", tag != "a", !Self.isDeclaredContent(current) {
+            if flags.contains(.stripUnlikely), !current.hasName("body"), !current.hasName("a"), !Self.isDeclaredContent(current) {
                 if ReadabilityRules.matches(match, ReadabilityRules.unlikely), !ReadabilityRules.matches(match, ReadabilityRules.maybe),
                     !current.hasAncestor("table"), !current.hasAncestor("code")
                 {
@@ -104,17 +103,17 @@ struct ArticleGrabber {
                     continue
                 }
             }
-            if ["div", "section", "header", "h1", "h2", "h3", "h4", "h5", "h6"].contains(tag), current.isWithoutContent {
+            if Self.emptiedTags.contains(current), current.isWithoutContent {
                 node = removeAndGetNext(current)
                 continue
             }
-            if ReadabilityRules.tagsToScore.contains(tag) {
+            if ReadabilityRules.tagsToScore.contains(current) {
                 elementsToScore.append(current)
             }
-            if tag == "div" {
+            if current.hasName("div") {
                 wrapPhrasingRuns(in: current)
                 let children = current.elementChildren
-                if children.count == 1, children[0].tag == "p", Self.linkDensity(current) < ReadabilityRules.unwrapLinkDensity,
+                if children.count == 1, children[0].hasName("p"), Self.linkDensity(current) < ReadabilityRules.unwrapLinkDensity,
                     current.childNodes.allSatisfy({ $0 == children[0] || ($0.isText && $0.isWhitespaceText) })
                 {
                     let paragraph = children[0]
@@ -269,8 +268,11 @@ struct ArticleGrabber {
         return best
     }
 
+    /// Elements that go when they hold no text and no media.
+    static let emptiedTags = TagSet(["div", "section", "header", "h1", "h2", "h3", "h4", "h5", "h6"])
+
     /// Parts of a page's frame that are never the article, whatever they wrap.
-    static let frameTags: Set<String> = ["header", "footer", "nav", "aside", "form", "li", "td", "tr", "tbody", "table"]
+    static let frameTags = TagSet(["header", "footer", "nav", "aside", "form", "li", "td", "tr", "tbody", "table"])
 
     /// Prose under `node`: the text of its paragraphs that are not mostly links. The measure
     /// of how much of an article an element holds, whatever its wrappers.
@@ -301,7 +303,7 @@ struct ArticleGrabber {
             let total = measured.text.length
             // Past an ancestor that is mostly not prose, the page's frame begins: stop there.
             guard total > 0, Double(prose) / Double(total) >= 0.6, measured.linkDensity < 0.25 else { break }
-            if prose >= 2 * own, classWeight(current) >= 0, !Self.frameTags.contains(current.tag),
+            if prose >= 2 * own, classWeight(current) >= 0, !Self.frameTags.contains(current),
                 !ReadabilityRules.matches(current.classAndID, ReadabilityRules.unlikely)
             {
                 best = current
@@ -346,7 +348,7 @@ struct ArticleGrabber {
                 }
             }
             guard keep else { continue }
-            if !ReadabilityRules.keptSiblingTags.contains(sibling.tag) { sibling.rename("div") }
+            if !ReadabilityRules.keptSiblingTags.contains(sibling) { sibling.rename("div") }
             article.append(sibling)
         }
         parent.append(article)

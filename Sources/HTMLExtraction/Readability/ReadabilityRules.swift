@@ -74,24 +74,24 @@ enum ReadabilityRules {
     ]
 
     /// Elements whose paragraphs are scored.
-    static let tagsToScore: Set<String> = ["section", "h2", "h3", "h4", "h5", "h6", "p", "td", "pre"]
+    static let tagsToScore = TagSet(["section", "h2", "h3", "h4", "h5", "h6", "p", "td", "pre"])
 
     /// Elements that start a block, for deciding whether a div is really a paragraph.
-    static let blockTags: Set<String> = [
+    static let blockTags = TagSet([
         "blockquote", "dl", "div", "img", "ol", "p", "pre", "table", "ul", "section", "article", "header", "footer", "aside",
         "figure", "form", "h1", "h2", "h3", "h4", "h5", "h6", "hr", "main", "nav", "address", "fieldset", "li", "dd", "dt",
-    ]
+    ])
 
     /// Inline (phrasing) elements: runs of them inside a div are wrapped into a paragraph.
-    static let phrasingTags: Set<String> = [
+    static let phrasingTags = TagSet([
         "abbr", "audio", "b", "bdo", "br", "button", "cite", "code", "data", "datalist", "dfn", "em", "embed", "i", "img",
         "input", "kbd", "label", "mark", "math", "meter", "noscript", "object", "output", "progress", "q", "ruby", "samp",
         "script", "select", "small", "span", "strong", "sub", "sup", "textarea", "time", "var", "wbr", "a", "del", "ins",
         "font", "u", "s", "strike", "tt", "big", "center", "acronym",
-    ]
+    ])
 
     /// Siblings kept with these names when merged; others become divs.
-    static let keptSiblingTags: Set<String> = ["div", "article", "section", "p"]
+    static let keptSiblingTags = TagSet(["div", "article", "section", "p"])
 
     /// Names of share and social widgets inside the article.
     static let share = PhraseSet(["share", "sharedaddy"])
