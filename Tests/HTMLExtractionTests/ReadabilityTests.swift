@@ -227,6 +227,55 @@ struct ReadabilityTests {
         #expect(!text.contains("reader comment report"))
     }
 
+    @Test func interfaceLabelsAndPhotoCreditsGoButTheWordsOfSentencesStay() throws {
+        let html = """
+            <html><body><article>
+              <p>\(prose("opening"))</p>
+              <figure><img src="a.jpg"><figcaption>The harbour at dawn.</figcaption><p class="credit">Credit: Jane Doe / Wire Agency</p></figure>
+              <p>\(prose("middle"))</p>
+              <p>You can subscribe to the council's minutes by post. <a href="/more">Read more »</a></p>
+              <p><span>Photo by Sam Lee on Unsplash</span></p>
+              <div><a href="#top">Back to top</a></div>
+              <p>\(prose("closing"))</p>
+              <p><button>Share</button></p>
+            </article></body></html>
+            """
+        let text = try extract(html).text
+        #expect(text.contains("opening report, part 6") && text.contains("closing report, part 6"))
+        #expect(text.contains("The harbour at dawn."))
+        #expect(text.contains("You can subscribe to the council's minutes by post."))
+        for label in ["Credit: Jane Doe", "Read more", "Photo by Sam Lee", "Back to top", "Share"] {
+            #expect(!text.contains(label), "kept \(label)")
+        }
+        // Labels are whole texts, not words inside one.
+        #expect(ReadabilityRules.isInterfaceLabel("→ Learn More"))
+        #expect(!ReadabilityRules.isInterfaceLabel("Learn more about the tides"))
+        #expect(ReadabilityRules.isPhotoCredit("Image: Getty Images"))
+        #expect(!ReadabilityRules.isPhotoCredit("Images of the flood spread quickly."))
+    }
+
+    @Test func aBlockRepeatedElsewhereGoesButARefrainStays() throws {
+        let standfirst = "The city council approved the new harbour budget on Tuesday after a long debate about ferries."
+        let refrain = "And still the ferries ran late, every single morning of that long and windy winter season."
+        let html = """
+            <html><body><div class="story">
+              <div class="standfirst"><p>\(standfirst)</p></div>
+              <div class="body">
+                <p>\(standfirst)</p>
+                <p>\(prose("budget"))</p><p>\(refrain)</p><p>\(prose("ferry"))</p><p>\(refrain)</p>
+                <div><span><p>\(prose("nested"))</p></span></div>
+              </div>
+            </div></body></html>
+            """
+        let text = try extract(html).text
+        #expect(text.components(separatedBy: standfirst).count - 1 == 1)
+        // Beside itself, under one parent, a repeated paragraph is the writer's.
+        #expect(text.components(separatedBy: refrain).count - 1 == 2)
+        // A block inside a block of the same text is one block, not a copy.
+        #expect(text.contains("nested report, part 6"))
+        #expect(text.contains("budget report, part 6") && text.contains("ferry report, part 6"))
+    }
+
     @Test func siblingsOfTheBestCandidateAreMerged() throws {
         let html = """
             <html><body><div class="page">

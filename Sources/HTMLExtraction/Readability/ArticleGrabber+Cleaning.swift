@@ -30,6 +30,7 @@ extension ArticleGrabber {
         removeClosingBoilerplate(article)
         removeCaptionedBoilerplate(article, articleLength: articleLength)
         removeNotices(article)
+        removeInterfaceLabels(article)
         for header in article.descendants(["h1", "h2"]) where header.parentNode != nil {
             if classWeight(header) < 0 { header.remove() }
         }
@@ -43,6 +44,8 @@ extension ArticleGrabber {
                 paragraph.remove()
             }
         }
+        // Last, so that a first copy some other rule removes leaves its repeat in place.
+        removeRepeatedBlocks(article)
     }
 
     /// Headings that end an article's own text ("Related posts", "About the author", "Sign up
@@ -102,6 +105,60 @@ extension ArticleGrabber {
             let text = block.innerText
             if ReadabilityRules.isNotice(text) || (length < 100 && ReadabilityRules.isMetadataLine(text)) { block.remove() }
         }
+    }
+
+    /// Elements whose whole text is an interface label ("Read more", "Back to top", "Buy now")
+    /// or a photo credit ("Credit: Reuters", "Image: Getty"): the page's controls and picture
+    /// notes, not the story's words. An inline element goes only when it stands alone or ends
+    /// its block, so that a sentence never loses a word ("you can subscribe here").
+    func removeInterfaceLabels(_ article: Node) {
+        for element in article.allDescendantElements where element.parentNode != nil {
+            guard element.textLength(cappedAt: ReadabilityRules.creditCharacters) < ReadabilityRules.creditCharacters,
+                element.hasNoChild(namedAnyOf: Self.containerNames)
+            else { continue }
+            let text = element.innerText
+            guard !text.isEmpty, ReadabilityRules.isInterfaceLabel(text) || ReadabilityRules.isPhotoCredit(text) else { continue }
+            if Self.inlineLabelTags.contains(element), !Self.standsAloneOrEnds(element) { continue }
+            element.remove()
+        }
+    }
+
+    /// Blocks whose text repeats an earlier block of the article word for word: the same story
+    /// rendered twice (a desktop and a mobile copy, a print version, a tab of its own), or a
+    /// standfirst repeated as the first paragraph. Only paragraphs long enough to be prose
+    /// count, so short lines that legitimately recur ("Pros", "Step 2") stay.
+    func removeRepeatedBlocks(_ article: Node) {
+        // Each text with the block it was first met in. A paragraph repeated beside itself is
+        // the writer's (a refrain, a template's filler text), one repeated elsewhere is a copy;
+        // a block inside the first (`<div><span><p>` with one text) is the same one.
+        var seen: [String: Node] = [:]
+        for block in article.descendants(Self.repeatableBlockNames) where block.parentNode != nil && isAttached(block, to: article) {
+            guard block.hasNoChild(namedAnyOf: Self.containerNames),
+                block.textLength(cappedAt: ReadabilityRules.repeatedBlockCharacters) >= ReadabilityRules.repeatedBlockCharacters,
+                let parent = block.parentNode
+            else { continue }
+            let text = block.innerText
+            if let first = seen[text] {
+                if first.parentNode != parent, !isAttached(block, to: first) { block.remove() }
+            } else {
+                seen[text] = block
+            }
+        }
+    }
+
+    static let repeatableBlockNames: Set<String> = ["p", "div", "li", "blockquote", "pre", "h2", "h3", "h4", "h5", "h6"]
+
+    /// Inline elements that can carry a label inside a block of text.
+    static let inlineLabelTags = TagSet(["a", "span", "button", "em", "strong", "b", "i", "small", "label", "cite"])
+
+    /// Whether `element` is its parent's only content or its last.
+    static func standsAloneOrEnds(_ element: Node) -> Bool {
+        var next = element.nextSibling
+        while let current = next {
+            if current.isElement || (current.isText && !current.isWhitespaceText) { return false }
+            next = current.nextSibling
+        }
+        return true
     }
 
     func isAttached(_ node: Node, to root: Node) -> Bool {

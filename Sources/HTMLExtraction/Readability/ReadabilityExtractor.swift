@@ -161,11 +161,13 @@ public struct ReadabilityExtractor: ContentExtractor, PluginSettings {
     /// login form, a list of links. Short real articles pass.
     static func noArticleReason(text: String, signals: PageSignals) -> String? {
         let words = Article.countWords(text)
-        if words == 0 { return "empty" }
         guard words < 150 else { return nil }
+        // What the page is says more than that nothing was kept of it: a login form's only
+        // words ("Sign in") are an interface label, which the cleaning drops.
         let errorWords = ["404", "not found", "page not found", "no longer available", "error 4", "error 5", "access denied"]
         if signals.headings.contains(where: { heading in errorWords.contains { heading.contains($0) } }) { return "error-page" }
         if signals.hasPassword { return "login-form" }
+        if words == 0 { return "empty" }
         // Characters, not words: scripts without spaces between words count too.
         if text.count < 300, signals.links >= 15, signals.linkDensity > 0.6 { return "listing" }
         return nil

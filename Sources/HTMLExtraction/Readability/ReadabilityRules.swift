@@ -150,6 +150,48 @@ enum ReadabilityRules {
         return false
     }
 
+    /// Labels of a page's controls: links and buttons that stand alone, never the story's words.
+    static let interfaceLabels: Set<String> = [
+        "read more", "learn more", "see more", "view more", "show more", "load more", "continue reading",
+        "read full article", "read the full article", "read full story", "back to top", "back to blog", "go to top",
+        "buy now", "shop now", "book now", "order now", "book a demo", "request a demo", "request a quote", "get a quote",
+        "start free trial", "start your free trial", "try it free", "try for free", "get started", "sign up", "sign in",
+        "log in", "subscribe", "subscribe now", "join now", "share", "share this", "share this article", "print",
+        "tweet", "pin it", "download now", "contact us", "table of contents", "skip to content", "jump to details",
+        "jump to recipe", "advertisement", "sponsored", "home", "click here", "view all", "see all", "compare",
+        "where to buy", "check price", "see price", "view deal", "see deal", "see the rating", "leave a comment",
+        "loading", "view gallery", "open gallery", "enlarge image", "expand", "collapse", "copy link",
+    ]
+
+    /// Whether a short text is one of ``interfaceLabels``, whatever its case and the arrows or
+    /// punctuation around it ("Read more »", "→ Back to top").
+    static func isInterfaceLabel(_ text: String) -> Bool {
+        guard text.utf8.count < 40 else { return false }
+        let words = text.lowercased().split { !($0.isLetter || $0.isNumber || $0 == "'") }
+        return interfaceLabels.contains(words.joined(separator: " "))
+    }
+
+    /// A block repeated word for word is dropped from this length on.
+    static let repeatedBlockCharacters = 60
+
+    /// Photo credits are shorter than this.
+    static let creditCharacters = 120
+
+    /// How a photo credit begins (lowercase): a label and a colon, or "photo by".
+    private static let creditOpenings = [
+        "credit:", "credits:", "image credit:", "image credits:", "photo credit:", "photo credits:", "image:", "photo:",
+        "photograph:", "picture:", "illustration:", "image source:", "photo source:", "source image:", "image courtesy",
+        "photo courtesy", "photo by ", "image by ", "photo via ", "image via ",
+    ]
+
+    /// Whether a short text is a photo credit ("Credit: Reuters", "Image: Getty Images", "Photo
+    /// by Jane Doe on Unsplash").
+    static func isPhotoCredit(_ text: String) -> Bool {
+        guard text.count < creditCharacters else { return false }
+        let lowered = text.lowercased().trimmingWhitespace
+        return creditOpenings.contains { lowered.hasPrefix($0) }
+    }
+
     private static let readingTime = PhraseSet(["min read", "mins read", "minute read", "minutes read"])
     private static let months = ["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"]
 
