@@ -254,6 +254,44 @@ struct ReadabilityTests {
         #expect(!ReadabilityRules.isPhotoCredit("Images of the flood spread quickly."))
     }
 
+    @Test func lonePublicationDatesGoButDatesInSentencesAndPricesStay() throws {
+        let html = """
+            <html><body><article>
+              <p>Tuesday February 11 2025</p>
+              <div>Published on: March 3, 2025</div>
+              <p>Reading Time: 11 minutes</p>
+              <p>\(prose("harbour"))</p>
+              <p>The vote on June 9, 2025 settled it.</p>
+              <p>$800 - $3,000</p>
+              <p>115 (77.7%)</p>
+              <p>\(prose("ferry"))</p>
+            </article></body></html>
+            """
+        let text = try extract(html).text
+        for line in ["Tuesday February 11 2025", "Published on", "Reading Time"] { #expect(!text.contains(line), "kept \(line)") }
+        for line in ["The vote on June 9, 2025 settled it.", "$800 - $3,000", "115 (77.7%)"] { #expect(text.contains(line), "lost \(line)") }
+        #expect(ReadabilityRules.isDate("9th jan 2024, 10:30 am") && ReadabilityRules.isDate("2025-06-09"))
+        #expect(!ReadabilityRules.isDate("4.6/5") && !ReadabilityRules.isDate("may the best team win") && !ReadabilityRules.isDate("monday"))
+    }
+
+    @Test func aTableOfContentsGoesButAListOfLinksElsewhereStays() throws {
+        let sections = ["Tides", "Ferries", "Budget"]
+        let contents = sections.map { "<li><a href=\"#\($0.lowercased())\">\($0) explained</a></li>" }.joined()
+        let sources = (1...3).map { "<li><a href=\"https://example.org/report-\($0)\">Council report \($0)</a></li>" }.joined()
+        let html = """
+            <html><body><article>
+              <p>\(prose("opening"))</p>
+              <div class="toc"><p>On this page</p><ul>\(contents)</ul></div>
+              \(sections.map { "<h2 id=\"\($0.lowercased())\">\($0)</h2><p>\(prose($0.lowercased()))</p>" }.joined())
+              <ul>\(sources)</ul>
+            </article></body></html>
+            """
+        let text = try extract(html).text
+        #expect(!text.contains("Tides explained") && !text.contains("On this page"))
+        #expect(text.contains("tides report, part 6") && text.contains("budget report, part 6"))
+        #expect(text.contains("Council report 2"))
+    }
+
     @Test func aBlockRepeatedElsewhereGoesButARefrainStays() throws {
         let standfirst = "The city council approved the new harbour budget on Tuesday after a long debate about ferries."
         let refrain = "And still the ferries ran late, every single morning of that long and windy winter season."

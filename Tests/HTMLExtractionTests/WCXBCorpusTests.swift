@@ -49,10 +49,11 @@ struct WCXBCorpusTests {
         var ground_truth: GroundTruth
     }
 
-    /// The measures of `../shared/bench/score_extraction.py` on this corpus, held as floors a
-    /// change must not fall below, a little under what the extractor reaches today (word F1
-    /// 0.948, 86.2% of `with` snippets found, 4.0% of `without` present, by the script); issue 16's
-    /// targets (0.950, 88%, 2.5%) are not reached yet, see docs/extraction.md.
+    /// The measures of `../shared/bench/score_extraction.py` on this corpus. Word F1 is held at
+    /// issue 16's target (the script gives 0.950; this Swift tokenizer may differ in the fourth
+    /// digit, hence 0.949). The snippet rates are held as floors a little under today's (86.3%
+    /// of `with` found, 3.8% of `without` present), since the targets (88%, 2.5%) are not
+    /// reached; see docs/extraction.md.
     @Test func wordF1AndSnippetRatesHold() async throws {
         let pages = CorpusPage.list(in: WCXB.directory)
         #expect(pages.count >= 700)
@@ -78,8 +79,8 @@ struct WCXBCorpusTests {
         }
         func mean(_ values: [Double]) -> Double { values.reduce(0, +) / Double(max(1, values.count)) }
         let f1 = mean(f1s)
-        #expect(f1 >= 0.94, "word F1 \(f1)")
-        #expect(mean(found) >= 0.85, "with snippets found \(mean(found))")
-        #expect(mean(present) <= 0.045, "without snippets present \(mean(present))")
+        #expect(f1 >= 0.949, "word F1 \(f1)")
+        #expect(mean(found) >= 0.855, "with snippets found \(mean(found))")
+        #expect(mean(present) <= 0.042, "without snippets present \(mean(present))")
     }
 }

@@ -30,6 +30,7 @@ extension ArticleGrabber {
         removeClosingBoilerplate(article)
         removeCaptionedBoilerplate(article, articleLength: articleLength)
         removeNotices(article)
+        removeTablesOfContents(article)
         removeInterfaceLabels(article)
         for header in article.descendants(["h1", "h2"]) where header.parentNode != nil {
             if classWeight(header) < 0 { header.remove() }
@@ -120,6 +121,20 @@ extension ArticleGrabber {
             guard !text.isEmpty, ReadabilityRules.isInterfaceLabel(text) || ReadabilityRules.isPhotoCredit(text) else { continue }
             if Self.inlineLabelTags.contains(element), !Self.standsAloneOrEnds(element) { continue }
             element.remove()
+        }
+    }
+
+    /// Lists of links to the page's own headings (a table of contents, "On this page"): the
+    /// headings themselves follow in the article, so the list only repeats them. Same-page
+    /// links weigh little in the link density, so the conditional cleaning keeps such lists.
+    func removeTablesOfContents(_ article: Node) {
+        for list in article.descendants(["ul", "ol"]) where list.parentNode != nil && isAttached(list, to: article) {
+            let links = list.descendants(["a"])
+            guard links.count >= 3 else { continue }
+            let anchors = links.filter { $0.attribute("href")?.hasPrefix("#") ?? false }
+            guard 5 * anchors.count >= 4 * links.count else { continue }
+            let linked = links.reduce(0) { $0 + $1.textLength }
+            if 10 * linked >= 7 * list.textLength { list.remove() }
         }
     }
 

@@ -142,13 +142,51 @@ enum ReadabilityRules {
         let lowered = text.lowercased().trimmingWhitespace
         if lowered.count < 100, readingTime.occurs(inLowercased: lowered), lowered.contains(where: \.isNumber) { return true }
         guard lowered.count < 60 else { return false }
-        for prefix in ["published", "updated", "last updated"] where lowered.hasPrefix(prefix) {
+        for prefix in ["published", "updated", "last updated", "posted"] where lowered.hasPrefix(prefix) {
             var rest = lowered.dropFirst(prefix.count).drop { $0 == ":" || $0 == " " }
-            if rest.hasPrefix("on ") { rest = rest.dropFirst(3) }
+            if rest.hasPrefix("on") { rest = rest.dropFirst(2).drop { $0 == ":" || $0 == " " } }
             if rest.first?.isNumber == true || months.contains(where: { rest.hasPrefix($0) }) { return true }
         }
-        return false
+        return isDate(lowered)
     }
+
+    /// Whether a lowercase text is a date and nothing else: "June 9, 2025", "Tuesday February
+    /// 11 2025", "9th Jan 2024, 10:30 am", "2025-06-09". A month name or a numeric date is
+    /// needed, so a lone number or a lone weekday is not one.
+    static func isDate(_ lowered: String) -> Bool {
+        // Prices, shares and scores ("$800 - $3,000", "115 (77.7%)", "4.6/5") are not dates.
+        guard lowered.allSatisfy({ $0.isLetter || $0.isNumber || $0.isWhitespace || ",.-/:–".contains($0) }) else { return false }
+        let words = lowered.split { !($0.isLetter || $0.isNumber) }
+        guard !words.isEmpty, words.count <= 8 else { return false }
+        var month = false
+        var numbers = 0
+        for word in words {
+            if let number = Int(word) {
+                guard number <= 2_100 else { return false }
+                numbers += 1
+            } else if monthNames.contains(where: { $0.hasPrefix(word) && word.count >= 3 }) {
+                month = true
+            } else if let day = Int(word.prefix { $0.isNumber }), day <= 31, ordinalSuffixes.contains(String(word.drop { $0.isNumber })) {
+                numbers += 1
+            } else if !dateWords.contains(String(word)) {
+                return false
+            }
+        }
+        return (month && numbers >= 1) || (numbers == 3 && words.contains { $0.count == 4 } && lowered.contains { "-/.".contains($0) })
+    }
+
+    private static let monthNames = [
+        "january", "february", "march", "april", "may", "june", "july", "august", "september", "october", "november",
+        "december",
+    ]
+    private static let ordinalSuffixes: Set<String> = ["st", "nd", "rd", "th"]
+
+    /// Words a date line may hold besides numbers and months.
+    private static let dateWords: Set<String> = [
+        "monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday", "mon", "tue", "tues", "wed", "thu",
+        "thur", "thurs", "fri", "sat", "sun", "sept", "at", "am", "pm", "of", "the", "et", "est", "edt", "pt", "pst", "pdt",
+        "gmt", "utc", "bst", "cet", "ist",
+    ]
 
     /// Labels of a page's controls: links and buttons that stand alone, never the story's words.
     static let interfaceLabels: Set<String> = [
@@ -157,7 +195,8 @@ enum ReadabilityRules {
         "buy now", "shop now", "book now", "order now", "book a demo", "request a demo", "request a quote", "get a quote",
         "start free trial", "start your free trial", "try it free", "try for free", "get started", "sign up", "sign in",
         "log in", "subscribe", "subscribe now", "join now", "share", "share this", "share this article", "print",
-        "tweet", "pin it", "download now", "contact us", "table of contents", "skip to content", "jump to details",
+        "tweet", "pin it", "download now", "contact us", "table of contents", "on this page", "in this article", "contents", "skip to content",
+        "jump to details",
         "jump to recipe", "advertisement", "sponsored", "home", "click here", "view all", "see all", "compare",
         "where to buy", "check price", "see price", "view deal", "see deal", "see the rating", "leave a comment",
         "loading", "view gallery", "open gallery", "enlarge image", "expand", "collapse", "copy link",
@@ -192,7 +231,7 @@ enum ReadabilityRules {
         return creditOpenings.contains { lowered.hasPrefix($0) }
     }
 
-    private static let readingTime = PhraseSet(["min read", "mins read", "minute read", "minutes read"])
+    private static let readingTime = PhraseSet(["min read", "mins read", "minute read", "minutes read", "reading time"])
     private static let months = ["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"]
 
     private static let noticeMarks = PhraseSet([
