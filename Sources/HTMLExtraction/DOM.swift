@@ -102,10 +102,10 @@ extension UnsafeMutablePointer where Pointee == xmlNode {
     /// Every descendant element named one of `tags`, in document order, without recursion.
     func descendants(_ tags: Set<String>) -> [Node] {
         // Names compared on libxml2's bytes: making a string per element was most of the cost.
-        let names = tags.map { Array($0.utf8) }
+        let names = TagSet(tags)
         var result: [Node] = []
         HTMLWalker.walk(self) { node, depth in
-            if depth > 0, node.hasName(in: names) { result.append(node) }
+            if depth > 0, names.contains(node) { result.append(node) }
             return node.isElement || depth == 0 ? .descend : .skipChildren
         }
         return result
@@ -114,9 +114,10 @@ extension UnsafeMutablePointer where Pointee == xmlNode {
     /// Descendant elements named one of `tags`, grouped by name, from one walk.
     func index(_ tags: Set<String>) -> [String: [Node]] {
         var result: [String: [Node]] = [:]
+        let names = TagSet(tags)
         HTMLWalker.walk(self) { node, depth in
             guard node.isElement || depth == 0 else { return .skipChildren }
-            if depth > 0, let name = node.elementName, tags.contains(name) { result[name, default: []].append(node) }
+            if depth > 0, names.contains(node), let name = node.elementName { result[name, default: []].append(node) }
             return .descend
         }
         return result

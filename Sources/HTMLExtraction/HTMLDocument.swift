@@ -24,7 +24,7 @@ final class HTMLDocument {
     )
 
     /// Parses `text`; `nil` when libxml2 produced no document at all. With
-    /// `droppingScriptBodies`, script and style bodies (but JSON-LD) are left out before
+    /// `droppingScriptBodies`, script, style and svg bodies (but JSON-LD) are left out before
     /// parsing (``ScriptBodies``): the tree is the same but for them, and is built faster.
     init?(text: String, url: String? = nil, droppingScriptBodies: Bool = false) {
         _ = Self.initialized

@@ -6,16 +6,19 @@ import Musl
 import Darwin
 #endif
 
-/// Empties the bodies of `<script>` and `<style>` elements in HTML source before it is parsed.
+/// Empties the bodies of `<script>`, `<style>` and `<svg>` elements in HTML source before it
+/// is parsed.
 ///
-/// Scripts and styles are 40% of a typical news page's bytes, and every extractor here throws
-/// them away after parsing; libxml2 spends time on each byte of them all the same. This scan
-/// finds them the way libxml2's HTML parser does (a start tag outside comments and other tags,
-/// whose body runs to the first `</script` or `</style`, any case), keeps the tags, and drops
-/// what is between (to the end of the source for an element never closed, as the parser reads
-/// it). JSON-LD scripts (`type` naming `ld+json`, its `+` written any way) are kept whole: the metadata reads them.
+/// Scripts, styles and inline drawings are 45% of a typical news page's bytes; every extractor
+/// here throws them away after parsing, but libxml2 spends time on each byte of them all the
+/// same. This scan finds them the way libxml2's HTML parser does (a start tag outside comments
+/// and other tags, whose body runs to the first `</script`, `</style` or `</svg`, any case),
+/// keeps the tags, and drops what is between. A script or style never closed loses the rest of
+/// the source, as the parser would read it as its body; an svg never closed is left alone.
+/// JSON-LD scripts (`type` naming `ld+json`, its `+` written any way) are kept whole: the
+/// metadata reads them.
 enum ScriptBodies {
-    /// `source` with script and style bodies removed; `nil` when there is nothing to remove.
+    /// `source` with script, style and svg bodies removed; `nil` when there is nothing to remove.
     static func stripped(_ source: UnsafeBufferPointer<UInt8>) -> [UInt8]? {
         guard let base = source.baseAddress else { return nil }
         let count = source.count
@@ -47,8 +50,10 @@ enum ScriptBodies {
             guard let kind = RawText(source, nameStart: nameStart, nameEnd: nameEnd), source[tagEnd - 1] != UInt8(ascii: "/") else {
                 continue
             }
-            // An element the source never closes: the parser reads the rest as its body.
-            let close = closingTag(kind.name, in: source, from: index) ?? count
+            // A script or style the source never closes: the parser reads the rest as its body.
+            // An unclosed svg is left alone: its body is markup, which the parser may close.
+            let end = kind == .svg ? closingSVGTag(in: source, from: index) : closingTag(kind.name, in: source, from: index)
+            guard let close = end ?? (kind == .svg ? nil : count) else { continue }
             let isJSONLD = kind == .script && namesJSONLD(source, from: nameEnd, to: tagEnd)
             if !isJSONLD, close > index {
                 if output.isEmpty { output.reserveCapacity(count) }
@@ -62,9 +67,10 @@ enum ScriptBodies {
         return output
     }
 
-    /// The elements whose bodies libxml2 2.9 reads as raw text.
+    /// The elements whose bodies are dropped: those libxml2 2.9 reads as raw text, and inline
+    /// SVG drawings (markup that no extractor shows, often the largest part of a page's tags).
     enum RawText {
-        case script, style
+        case script, style, svg
 
         init?(_ source: UnsafeBufferPointer<UInt8>, nameStart: Int, nameEnd: Int) {
             let name = UnsafeBufferPointer(rebasing: source[nameStart..<nameEnd])
@@ -72,15 +78,24 @@ enum ScriptBodies {
                 self = .script
             } else if ScriptBodies.equalsIgnoringCase(name, Self.styleName) {
                 self = .style
+            } else if ScriptBodies.equalsIgnoringCase(name, Self.svgName) {
+                self = .svg
             } else {
                 return nil
             }
         }
 
-        var name: [UInt8] { self == .script ? Self.scriptName : Self.styleName }
+        var name: [UInt8] {
+            switch self {
+            case .script: Self.scriptName
+            case .style: Self.styleName
+            case .svg: Self.svgName
+            }
+        }
 
         static let scriptName = Array("script".utf8)
         static let styleName = Array("style".utf8)
+        static let svgName = Array("svg".utf8)
     }
 
     static let ld = Array("ld".utf8)
@@ -168,6 +183,39 @@ enum ScriptBodies {
                 return index
             }
             index += 1
+        }
+        return nil
+    }
+
+    /// The index of the `</svg` that closes an svg whose body starts at `start`: drawings nest,
+    /// so every `<svg` start tag on the way (but a self-closed one) needs its own end tag first.
+    static func closingSVGTag(in source: UnsafeBufferPointer<UInt8>, from start: Int) -> Int? {
+        guard let base = source.baseAddress else { return nil }
+        let count = source.count
+        let name = RawText.svgName
+        var depth = 1
+        var index = start
+        while index < count {
+            guard let found = memchr(base + index, Int32(UInt8(ascii: "<")), count - index) else { return nil }
+            index = base.distance(to: found.assumingMemoryBound(to: UInt8.self))
+            let isEnd = index + 1 < count && source[index + 1] == UInt8(ascii: "/")
+            let nameStart = index + (isEnd ? 2 : 1)
+            let nameEnd = nameStart + name.count
+            guard nameEnd < count, equalsIgnoringCase(UnsafeBufferPointer(rebasing: source[nameStart..<nameEnd]), name),
+                !isNameByte(source[nameEnd])
+            else {
+                index += 1
+                continue
+            }
+            if isEnd {
+                depth -= 1
+                if depth == 0 { return index }
+                index = nameEnd
+            } else {
+                guard let tagEnd = endOfTag(source, from: nameEnd) else { return nil }
+                if source[tagEnd - 1] != UInt8(ascii: "/") { depth += 1 }
+                index = tagEnd + 1
+            }
         }
         return nil
     }

@@ -14,7 +14,7 @@ struct TagSet: Sendable {
 
     /// `name` (lowercase ASCII, at most 16 bytes) packed as ``nameCode`` packs it.
     static func code(_ name: String) -> UInt128 {
-        precondition(name.utf8.count <= 16 && name == name.lowercased(), "not a packable element name: \(name)")
+        assert(name.utf8.count <= 16 && name == name.lowercased(), "not a packable element name: \(name)")
         return name.utf8.enumerated().reduce(UInt128(0)) { $0 | UInt128($1.element) << (8 * $1.offset) }
     }
 

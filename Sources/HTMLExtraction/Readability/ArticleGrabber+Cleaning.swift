@@ -113,13 +113,14 @@ extension ArticleGrabber {
     /// notes, not the story's words. An inline element goes only when it stands alone or ends
     /// its block, so that a sentence never loses a word ("you can subscribe here").
     func removeInterfaceLabels(_ article: Node) {
+        // Cheapest tests first: most elements of an article are words inside sentences.
         for element in article.allDescendantElements where element.parentNode != nil {
-            guard element.textLength(cappedAt: ReadabilityRules.creditCharacters) < ReadabilityRules.creditCharacters,
-                element.hasNoChild(namedAnyOf: Self.containerNames)
+            guard !Self.inlineLabelTags.contains(element) || Self.standsAloneOrEnds(element),
+                element.hasNoChild(namedAnyOf: Self.containerNames),
+                element.textLength(cappedAt: ReadabilityRules.creditCharacters) < ReadabilityRules.creditCharacters
             else { continue }
             let text = element.innerText
             guard !text.isEmpty, ReadabilityRules.isInterfaceLabel(text) || ReadabilityRules.isPhotoCredit(text) else { continue }
-            if Self.inlineLabelTags.contains(element), !Self.standsAloneOrEnds(element) { continue }
             element.remove()
         }
     }
@@ -146,19 +147,54 @@ extension ArticleGrabber {
         // Each text with the block it was first met in. A paragraph repeated beside itself is
         // the writer's (a refrain, a template's filler text), one repeated elsewhere is a copy;
         // a block inside the first (`<div><span><p>` with one text) is the same one.
-        var seen: [String: Node] = [:]
+        // Keyed by a hash of the text, so no string is made per paragraph; a hit is confirmed
+        // on the texts themselves.
+        var seen: [Int: Node] = [:]
         for block in article.descendants(Self.repeatableBlockNames) where block.parentNode != nil && isAttached(block, to: article) {
             guard block.hasNoChild(namedAnyOf: Self.containerNames),
                 block.textLength(cappedAt: ReadabilityRules.repeatedBlockCharacters) >= ReadabilityRules.repeatedBlockCharacters,
                 let parent = block.parentNode
             else { continue }
-            let text = block.innerText
-            if let first = seen[text] {
-                if first.parentNode != parent, !isAttached(block, to: first) { block.remove() }
+            let key = Self.textHash(of: block)
+            if let first = seen[key] {
+                if first.parentNode != parent, !isAttached(block, to: first), first.innerText == block.innerText { block.remove() }
             } else {
-                seen[text] = block
+                seen[key] = block
             }
         }
+    }
+
+    /// A hash of `node`'s text with white space collapsed as ``innerText`` collapses it: equal
+    /// texts hash alike.
+    static func textHash(of node: Node) -> Int {
+        var hasher = Hasher()
+        var pendingSpace = false
+        var started = false
+        HTMLWalker.walk(node) { current, _ in
+            if current.isText {
+                guard var pointer = current.pointee.content else { return .skipChildren }
+                while pointer.pointee != 0 {
+                    let byte = pointer.pointee
+                    if byte == 0x20 || byte == 0x0A || byte == 0x09 || byte == 0x0D || byte == 0x0C {
+                        pendingSpace = started
+                    } else if byte == 0xC2, pointer[1] == 0xA0 {
+                        pendingSpace = started
+                        pointer += 1
+                    } else {
+                        if pendingSpace {
+                            hasher.combine(UInt8(0x20))
+                            pendingSpace = false
+                        }
+                        hasher.combine(byte)
+                        started = true
+                    }
+                    pointer += 1
+                }
+                return .skipChildren
+            }
+            return current.isElement || current == node ? .descend : .skipChildren
+        }
+        return hasher.finalize()
     }
 
     static let repeatableBlockNames: Set<String> = ["p", "div", "li", "blockquote", "pre", "h2", "h3", "h4", "h5", "h6"]

@@ -154,6 +154,7 @@ enum ReadabilityRules {
     /// 11 2025", "9th Jan 2024, 10:30 am", "2025-06-09". A month name or a numeric date is
     /// needed, so a lone number or a lone weekday is not one.
     static func isDate(_ lowered: String) -> Bool {
+        guard lowered.utf8.contains(where: { $0 &- 0x30 < 10 }) else { return false }
         // Prices, shares and scores ("$800 - $3,000", "115 (77.7%)", "4.6/5") are not dates.
         guard lowered.allSatisfy({ $0.isLetter || $0.isNumber || $0.isWhitespace || ",.-/:–".contains($0) }) else { return false }
         let words = lowered.split { !($0.isLetter || $0.isNumber) }
@@ -206,8 +207,24 @@ enum ReadabilityRules {
     /// punctuation around it ("Read more »", "→ Back to top").
     static func isInterfaceLabel(_ text: String) -> Bool {
         guard text.utf8.count < 40 else { return false }
-        let words = text.lowercased().split { !($0.isLetter || $0.isNumber || $0 == "'") }
-        return interfaceLabels.contains(words.joined(separator: " "))
+        // Every label is ASCII, so a text with any other letter is none; other characters
+        // outside ASCII (arrows, guillemets) only separate words.
+        if !text.utf8.allSatisfy({ $0 < 0x80 }), text.unicodeScalars.contains(where: { !$0.isASCII && $0.properties.isAlphabetic }) {
+            return false
+        }
+        // The words in lowercase, one space between, made from bytes: it fits a small string.
+        var key: [UInt8] = []
+        key.reserveCapacity(text.utf8.count)
+        for byte in text.utf8 {
+            let lower = PhraseSet.lowercasedASCII(byte)
+            if (lower >= 0x61 && lower <= 0x7A) || (lower >= 0x30 && lower <= 0x39) || lower == UInt8(ascii: "'") {
+                key.append(lower)
+            } else if key.last != 0x20, !key.isEmpty {
+                key.append(0x20)
+            }
+        }
+        if key.last == 0x20 { key.removeLast() }
+        return interfaceLabels.contains(String(decoding: key, as: UTF8.self))
     }
 
     /// A block repeated word for word is dropped from this length on.
@@ -226,7 +243,10 @@ enum ReadabilityRules {
     /// Whether a short text is a photo credit ("Credit: Reuters", "Image: Getty Images", "Photo
     /// by Jane Doe on Unsplash").
     static func isPhotoCredit(_ text: String) -> Bool {
-        guard text.count < creditCharacters else { return false }
+        // Every opening starts with c, i, p or s: most texts are turned away by their first letter.
+        guard let first = text.utf8.first(where: { $0 > 0x20 }), [0x63, 0x69, 0x70, 0x73].contains(PhraseSet.lowercasedASCII(first)),
+            text.utf8.count < 4 * creditCharacters, text.count < creditCharacters
+        else { return false }
         let lowered = text.lowercased().trimmingWhitespace
         return creditOpenings.contains { lowered.hasPrefix($0) }
     }
