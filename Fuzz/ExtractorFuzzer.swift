@@ -5,7 +5,9 @@ import HTMLExtraction
 @_cdecl("LLVMFuzzerTestOneInput")
 public func fuzzExtractors(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
     let html = String(decoding: UnsafeBufferPointer(start: data, count: size), as: UTF8.self)
-    _ = try? ReadabilityExtractor(timeBudget: .seconds(1)).extract(html: html)
+    var readability = ReadabilityExtractor()
+    readability.timeBudget = .seconds(1)
+    _ = try? readability.extract(html: html)
     _ = PlainTextExtractor.text(of: html)
     return 0
 }

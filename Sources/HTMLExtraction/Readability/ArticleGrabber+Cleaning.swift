@@ -35,6 +35,10 @@ extension ArticleGrabber {
         for header in article.descendants(["h1", "h2"]) where header.parentNode != nil {
             if classWeight(header) < 0 { header.remove() }
         }
+        // Remembered contents stay true while only these loops change the tree: each removal
+        // forgets its ancestors' (earlier removals went unrecorded, so nothing is kept from before).
+        contentsCache = [:]
+        defer { contentsCache = [:] }
         for tag in ["table", "ul", "div"] {
             for node in article.descendants([tag]).reversed() where node.parentNode != nil && isAttached(node, to: article) {
                 try cleanConditionally(node)
@@ -247,11 +251,12 @@ extension ArticleGrabber {
                 Self.proseLength(node) >= ReadabilityRules.rescuedProseCharacters,
                 Self.linkDensity(node) < ReadabilityRules.rescuedLinkDensity
             else {
+                forgetContents(above: node)
                 node.remove()
                 return
             }
         }
-        let contents = Self.contents(of: node)
+        let contents = contents(of: node)
         guard contents.commas < ReadabilityRules.keptCommaCount else { return }
         let paragraphs = Double(contents.paragraphs)
         let images = Double(contents.images)
@@ -272,6 +277,9 @@ extension ArticleGrabber {
             || (!isList && weight < ReadabilityRules.positiveClassWeight && density > ReadabilityRules.maximumLinkDensity)
             || (weight >= ReadabilityRules.positiveClassWeight && density > ReadabilityRules.maximumLinkDensityOfPositiveBlocks)
             || ((embeds == 1 && length < ReadabilityRules.minimumEmbedCaptionCharacters) || embeds > 1)
-        if remove { node.remove() }
+        if remove {
+            forgetContents(above: node)
+            node.remove()
+        }
     }
 }

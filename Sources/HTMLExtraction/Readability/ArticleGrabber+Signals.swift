@@ -159,6 +159,19 @@ extension ArticleGrabber {
         var commas = 0
 
         var linkDensity: Double { text.length > 0 ? linked / Double(text.length) : 0 }
+
+        /// Adds what a following sibling holds.
+        mutating func absorb(_ other: Contents) {
+            paragraphs += other.paragraphs
+            images += other.images
+            items += other.items
+            inputs += other.inputs
+            embeds += other.embeds
+            headingLength += other.headingLength
+            text.append(other.text)
+            linked += other.linked
+            commas += other.commas
+        }
     }
 
     /// Packed names (``TagSet/code(_:)``) the conditional cleaning counts.
@@ -170,59 +183,86 @@ extension ArticleGrabber {
         static let object = TagSet.code("object")
         static let embed = TagSet.code("embed")
         static let iframe = TagSet.code("iframe")
+        static let a = TagSet.code("a")
     }
 
     static let headingTags = TagSet(["h1", "h2", "h3", "h4", "h5", "h6"])
 
-    static func contents(of node: Node) -> Contents {
-        var contents = Contents()
-        var heading: (node: Node, text: TextRun)?
-        var link: (node: Node, weight: Double, text: TextRun)?
+    /// What `node`'s descendants hold (`node` itself not counted), from a post-order walk that
+    /// reuses what ``contentsCache`` knows of any element on the way: the conditional cleaning
+    /// asks this of nested blocks from the inside out, which walked each subtree once per
+    /// enclosing block. A removal must drop its ancestors' entries (``forgetContents(above:)``).
+    mutating func contents(of node: Node) -> Contents {
+        if let known = contentsCache[node] { return known }
+        var cache = contentsCache
+        contentsCache = [:]
+        defer { contentsCache = cache }
+        // The open elements, each with what its descendants hold so far.
+        var stack: [(node: Node, contents: Contents)] = [(node, Contents())]
         HTMLWalker.walk(
             node,
             enter: { current, depth in
+                guard depth > 0 else { return .descend }
                 if current.isText {
                     guard let content = current.pointee.content else { return .skipChildren }
-                    let run = TextRun(text: content)
-                    contents.text.append(run)
-                    heading?.text.append(run)
-                    link?.text.append(run)
+                    stack[stack.count - 1].contents.text.append(TextRun(text: content))
                     var pointer = content
                     while pointer.pointee != 0 {
-                        if pointer.pointee == UInt8(ascii: ",") { contents.commas += 1 }
+                        if pointer.pointee == UInt8(ascii: ",") { stack[stack.count - 1].contents.commas += 1 }
                         pointer += 1
                     }
                     return .skipChildren
                 }
                 guard current.isElement else { return .skipChildren }
-                guard depth > 0 else { return .descend }
-                if link == nil, current.hasName("a") {
-                    link = (current, (current.attribute("href")?.hasPrefix("#") ?? false) ? 0.3 : 1, TextRun())
+                if let known = cache[current] {
+                    stack[stack.count - 1].contents.absorb(Self.contribution(of: current, holding: known))
+                    return .skipChildren
                 }
-                guard heading == nil else { return .descend }
-                switch current.nameCode {
-                case Names.p: contents.paragraphs += 1
-                case Names.img: contents.images += 1
-                case Names.li: contents.items += 1
-                case Names.input: contents.inputs += 1
-                case Names.object, Names.embed, Names.iframe: contents.embeds += 1
-                case let code where headingTags.contains(code): heading = (current, TextRun())
-                default: break
-                }
+                stack.append((current, Contents()))
                 return .descend
             },
             leave: { current in
-                if let open = heading, open.node == current {
-                    contents.headingLength += open.text.length
-                    heading = nil
-                }
-                if let open = link, open.node == current {
-                    contents.linked += Double(open.text.length) * open.weight
-                    link = nil
-                }
+                guard stack.count > 1, let last = stack.last, last.node == current else { return }
+                stack.removeLast()
+                cache[current] = last.contents
+                stack[stack.count - 1].contents.absorb(Self.contribution(of: current, holding: last.contents))
             }
         )
-        return contents
+        cache[node] = stack[0].contents
+        return stack[0].contents
+    }
+
+    /// Drops the remembered contents of `node`'s ancestors, before `node` leaves the tree.
+    mutating func forgetContents(above node: Node) {
+        guard !contentsCache.isEmpty else { return }
+        var ancestor = node.parentNode
+        while let current = ancestor {
+            contentsCache[current] = nil
+            ancestor = current.parentNode
+        }
+    }
+
+    /// What `element` adds to its parent's contents, given what its descendants hold: itself
+    /// counted by its name; a heading adds its text as heading text and hides what is inside it
+    /// from the counts; a link makes all its text link text (a link inside it counts once).
+    static func contribution(of element: Node, holding inside: Contents) -> Contents {
+        var result = inside
+        switch element.nameCode {
+        case Names.p: result.paragraphs += 1
+        case Names.img: result.images += 1
+        case Names.li: result.items += 1
+        case Names.input: result.inputs += 1
+        case Names.object, Names.embed, Names.iframe: result.embeds += 1
+        case Names.a: result.linked = Double(inside.text.length) * ((element.attribute("href")?.hasPrefix("#") ?? false) ? 0.3 : 1)
+        case let code where headingTags.contains(code):
+            result = Contents()
+            result.text = inside.text
+            result.commas = inside.commas
+            result.linked = inside.linked
+            result.headingLength = inside.text.length
+        default: break
+        }
+        return result
     }
 
     static func isHidden(_ node: Node) -> Bool {

@@ -31,6 +31,8 @@ struct ArticleGrabber {
     private(set) var byline: String?
     /// Whether each table met so far holds data (kept) or layout.
     var dataTables: [Node: Bool] = [:]
+    /// What each element's descendants hold, remembered during the conditional cleaning.
+    var contentsCache: [Node: Contents] = [:]
     private var checks = 0
 
     init(
