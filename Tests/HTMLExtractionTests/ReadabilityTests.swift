@@ -292,6 +292,35 @@ struct ReadabilityTests {
         #expect(text.contains("Council report 2"))
     }
 
+    @Test func whatABlockHoldsIsComposedFromItsChildrenAndForgottenAboveARemoval() throws {
+        let html = """
+            <html><body><div id="outer"><div id="inner"><p>One, two, three</p>
+            <h2><a href="#top">Head</a> <img src="b.jpg"></h2>
+            <ul><li><a href="/y">link</a></li></ul><img src="a.jpg"></div>
+            <p id="last">Four</p></div></body></html>
+            """
+        let document = try #require(HTMLDocument(text: html))
+        var grabber = ArticleGrabber(document: document, flags: .all, articleTitle: "")
+        let outer = try #require(document.root?.descendants(["div"]).first { $0.idAttribute == "outer" })
+        let inner = try #require(document.root?.descendants(["div"]).first { $0.idAttribute == "inner" })
+        // Inner first, as the cleaning goes: the outer block reuses what the inner one holds.
+        let first = grabber.contents(of: inner)
+        // The image inside the heading is the heading's, not counted.
+        #expect(first.paragraphs == 1 && first.items == 1 && first.images == 1)
+        #expect(first.headingLength == "Head".count)
+        #expect(first.commas == 2)
+        #expect(first.linked == 4 * 0.3 + 4)
+        #expect(first.text.length == "One, two, three Head link".count)
+        #expect(grabber.contents(of: outer).paragraphs == 2)
+        // Removing the list forgets the blocks above it, and only those.
+        let list = try #require(inner.descendants(["ul"]).first)
+        grabber.forgetContents(above: list)
+        list.remove()
+        #expect(grabber.contentsCache[inner] == nil && grabber.contentsCache[outer] == nil)
+        let after = grabber.contents(of: outer)
+        #expect(after.items == 0 && after.paragraphs == 2 && after.linked == 4 * 0.3)
+    }
+
     @Test func aBlockRepeatedElsewhereGoesButARefrainStays() throws {
         let standfirst = "The city council approved the new harbour budget on Tuesday after a long debate about ferries."
         let refrain = "And still the ferries ran late, every single morning of that long and windy winter season."
