@@ -24,7 +24,7 @@ swift build -c release --scratch-path "$scratch" --target HTMLExtraction \
 swift build -c release --scratch-path "$scratch" --target Builtins \
   -Xswiftc -sanitize=fuzzer,address -Xswiftc -parse-as-library -Xswiftc -enable-testing >/dev/null
 bin="$scratch/release"
-core=$(ls "$bin"/SummarizerCore.build/*.o "$bin"/Logging.build/*.o)
+core=$(ls "$bin"/SummarizerCore.build/*.o "$bin"/Logging.build/*.o "$bin"/CoreMetrics.build/*.o)
 
 for target in "${targets[@]}"; do
   case "$target" in

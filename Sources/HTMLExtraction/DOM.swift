@@ -154,6 +154,37 @@ extension UnsafeMutablePointer where Pointee == xmlNode {
         return builder.finish()
     }
 
+    /// Calls `body` with each UTF-8 byte of ``innerText`` in order, without making it: white
+    /// space runs (no-break spaces too) as one space, none at either end.
+    func forEachInnerTextByte(_ body: (UInt8) -> Void) {
+        var pendingSpace = false
+        var started = false
+        HTMLWalker.walk(self) { node, _ in
+            if node.isText {
+                guard var pointer = node.pointee.content else { return .skipChildren }
+                while pointer.pointee != 0 {
+                    let byte = pointer.pointee
+                    if byte == 0x20 || byte == 0x0A || byte == 0x09 || byte == 0x0D || byte == 0x0C {
+                        pendingSpace = started
+                    } else if byte == 0xC2, pointer[1] == 0xA0 {
+                        pendingSpace = started
+                        pointer += 1
+                    } else {
+                        if pendingSpace {
+                            body(0x20)
+                            pendingSpace = false
+                        }
+                        body(byte)
+                        started = true
+                    }
+                    pointer += 1
+                }
+                return .skipChildren
+            }
+            return node.isElement || node == self ? .descend : .skipChildren
+        }
+    }
+
     /// Whether `self` has an ancestor named `tag`, within `maxDepth` levels (0: any).
     func hasAncestor(_ tag: StaticString, maxDepth: Int = 3, where filter: ((Node) -> Bool)? = nil) -> Bool {
         var depth = 0
@@ -242,32 +273,15 @@ extension UnsafeMutablePointer where Pointee == xmlNode {
     /// `textLength`, or `limit` once the text reaches it: the walk stops there, so asking
     /// whether a long block is short costs only the start of it.
     func textLength(cappedAt limit: Int) -> Int {
-        var length = 0
-        var pendingSpace = false
-        var started = false
+        var run = TextRun()
         HTMLWalker.walk(self) { node, _ in
             if node.isText {
-                guard let content = node.pointee.content else { return .skipChildren }
-                var pointer = content
-                while pointer.pointee != 0 {
-                    let byte = pointer.pointee
-                    if byte == 0x20 || byte == 0x0A || byte == 0x09 || byte == 0x0D || byte == 0x0C {
-                        pendingSpace = started
-                    } else if byte & 0xC0 != 0x80 {
-                        if pendingSpace {
-                            length += 1
-                            pendingSpace = false
-                        }
-                        length += 1
-                        started = true
-                    }
-                    pointer += 1
-                }
-                return length >= limit ? .stop : .skipChildren
+                run.append(TextRun(text: node.pointee.content))
+                return run.length >= limit ? .stop : .skipChildren
             }
             return node.isElement || node == self ? .descend : .skipChildren
         }
-        return min(length, limit)
+        return min(run.length, limit)
     }
 }
 

@@ -172,32 +172,7 @@ extension ArticleGrabber {
     /// texts hash alike.
     static func textHash(of node: Node) -> Int {
         var hasher = Hasher()
-        var pendingSpace = false
-        var started = false
-        HTMLWalker.walk(node) { current, _ in
-            if current.isText {
-                guard var pointer = current.pointee.content else { return .skipChildren }
-                while pointer.pointee != 0 {
-                    let byte = pointer.pointee
-                    if byte == 0x20 || byte == 0x0A || byte == 0x09 || byte == 0x0D || byte == 0x0C {
-                        pendingSpace = started
-                    } else if byte == 0xC2, pointer[1] == 0xA0 {
-                        pendingSpace = started
-                        pointer += 1
-                    } else {
-                        if pendingSpace {
-                            hasher.combine(UInt8(0x20))
-                            pendingSpace = false
-                        }
-                        hasher.combine(byte)
-                        started = true
-                    }
-                    pointer += 1
-                }
-                return .skipChildren
-            }
-            return current.isElement || current == node ? .descend : .skipChildren
-        }
+        node.forEachInnerTextByte { hasher.combine($0) }
         return hasher.finalize()
     }
 

@@ -166,31 +166,9 @@ struct ArticleGrabber {
     static func scoredText(of element: Node) -> (length: Int, commas: Int) {
         var length = 0
         var commas = 0
-        var pendingSpace = false
-        HTMLWalker.walk(element) { node, _ in
-            if node.isText {
-                guard var pointer = node.pointee.content else { return .skipChildren }
-                while pointer.pointee != 0 {
-                    let byte = pointer.pointee
-                    if byte == 0x20 || byte == 0x0A || byte == 0x09 || byte == 0x0D || byte == 0x0C {
-                        pendingSpace = length > 0
-                    } else if byte == 0xC2, pointer[1] == 0xA0 {
-                        // A no-break space is white space to `innerText` too.
-                        pendingSpace = length > 0
-                        pointer += 1
-                    } else if byte & 0xC0 != 0x80 {
-                        if pendingSpace {
-                            length += 1
-                            pendingSpace = false
-                        }
-                        if byte == UInt8(ascii: ",") { commas += 1 }
-                        length += 1
-                    }
-                    pointer += 1
-                }
-                return .skipChildren
-            }
-            return node.isElement || node == element ? .descend : .skipChildren
+        element.forEachInnerTextByte { byte in
+            if byte & 0xC0 != 0x80 { length += 1 }
+            if byte == UInt8(ascii: ",") { commas += 1 }
         }
         return (length, commas)
     }
