@@ -32,7 +32,8 @@ enum ScriptBodies {
             guard index + 1 < count else { break }
             let next = source[index + 1]
             if next == UInt8(ascii: "!") {
-                // A comment, doctype or CDATA section: nothing in it starts a tag.
+                // A comment or a doctype: nothing in it starts a tag. Other `<!` markup is text
+                // to libxml2 2.9, and the scan goes on after the `<`.
                 guard let end = endOfDeclaration(source, from: index) else { break }
                 index = end
                 continue

@@ -29,13 +29,19 @@ extension ArticleGrabber {
         return weight
     }
 
+    /// How much a link's text counts as link text: a link within the page (`#section`) is
+    /// navigation of the article itself and counts 0.3, any other link fully.
+    static func linkWeight(_ link: Node) -> Double {
+        (link.attribute("href")?.hasPrefix("#") ?? false) ? 0.3 : 1
+    }
+
     /// The share of an element's text that sits inside links (same-page links count less).
     static func linkDensity(_ node: Node) -> Double {
         let length = node.textLength
         guard length > 0 else { return 0 }
         var linked = 0.0
         for link in node.descendants(["a"]) {
-            let coefficient = (link.attribute("href") ?? "").hasPrefix("#") ? 0.3 : 1
+            let coefficient = linkWeight(link)
             linked += Double(link.textLength) * coefficient
         }
         return linked / Double(length)
@@ -80,8 +86,7 @@ extension ArticleGrabber {
                 stack.removeLast()
                 var measure = last.measure
                 if node.hasName("a") {
-                    let samePage = node.attribute("href")?.hasPrefix("#") ?? false
-                    measure.linked = Double(measure.text.length) * (samePage ? 0.3 : 1)
+                    measure.linked = Double(measure.text.length) * linkWeight(node)
                 }
                 result[node] = measure
                 guard !stack.isEmpty else { return }
@@ -113,7 +118,7 @@ extension ArticleGrabber {
                 guard node.isElement || node == root else { return .skipChildren }
                 if node.hasName(in: invisibleTextNames) { return .skipChildren }
                 if link == nil, node.hasName("a") {
-                    link = (node, (node.attribute("href")?.hasPrefix("#") ?? false) ? 0.3 : 1, TextRun())
+                    link = (node, linkWeight(node), TextRun())
                 }
                 return .descend
             },
@@ -253,7 +258,7 @@ extension ArticleGrabber {
         case Names.li: result.items += 1
         case Names.input: result.inputs += 1
         case Names.object, Names.embed, Names.iframe: result.embeds += 1
-        case Names.a: result.linked = Double(inside.text.length) * ((element.attribute("href")?.hasPrefix("#") ?? false) ? 0.3 : 1)
+        case Names.a: result.linked = Double(inside.text.length) * linkWeight(element)
         case let code where headingTags.contains(code):
             result = Contents()
             result.text = inside.text
