@@ -84,7 +84,7 @@ public struct ReadabilityExtractor: ContentExtractor, PluginSettings {
         let index = original.root?.index(PageMetadata.indexedTags) ?? [:]
         var metadata = original.root.map { PageMetadata.read(original, root: $0, index: index) } ?? PageMetadata()
         let articleTitle = metadata.title ?? ""
-        let signals = PageSignals(original, index: index)
+        let signals = PageSignals(original, index: index, html: html)
 
         let deadline = ContinuousClock.now + timeBudget
         var best: (text: String, html: String?) = ("", nil)
@@ -145,15 +145,19 @@ public struct ReadabilityExtractor: ContentExtractor, PluginSettings {
         var headings: [String]
         var hasPassword: Bool
         var links: Int
-        var linkDensity: Double
+        /// The share of the body's text in links, asked only of a page whose article came out
+        /// short; it measures a fresh parse, since the attempts reshape the first one.
+        var linkDensity: () -> Double
 
-        init(_ document: HTMLDocument, index: [String: [Node]]) {
+        init(_ document: HTMLDocument, index: [String: [Node]], html: String) {
             let title = (index["title"]?.first?.innerText ?? "").lowercased()
             headings = [title] + (index["h1"] ?? []).map { $0.innerText.lowercased() }
             hasPassword = (index["input"] ?? []).contains { $0.attribute("type")?.lowercased() == "password" }
             links = index["a"]?.count ?? 0
-            // Link density only matters for a page with many links.
-            linkDensity = links >= 15 ? document.firstElement(named: "body").map { ArticleGrabber.linkTextShare(under: $0) } ?? 0 : 0
+            linkDensity = {
+                let page = HTMLDocument(text: html, droppingScriptBodies: true)
+                return page?.firstElement(named: "body").map { ArticleGrabber.linkTextShare(under: $0) } ?? 0
+            }
         }
     }
 
@@ -169,7 +173,7 @@ public struct ReadabilityExtractor: ContentExtractor, PluginSettings {
         if signals.hasPassword { return "login-form" }
         if words == 0 { return "empty" }
         // Characters, not words: scripts without spaces between words count too.
-        if text.count < 300, signals.links >= 15, signals.linkDensity > 0.6 { return "listing" }
+        if text.count < 300, signals.links >= 15, signals.linkDensity() > 0.6 { return "listing" }
         return nil
     }
 
