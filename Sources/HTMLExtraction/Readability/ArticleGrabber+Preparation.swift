@@ -8,14 +8,34 @@ extension ArticleGrabber {
     /// into paragraphs, `<font>` into `<span>`.
     static func prepare(_ document: HTMLDocument) {
         guard let root = document.root else { return }
-        for node in root.descendants(["script", "noscript", "style", "template", "link", "meta"]) { node.remove() }
-        for node in root.descendants(["font"]) { node.rename("span") }
-        replaceBreakChains(in: root, document: document)
+        // One walk finds all three kinds; nothing inside an element that goes is looked at.
+        var removed: [Node] = []
+        var fonts: [Node] = []
+        var breaks: [Node] = []
+        HTMLWalker.walk(root) { node, depth in
+            guard node.isElement else { return .skipChildren }
+            guard depth > 0 else { return .descend }
+            if removedTags.contains(node) {
+                removed.append(node)
+                return .skipChildren
+            }
+            if node.hasName("font") {
+                fonts.append(node)
+            } else if node.hasName("br") {
+                breaks.append(node)
+            }
+            return .descend
+        }
+        for node in removed { node.remove() }
+        for node in fonts { node.rename("span") }
+        replaceBreakChains(breaks, document: document)
     }
 
+    static let removedTags = TagSet(["script", "noscript", "style", "template", "link", "meta"])
+
     /// Two or more `<br>` in a row end a paragraph: what follows becomes a `<p>`.
-    static func replaceBreakChains(in root: Node, document: HTMLDocument) {
-        for br in root.descendants(["br"]) where br.parentNode != nil {
+    static func replaceBreakChains(_ breaks: [Node], document: HTMLDocument) {
+        for br in breaks where br.parentNode != nil {
             var next = nextNonWhitespace(br.nextSibling)
             var replaced = false
             while let node = next, node.tag == "br" {
