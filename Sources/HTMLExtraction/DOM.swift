@@ -26,16 +26,6 @@ extension UnsafeMutablePointer where Pointee == xmlNode {
         return child
     }
 
-    /// Whether the element's name is one of `names` (lowercase ASCII), compared on libxml2's
-    /// own bytes: no string is made, which matters in loops over every element of a page.
-    func hasName(in names: [[UInt8]]) -> Bool {
-        guard isElement, let name = pointee.name else { return false }
-        return names.contains { candidate in
-            for (offset, byte) in candidate.enumerated() where name[offset] != byte { return false }
-            return name[candidate.count] == 0
-        }
-    }
-
     /// Whether the element is named `name` (lowercase ASCII); no string is made.
     func hasName(_ name: StaticString) -> Bool {
         guard isElement, let own = pointee.name else { return false }
@@ -46,10 +36,10 @@ extension UnsafeMutablePointer where Pointee == xmlNode {
     }
 
     /// Whether no child element is named one of `names`.
-    func hasNoChild(namedAnyOf names: [[UInt8]]) -> Bool {
+    func hasNoChild(namedAnyOf names: TagSet) -> Bool {
         var child = pointee.children
         while let current = child {
-            if current.hasName(in: names) { return false }
+            if names.contains(current) { return false }
             child = current.pointee.next
         }
         return true

@@ -78,9 +78,9 @@ extension ArticleGrabber {
     /// (`<div class="caption">About the Author</div>` and a bio, `<p>Related</p>` and links):
     /// the box goes when it is short and a small part of the article.
     func removeCaptionedBoilerplate(_ article: Node, articleLength: Int) {
-        let boxes = Self.nameBytes(["div", "section", "aside"])
+        let boxes = TagSet(["div", "section", "aside"])
         for caption in article.descendants(["div", "p"]) where caption.parentNode != nil && caption.firstElementChild == nil {
-            guard let box = caption.parentNode, box != article, box.firstElementChild == caption, box.hasName(in: boxes),
+            guard let box = caption.parentNode, box != article, box.firstElementChild == caption, boxes.contains(box),
                 caption.textLength(cappedAt: 80) < 80, ReadabilityRules.isClosingHeading(caption.innerText)
             else { continue }
             let length = box.textLength(cappedAt: 1_000)
@@ -88,10 +88,8 @@ extension ArticleGrabber {
         }
     }
 
-    static func nameBytes(_ names: [String]) -> [[UInt8]] { names.map { Array($0.utf8) } }
-
     /// Elements that make a block a container rather than a block of inline content.
-    static let containerNames = nameBytes([
+    static let containerNames = TagSet([
         "p", "div", "section", "article", "main", "aside", "header", "footer", "nav", "ul", "ol", "li", "dl", "table",
         "blockquote", "figure", "form", "pre", "h1", "h2", "h3", "h4", "h5", "h6",
     ])

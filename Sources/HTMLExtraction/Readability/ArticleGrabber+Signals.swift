@@ -61,7 +61,7 @@ extension ArticleGrabber {
     }
 
     /// Elements whose text counts as prose when few of its words are links.
-    static let proseNames = nameBytes(["p", "pre", "blockquote"])
+    static let proseNames = TagSet(["p", "pre", "blockquote"])
     /// The link density under which a paragraph counts as prose.
     static let proseLinkDensity = 0.3
 
@@ -90,7 +90,7 @@ extension ArticleGrabber {
                 }
                 result[node] = measure
                 guard !stack.isEmpty else { return }
-                let isProse = node.hasName(in: proseNames) && measure.linkDensity < proseLinkDensity
+                let isProse = proseNames.contains(node) && measure.linkDensity < proseLinkDensity
                 stack[stack.count - 1].measure.text.append(measure.text)
                 stack[stack.count - 1].measure.linked += measure.linked
                 stack[stack.count - 1].measure.prose += measure.prose + (isProse ? measure.text.length : 0)
@@ -116,7 +116,7 @@ extension ArticleGrabber {
                     return .skipChildren
                 }
                 guard node.isElement || node == root else { return .skipChildren }
-                if node.hasName(in: invisibleTextNames) { return .skipChildren }
+                if invisibleTextNames.contains(node) { return .skipChildren }
                 if link == nil, node.hasName("a") {
                     link = (node, linkWeight(node), TextRun())
                 }
@@ -132,7 +132,7 @@ extension ArticleGrabber {
         return total.length > 0 ? linked / Double(total.length) : 0
     }
 
-    static let invisibleTextNames = nameBytes(["script", "style", "noscript", "template"])
+    static let invisibleTextNames = TagSet(["script", "style", "noscript", "template"])
 
     /// Whether any descendant is a block element; stops at the first.
     static func hasBlockChild(_ node: Node) -> Bool {
