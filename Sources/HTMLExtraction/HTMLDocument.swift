@@ -153,12 +153,6 @@ extension UnsafeMutablePointer where Pointee == xmlNode {
         }
     }
 
-    /// Whether the element has attribute `name`, whatever its value.
-    func hasAttribute(_ name: StaticString) -> Bool {
-        guard pointee.properties != nil else { return false }
-        return name.withUTF8Buffer { property(named: $0) } != nil
-    }
-
     /// The attribute node named `name`; libxml2's HTML parser lowercases attribute names, so
     /// the bytes are compared as they are.
     private func property(named name: UnsafeBufferPointer<UInt8>) -> xmlAttrPtr? {

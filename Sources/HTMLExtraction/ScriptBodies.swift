@@ -48,7 +48,7 @@ enum ScriptBodies {
             guard let tagEnd = endOfTag(source, from: nameEnd) else { break }
             index = tagEnd + 1
             // `<script/>` closes itself in libxml2: there is no body to drop.
-            guard let kind = RawText(source, nameStart: nameStart, nameEnd: nameEnd), source[tagEnd - 1] != UInt8(ascii: "/") else {
+            guard let kind = DroppedBody(source, nameStart: nameStart, nameEnd: nameEnd), source[tagEnd - 1] != UInt8(ascii: "/") else {
                 continue
             }
             // A script or style the source never closes: the parser reads the rest as its body.
@@ -68,9 +68,9 @@ enum ScriptBodies {
         return output
     }
 
-    /// The elements whose bodies are dropped: those libxml2 2.9 reads as raw text, and inline
-    /// SVG drawings (markup that no extractor shows, often the largest part of a page's tags).
-    enum RawText {
+    /// The elements whose bodies are dropped: scripts and styles (libxml2 2.9 reads their bodies
+    /// as raw text), and inline SVG drawings (markup that no extractor shows, often the largest part of a page's tags).
+    enum DroppedBody {
         case script, style, svg
 
         init?(_ source: UnsafeBufferPointer<UInt8>, nameStart: Int, nameEnd: Int) {
@@ -193,7 +193,7 @@ enum ScriptBodies {
     static func closingSVGTag(in source: UnsafeBufferPointer<UInt8>, from start: Int) -> Int? {
         guard let base = source.baseAddress else { return nil }
         let count = source.count
-        let name = RawText.svgName
+        let name = DroppedBody.svgName
         var depth = 1
         var index = start
         while index < count {

@@ -25,8 +25,7 @@ struct TagSet: Sendable {
 
     /// Whether `node` is an element named one of the set's names.
     @inline(__always) func contains(_ node: Node) -> Bool {
-        let code = node.nameCode
-        return code != 0 && codes.contains(code)
+        contains(node.nameCode)
     }
 }
 

@@ -99,41 +99,6 @@ extension ArticleGrabber {
         return result
     }
 
-    /// The share of the text under `root` that sits inside links, from one walk that keeps
-    /// nothing per element; scripts and styles do not count.
-    static func linkTextShare(under root: Node) -> Double {
-        var total = TextRun()
-        var linked = 0.0
-        // The outermost open link and its weight, and the text gathered inside it.
-        var link: (node: Node, weight: Double, text: TextRun)?
-        HTMLWalker.walk(
-            root,
-            enter: { node, _ in
-                if node.isText {
-                    let run = TextRun(text: node.pointee.content)
-                    total.append(run)
-                    link?.text.append(run)
-                    return .skipChildren
-                }
-                guard node.isElement || node == root else { return .skipChildren }
-                if invisibleTextNames.contains(node) { return .skipChildren }
-                if link == nil, node.hasName("a") {
-                    link = (node, linkWeight(node), TextRun())
-                }
-                return .descend
-            },
-            leave: { node in
-                if let open = link, open.node == node {
-                    linked += Double(open.text.length) * open.weight
-                    link = nil
-                }
-            }
-        )
-        return total.length > 0 ? linked / Double(total.length) : 0
-    }
-
-    static let invisibleTextNames = TagSet(["script", "style", "noscript", "template"])
-
     /// Whether any descendant is a block element; stops at the first.
     static func hasBlockChild(_ node: Node) -> Bool {
         var found = false

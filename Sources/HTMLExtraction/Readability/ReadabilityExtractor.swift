@@ -156,7 +156,7 @@ public struct ReadabilityExtractor: ContentExtractor, PluginSettings {
             links = index["a"]?.count ?? 0
             linkDensity = {
                 let page = HTMLDocument(text: html, droppingScriptBodies: true)
-                return page?.firstElement(named: "body").map { ArticleGrabber.linkTextShare(under: $0) } ?? 0
+                return page?.firstElement(named: "body").flatMap { ArticleGrabber.measures(under: $0)[$0]?.linkDensity } ?? 0
             }
         }
     }

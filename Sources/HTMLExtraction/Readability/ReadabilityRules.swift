@@ -193,14 +193,14 @@ enum ReadabilityRules {
     static let interfaceLabels: Set<String> = [
         "read more", "learn more", "see more", "view more", "show more", "load more", "continue reading",
         "read full article", "read the full article", "read full story", "back to top", "back to blog", "go to top",
-        "buy now", "shop now", "book now", "order now", "book a demo", "request a demo", "request a quote", "get a quote",
-        "start free trial", "start your free trial", "try it free", "try for free", "get started", "sign up", "sign in",
-        "log in", "subscribe", "subscribe now", "join now", "share", "share this", "share this article", "print",
-        "tweet", "pin it", "download now", "contact us", "table of contents", "on this page", "in this article", "contents", "skip to content",
-        "jump to details",
-        "jump to recipe", "advertisement", "sponsored", "home", "click here", "view all", "see all", "compare",
-        "where to buy", "check price", "see price", "view deal", "see deal", "see the rating", "leave a comment",
-        "loading", "view gallery", "open gallery", "enlarge image", "expand", "collapse", "copy link",
+        "buy now", "shop now", "book now", "order now", "book a demo", "request a demo", "request a quote",
+        "get a quote", "start free trial", "start your free trial", "try it free", "try for free", "get started",
+        "sign up", "sign in", "log in", "subscribe", "subscribe now", "join now", "share", "share this",
+        "share this article", "print", "tweet", "pin it", "download now", "contact us", "table of contents",
+        "on this page", "in this article", "contents", "skip to content", "jump to details", "jump to recipe",
+        "advertisement", "sponsored", "home", "click here", "view all", "see all", "compare", "where to buy",
+        "check price", "see price", "view deal", "see deal", "see the rating", "leave a comment", "loading",
+        "view gallery", "open gallery", "enlarge image", "expand", "collapse", "copy link",
     ]
 
     /// Whether a short text is one of ``interfaceLabels``, whatever its case and the arrows or
@@ -240,11 +240,13 @@ enum ReadabilityRules {
         "photo courtesy", "photo by ", "image by ", "photo via ", "image via ",
     ]
 
+    private static let creditInitials = Set(creditOpenings.compactMap(\.utf8.first))
+
     /// Whether a short text is a photo credit ("Credit: Reuters", "Image: Getty Images", "Photo
     /// by Jane Doe on Unsplash").
     static func isPhotoCredit(_ text: String) -> Bool {
-        // Every opening starts with c, i, p or s: most texts are turned away by their first letter.
-        guard let first = text.utf8.first(where: { $0 > 0x20 }), [0x63, 0x69, 0x70, 0x73].contains(PhraseSet.lowercasedASCII(first)),
+        // Most texts are turned away by their first letter, which no opening starts with.
+        guard let first = text.utf8.first(where: { $0 > 0x20 }), creditInitials.contains(PhraseSet.lowercasedASCII(first)),
             text.utf8.count < 4 * creditCharacters, text.count < creditCharacters
         else { return false }
         let lowered = text.lowercased().trimmingWhitespace
@@ -252,7 +254,8 @@ enum ReadabilityRules {
     }
 
     private static let readingTime = PhraseSet(["min read", "mins read", "minute read", "minutes read", "reading time"])
-    private static let months = ["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"]
+    /// How month names begin: enough to tell "Dec" and "December" from other words.
+    private static let months = monthNames.map { String($0.prefix(3)) }
 
     private static let noticeMarks = PhraseSet([
         "sign up for our newsletter", "subscribe to our newsletter", "sign up for the newsletter",
