@@ -266,7 +266,8 @@ extension UnsafeMutablePointer where Pointee == xmlNode {
         var run = TextRun()
         HTMLWalker.walk(self) { node, _ in
             if node.isText {
-                run.append(TextRun(text: node.pointee.content))
+                // Only as much of a long text node as the cap needs is read.
+                run.append(TextRun(text: node.pointee.content, upTo: limit - run.length))
                 return run.length >= limit ? .stop : .skipChildren
             }
             return node.isElement || node == self ? .descend : .skipChildren
@@ -288,11 +289,12 @@ struct TextRun {
     /// White space after the last character.
     var trailingSpace = false
 
-    /// The run of one text node's bytes.
-    init(text content: UnsafePointer<xmlChar>?) {
+    /// The run of one text node's bytes; with `limit`, the scan stops once the length reaches
+    /// it (the run's length is then at least `limit`, the rest of it unknown).
+    init(text content: UnsafePointer<xmlChar>?, upTo limit: Int = .max) {
         guard var pointer = content else { return }
         var pendingSpace = false
-        while pointer.pointee != 0 {
+        while pointer.pointee != 0, length < limit {
             let byte = pointer.pointee
             if byte == 0x20 || byte == 0x0A || byte == 0x09 || byte == 0x0D || byte == 0x0C {
                 pendingSpace = true

@@ -87,7 +87,8 @@ public struct ReadabilityExtractor: ContentExtractor, PluginSettings {
         let signals = PageSignals(original, index: index, html: html)
 
         let deadline = ContinuousClock.now + timeBudget
-        var best: (text: String, html: String?) = ("", nil)
+        // Lengths in characters, counted once each: counting walks the whole text.
+        var best: (text: String, count: Int, html: String?) = ("", 0, nil)
         var ranOutOfTime = false
         let attempts: [ArticleGrabber.Flags] = [.all, [.weightClasses, .cleanConditionally], [.cleanConditionally], []]
         for (index, flags) in attempts.enumerated() {
@@ -108,10 +109,11 @@ public struct ReadabilityExtractor: ContentExtractor, PluginSettings {
                 break
             }
             if metadata.byline == nil, let byline = grabber.byline { metadata.byline = byline }
-            if text.count > best.text.count {
-                best = (text, includeHTML ? Self.serialize(article, document: document) : nil)
+            let count = text.count
+            if count > best.count {
+                best = (text, count, includeHTML ? Self.serialize(article, document: document) : nil)
             }
-            if text.count >= retryBelowCharacters { break }
+            if count >= retryBelowCharacters { break }
         }
         if ranOutOfTime, best.text.isEmpty {
             throw PipelineError(
@@ -122,10 +124,10 @@ public struct ReadabilityExtractor: ContentExtractor, PluginSettings {
         }
 
         // JSON-LD articleBody stands in when our own result is short, if the page really shows it.
-        if best.text.count < retryBelowCharacters, let body = metadata.articleBody, body.count > best.text.count,
+        if best.count < retryBelowCharacters, let body = metadata.articleBody, body.count > best.count,
             Self.isConsistent(body, with: html)
         {
-            best = (body, nil)
+            best = (body, body.count, nil)
         }
         let reason = Self.noArticleReason(text: best.text, signals: signals)
         return Result(text: best.text, html: best.html, metadata: metadata, noArticleReason: reason)
