@@ -45,7 +45,7 @@ extension ArticleGrabber {
             }
         }
         for paragraph in article.descendants(["p"]) where paragraph.parentNode != nil {
-            if paragraph.textLength == 0, paragraph.descendants(["img", "embed", "object", "iframe"]).isEmpty {
+            if paragraph.textLength(cappedAt: 1) == 0, paragraph.descendants(["img", "embed", "object", "iframe"]).isEmpty {
                 paragraph.remove()
             }
         }

@@ -193,7 +193,7 @@ struct ArticleGrabber {
         best = refine(best, alternatives: Array(top.dropFirst()))
         best = widen(best, measures: measures)
 
-        return mergeSiblings(of: best)
+        return mergeSiblings(of: best, measures: measures)
     }
 
     /// Everything in the body, as one container, when no candidate stands out.
@@ -294,8 +294,9 @@ struct ArticleGrabber {
         return best
     }
 
-    /// The candidate and its siblings that look like more of the same article.
-    mutating func mergeSiblings(of best: Node) -> Node {
+    /// The candidate and its siblings that look like more of the same article. `measures` are
+    /// those of the tree as it still is (picking does not change it).
+    mutating func mergeSiblings(of best: Node, measures: [Node: Measure]) -> Node {
         let article = document.makeElement("div")
         let bestScore = scores[best] ?? 0
         let threshold = max(ReadabilityRules.minimumSiblingScore, bestScore * ReadabilityRules.siblingScoreShare)
@@ -315,7 +316,7 @@ struct ArticleGrabber {
                 if let score = scores[sibling], score + bonus >= threshold {
                     keep = true
                 } else if sibling.tag == "p" {
-                    let density = Self.linkDensity(sibling)
+                    let density = measures[sibling]?.linkDensity ?? Self.linkDensity(sibling)
                     let text = sibling.innerText
                     let length = text.unicodeScalars.count
                     if length > ReadabilityRules.siblingParagraphCharacters, density < ReadabilityRules.siblingLinkDensity {
