@@ -89,6 +89,44 @@ extension UnsafeMutablePointer where Pointee == xmlNode {
         return (className + " " + id).lowercased()
     }
 
+    /// Calls `body` with the UTF-8 bytes of ``classAndID``. Names in ASCII, nearly all of
+    /// them, are lowercased into a buffer on the stack; no string is made.
+    func withClassAndID<Result>(_ body: (UnsafeBufferPointer<UInt8>) -> Result) -> Result {
+        guard pointee.properties != nil else { return body(UnsafeBufferPointer(start: nil, count: 0)) }
+        guard let className = attributeBytes("class"), let id = attributeBytes("id") else {
+            var names = classAndID
+            return names.withUTF8(body)
+        }
+        if className.count == 0, id.count == 0 { return body(UnsafeBufferPointer(start: nil, count: 0)) }
+        guard className.allSatisfy({ $0 < 0x80 }), id.allSatisfy({ $0 < 0x80 }) else {
+            var names = classAndID
+            return names.withUTF8(body)
+        }
+        return withUnsafeTemporaryAllocation(of: UInt8.self, capacity: className.count + 1 + id.count) { buffer in
+            var index = 0
+            for byte in className {
+                buffer[index] = PhraseSet.lowercasedASCII(byte)
+                index += 1
+            }
+            buffer[index] = 0x20
+            index += 1
+            for byte in id {
+                buffer[index] = PhraseSet.lowercasedASCII(byte)
+                index += 1
+            }
+            return body(UnsafeBufferPointer(buffer))
+        }
+    }
+
+    /// The value of the attribute `name` as the bytes libxml2 holds it in (empty when it is
+    /// absent); `nil` when the value is not one text node and only a copy would give it.
+    private func attributeBytes(_ name: StaticString) -> UnsafeBufferPointer<UInt8>? {
+        guard let property = name.withUTF8Buffer({ property(named: $0) }) else { return UnsafeBufferPointer(start: nil, count: 0) }
+        guard let child = property.pointee.children else { return UnsafeBufferPointer(start: nil, count: 0) }
+        guard child.pointee.next == nil, child.pointee.type == XML_TEXT_NODE, let content = child.pointee.content else { return nil }
+        return UnsafeBufferPointer(start: content, count: Int(xmlStrlen(content)))
+    }
+
     /// Every descendant element named one of `tags`, in document order, without recursion.
     func descendants(_ tags: Set<String>) -> [Node] {
         // Names compared on libxml2's bytes: making a string per element was most of the cost.

@@ -155,7 +155,7 @@ extension UnsafeMutablePointer where Pointee == xmlNode {
 
     /// The attribute node named `name`; libxml2's HTML parser lowercases attribute names, so
     /// the bytes are compared as they are.
-    private func property(named name: UnsafeBufferPointer<UInt8>) -> xmlAttrPtr? {
+    func property(named name: UnsafeBufferPointer<UInt8>) -> xmlAttrPtr? {
         var property = pointee.properties
         while let current = property {
             if let own = current.pointee.name, Self.equal(own, name) { return current }

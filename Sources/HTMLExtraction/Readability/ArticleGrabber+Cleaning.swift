@@ -15,11 +15,13 @@ extension ArticleGrabber {
         let articleLength = max(1, article.textLength)
         for child in article.elementChildren {
             for node in child.allDescendantElements where node.parentNode != nil {
-                let match = node.classAndID
-                guard !match.isEmpty else { continue }
-                if ReadabilityRules.matches(match, ReadabilityRules.share), node.textLength(cappedAt: 500) < 500 {
+                let (names, boilerplate) = node.withClassAndID { bytes in
+                    bytes.isEmpty
+                        ? (0, false) : (ReadabilityRules.nameWords.found(inLowercasedBytes: bytes), ReadabilityRules.isBoilerplateBlock(bytes))
+                }
+                if names & ReadabilityRules.share != 0, node.textLength(cappedAt: 500) < 500 {
                     node.remove()
-                } else if ReadabilityRules.isBoilerplateBlock(match) {
+                } else if boilerplate {
                     // A newsletter box, call to action, author bio or ad break inside the
                     // article: named so by its class, and a small part of the text.
                     let length = node.textLength(cappedAt: 2_000)
@@ -220,8 +222,7 @@ extension ArticleGrabber {
             // "product-widget" boxes, page builders' text widgets), unless its name is one of
             // comments, footers, sidebars. 200 characters: a box of one paragraph counts, since
             // page builders put every paragraph in a widget of its own.
-            let names = node.classAndID
-            guard !ReadabilityRules.matches(names, ReadabilityRules.unlikely),
+            guard Self.nameWords(of: node) & ReadabilityRules.unlikely == 0,
                 Self.proseLength(node) >= ReadabilityRules.rescuedProseCharacters,
                 Self.linkDensity(node) < ReadabilityRules.rescuedLinkDensity
             else {

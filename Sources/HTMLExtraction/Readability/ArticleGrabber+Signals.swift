@@ -22,11 +22,20 @@ extension ArticleGrabber {
         guard node.pointee.properties != nil else { return 0 }
         var weight = 0
         for attribute in ["class", "id"] {
-            guard let name = node.attribute(attribute)?.lowercased(), !name.isEmpty else { continue }
-            if ReadabilityRules.isNegative(name) { weight -= 25 }
-            if ReadabilityRules.matches(name, ReadabilityRules.positive) { weight += 25 }
+            guard var name = node.attribute(attribute)?.lowercased(), !name.isEmpty else { continue }
+            name.withUTF8 { bytes in
+                let found = ReadabilityRules.weightWords.found(inLowercasedBytes: bytes)
+                if ReadabilityRules.isNegative(bytes, found: found) { weight -= 25 }
+                if found & ReadabilityRules.positive != 0 { weight += 25 }
+            }
         }
         return weight
+    }
+
+    /// The ``ReadabilityRules/nameWords`` in `node`'s `class id` (bits to test against the
+    /// lists' masks), from one pass over the names and without making them a string.
+    static func nameWords(of node: Node) -> UInt64 {
+        node.withClassAndID { bytes in bytes.isEmpty ? 0 : ReadabilityRules.nameWords.found(inLowercasedBytes: bytes) }
     }
 
     /// How much a link's text counts as link text: a link within the page (`#section`) is
@@ -288,10 +297,9 @@ extension ArticleGrabber {
         return rows.count >= 10 || columns > 4 || rows.count * columns > 10
     }
 
-    func isByline(_ node: Node, match: String) -> Bool {
-        let rel = node.attribute("rel") ?? ""
-        let itemprop = node.attribute("itemprop") ?? ""
-        guard rel == "author" || itemprop.contains("author") || ReadabilityRules.matches(match, ReadabilityRules.byline) else {
+    /// Whether `node` is the byline; `named` says whether its class or id has a byline word.
+    func isByline(_ node: Node, named: Bool) -> Bool {
+        guard named || node.attribute("rel") == "author" || node.attribute("itemprop")?.contains("author") == true else {
             return false
         }
         let text = node.innerText

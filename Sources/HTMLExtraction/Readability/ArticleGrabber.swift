@@ -77,13 +77,13 @@ struct ArticleGrabber {
             visited += 1
             if visited > nodeBudget { break }
             try checkTime()
-            let match = current.classAndID
+            let names = Self.nameWords(of: current)
 
             if Self.isHidden(current) {
                 node = removeAndGetNext(current)
                 continue
             }
-            if byline == nil, isByline(current, match: match) {
+            if byline == nil, isByline(current, named: names & ReadabilityRules.byline != 0) {
                 byline = current.innerText
                 node = removeAndGetNext(current)
                 continue
@@ -94,7 +94,7 @@ struct ArticleGrabber {
                 continue
             }
             if flags.contains(.stripUnlikely), !current.hasName("body"), !current.hasName("a"), !Self.isDeclaredContent(current) {
-                if ReadabilityRules.matches(match, ReadabilityRules.unlikely), !ReadabilityRules.matches(match, ReadabilityRules.maybe),
+                if names & ReadabilityRules.unlikely != 0, names & ReadabilityRules.maybe == 0,
                     !current.hasAncestor("table"), !current.hasAncestor("code")
                 {
                     node = removeAndGetNext(current)
@@ -284,7 +284,7 @@ struct ArticleGrabber {
             // Past an ancestor that is mostly not prose, the page's frame begins: stop there.
             guard total > 0, Double(prose) / Double(total) >= 0.6, measured.linkDensity < 0.25 else { break }
             if prose >= 2 * own, classWeight(current) >= 0, !Self.frameTags.contains(current),
-                !ReadabilityRules.matches(current.classAndID, ReadabilityRules.unlikely)
+                Self.nameWords(of: current) & ReadabilityRules.unlikely == 0
             {
                 best = current
             }

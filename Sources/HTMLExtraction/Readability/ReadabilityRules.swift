@@ -3,7 +3,6 @@ import SummarizerCore
 /// The word lists behind the readability heuristics: which class and id words mark content,
 /// boilerplate, or neither. Matching is on lowercase substrings of `class` and `id`.
 enum ReadabilityRules {
-    /// Names that mark an element as probably not content (navigation, ads, comments...).
     /// A paragraph shorter than this (in Unicode scalars) adds no score.
     static let minimumParagraphCharacters = 25
     /// A paragraph's score goes to this many ancestors: all of it to the parent, half to the
@@ -45,28 +44,29 @@ enum ReadabilityRules {
     /// ...or with one embed and less text than this, or more than one embed.
     static let minimumEmbedCaptionCharacters = 75
 
-    static let unlikely = PhraseSet([
+    /// Names that mark an element as probably not content (navigation, ads, comments...).
+    static let unlikelyWords = [
         "-ad-", "ai2html", "banner", "breadcrumbs", "combx", "comment", "community", "cover-wrap", "disqus", "extra",
         "footer", "gdpr", "header", "legends", "menu", "related", "remark", "replies", "rss", "shoutbox", "sidebar",
         "skyscraper", "social", "sponsor", "supplemental", "ad-break", "agegate", "pagination", "pager", "popup",
         "yom-remote",
-    ])
+    ]
 
     /// Names that rescue an unlikely-looking element: it may hold the content after all.
-    static let maybe = PhraseSet(["and", "article", "body", "column", "content", "main", "mathjax", "shadow"])
+    static let maybeWords = ["and", "article", "body", "column", "content", "main", "mathjax", "shadow"]
 
     /// Names that raise an element's score.
-    static let positive = PhraseSet([
+    static let positiveWords = [
         "article", "body", "content", "entry", "hentry", "h-entry", "main", "page", "pagination", "post", "text", "blog",
         "story",
-    ])
+    ]
 
     /// Names that lower an element's score.
-    static let negative = PhraseSet([
+    static let negativeWords = [
         "-ad-", "hidden", "banner", "combx", "comment", "com-", "contact", "footer", "gdpr", "masthead", "media", "meta",
         "outbrain", "promo", "related", "scroll", "share", "shoutbox", "sidebar", "skyscraper", "sponsor", "shopping",
         "tags", "widget",
-    ])
+    ]
 
     /// ARIA roles of elements that are never the article.
     static let unlikelyRoles: Set<String> = [
@@ -94,10 +94,23 @@ enum ReadabilityRules {
     static let keptSiblingTags = TagSet(["div", "article", "section", "p"])
 
     /// Names of share and social widgets inside the article.
-    static let share = PhraseSet(["share", "sharedaddy"])
+    static let shareWords = ["share", "sharedaddy"]
 
     /// Names that mark a byline.
-    static let byline = PhraseSet(["byline", "author", "dateline", "writtenby", "p-author"])
+    static let bylineWords = ["byline", "author", "dateline", "writtenby", "p-author"]
+
+    /// The words matched against an element's joined `class id` (``classAndID``), in one set:
+    /// one pass over the names finds them all, and the masks below tell which list each is of.
+    static let nameWords = PhraseSet(unlikelyWords + maybeWords + shareWords + bylineWords)
+    static let unlikely = nameWords.mask(unlikelyWords)
+    static let maybe = nameWords.mask(maybeWords)
+    static let share = nameWords.mask(shareWords)
+    static let byline = nameWords.mask(bylineWords)
+
+    /// The words matched against `class` and `id` one at a time, for an element's weight.
+    static let weightWords = PhraseSet(negativeWords + positiveWords)
+    static let negative = weightWords.mask(negativeWords)
+    static let positive = weightWords.mask(positiveWords)
 
     /// Class and id words of blocks that sit inside articles without being part of them:
     /// newsletter and subscription boxes, calls to action, author bios, disclaimers, ad breaks,
@@ -108,17 +121,20 @@ enum ReadabilityRules {
         "sharing", "social", "comments",
     ]
 
-    /// Whether a lowercase `class id` string names a boilerplate block, word by word (so
-    /// "short-cta__title" is one, "factual" is not).
-    static func isBoilerplateBlock(_ match: String) -> Bool {
-        var word: [UInt8] = []
-        for byte in match.utf8 + [0x20] {
-            if (byte >= 0x61 && byte <= 0x7A) || (byte >= 0x30 && byte <= 0x39) {
-                word.append(byte)
-                continue
+    /// Whether a lowercase `class id` (``classAndID``'s bytes) names a boilerplate block, word
+    /// by word (so "short-cta__title" is one, "factual" is not).
+    static func isBoilerplateBlock(_ names: UnsafeBufferPointer<UInt8>) -> Bool {
+        var start = 0
+        for end in 0...names.count {
+            if end < names.count, (names[end] >= 0x61 && names[end] <= 0x7A) || (names[end] >= 0x30 && names[end] <= 0x39) { continue }
+            // The longest word is 13 bytes: a word that fits a small string costs no allocation,
+            // a longer one cannot match.
+            if end > start, end - start <= 15,
+                boilerplateBlockWords.contains(String(decoding: UnsafeBufferPointer(rebasing: names[start..<end]), as: UTF8.self))
+            {
+                return true
             }
-            if !word.isEmpty, boilerplateBlockWords.contains(String(decoding: word, as: UTF8.self)) { return true }
-            word.removeAll(keepingCapacity: true)
+            start = end + 1
         }
         return false
     }
@@ -276,17 +292,20 @@ enum ReadabilityRules {
         return closingHeadings.contains { lowered.hasPrefix($0) }
     }
 
-    /// Whether `text` (lowercase) contains one of `words`: one pass over its bytes, since this
-    /// runs for every element of every page (`String.contains` goes through the generic
-    /// string-processing searcher, which dominated the profile).
-    static func matches(_ text: String, _ words: PhraseSet) -> Bool {
-        !text.isEmpty && words.occurs(inLowercased: text)
-    }
-
-    private static let hidWord = PhraseSet([" hid "])
-
-    /// "hid" alone counts as hidden; as part of a word it does not.
-    static func isNegative(_ text: String) -> Bool {
-        matches(text, negative) || text == "hid" || text.hasPrefix("hid ") || text.hasSuffix(" hid") || hidWord.occurs(inLowercased: text)
+    /// Whether a lowercase `class` or `id` value names a negative element: one of
+    /// ``negativeWords`` in it (`found` from ``weightWords``), or "hid" as a word of its own
+    /// ("hidden" is in the list; "hid" inside another word does not count).
+    static func isNegative(_ name: UnsafeBufferPointer<UInt8>, found: UInt64) -> Bool {
+        if found & negative != 0 { return true }
+        var start = 0
+        while start + 3 <= name.count {
+            if name[start] == 0x68, name[start + 1] == 0x69, name[start + 2] == 0x64, start == 0 || name[start - 1] == 0x20,
+                start + 3 == name.count || name[start + 3] == 0x20
+            {
+                return true
+            }
+            start += 1
+        }
+        return false
     }
 }
