@@ -34,8 +34,15 @@ struct TextBuilder {
                     current.append(0x20)
                     pendingSpace = false
                 }
-                current.append(byte)
+                // The run up to the next space, copied at once rather than byte by byte.
+                let start = index
                 index += 1
+                while index < count {
+                    let next = bytes[index]
+                    if next == 0x20 || next == 0x0A || next == 0x09 || next == 0x0D || next == 0x0C || next == 0xC2 { break }
+                    index += 1
+                }
+                current.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[start..<index]))
             }
         }
     }

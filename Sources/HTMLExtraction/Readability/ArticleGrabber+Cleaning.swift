@@ -41,8 +41,11 @@ extension ArticleGrabber {
         // forgets its ancestors' (earlier removals went unrecorded, so nothing is kept from before).
         contentsCache = [:]
         defer { contentsCache = [:] }
-        for tag in ["table", "ul", "div"] {
-            for node in article.descendants([tag]).reversed() where node.parentNode != nil && isAttached(node, to: article) {
+        // Tables first, then lists, then divs, each from the inside out; listed in one walk,
+        // so each loop skips what an earlier one removed.
+        let blocks = article.descendants(["table", "ul", "div"])
+        for name in [Names.table, Names.ul, Names.div] {
+            for node in blocks.reversed() where node.nameCode == name && node.parentNode != nil && isAttached(node, to: article) {
                 try cleanConditionally(node)
             }
         }

@@ -163,6 +163,9 @@ extension ArticleGrabber {
         static let embed = TagSet.code("embed")
         static let iframe = TagSet.code("iframe")
         static let a = TagSet.code("a")
+        static let table = TagSet.code("table")
+        static let ul = TagSet.code("ul")
+        static let div = TagSet.code("div")
     }
 
     static let headingTags = TagSet(["h1", "h2", "h3", "h4", "h5", "h6"])
