@@ -135,6 +135,10 @@ struct ReadabilityTests {
               <p>Ten gadgets for the garden. Five ways to store seeds.</p>
               <h3>About the author</h3>
               <p>Sam writes about plants and lives by the sea.</p>
+              <h3>Other posts you may enjoy</h3>
+              <ul><li>Pruning roses in spring</li><li>Compost for beginners</li></ul>
+              <h3>What do you think?</h3>
+              <p>Be the first to comment</p>
               <h2>Related reading on the history of the league</h2>
               <p>\(prose("league history", sentences: 12))</p>
             </article></body></html>
@@ -143,6 +147,8 @@ struct ReadabilityTests {
         #expect(text.contains("Results of the season") && text.contains("results report, part 6"))
         #expect(!text.contains("You might also like") && !text.contains("Ten gadgets"))
         #expect(!text.contains("About the author") && !text.contains("lives by the sea"))
+        #expect(!text.contains("Other posts") && !text.contains("Pruning roses"))
+        #expect(!text.contains("What do you think") && !text.contains("first to comment"))
         #expect(text.contains("league history report, part 12"))
     }
 

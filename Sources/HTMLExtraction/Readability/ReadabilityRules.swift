@@ -284,7 +284,10 @@ enum ReadabilityRules {
         "related", "you might also like", "you may also like", "you might like", "you may like", "more from",
         "more stories", "read more", "read next", "recommended", "about the author", "discussion about this post",
         "comments", "leave a comment", "leave a reply", "ready for more", "subscribe", "sign up", "join our",
-        "get our newsletter", "share this", "follow us", "trending",
+        "get our newsletter", "share this", "follow us", "trending", "other posts", "more posts", "recent posts",
+        "popular posts", "latest posts", "similar posts", "other articles", "more articles", "latest articles",
+        "you may also enjoy", "you might also enjoy", "more like this", "keep reading", "newsletter", "stay connected",
+        "stay in touch", "what do you think", "be the first to comment", "editor's pick", "editor’s pick",
     ]
 
     static func isClosingHeading(_ text: String) -> Bool {
