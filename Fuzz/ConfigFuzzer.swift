@@ -7,7 +7,7 @@ import SummarizerCore
 /// The built-in plugins, so specs, defaults and environment fallbacks are exercised.
 let registry: PluginRegistry = {
     var registry = PluginRegistry()
-    Builtins.register(in: &registry)
+    registry.register(contentsOf: BuiltinPlugins.all)
     return registry
 }()
 
