@@ -90,7 +90,8 @@ extension UnsafeMutablePointer where Pointee == xmlNode {
     }
 
     /// Calls `body` with the UTF-8 bytes of ``classAndID``. Names in ASCII, nearly all of
-    /// them, are lowercased into a buffer on the stack; no string is made.
+    /// them, are read in place and lowercased into a temporary buffer (on the stack unless
+    /// long); no string is made.
     func withClassAndID<Result>(_ body: (UnsafeBufferPointer<UInt8>) -> Result) -> Result {
         guard pointee.properties != nil else { return body(UnsafeBufferPointer(start: nil, count: 0)) }
         guard let className = attributeBytes("class"), let id = attributeBytes("id") else {

@@ -77,12 +77,11 @@ struct ArticleGrabber {
             visited += 1
             if visited > nodeBudget { break }
             try checkTime()
-            let names = Self.nameWords(of: current)
-
             if Self.isHidden(current) {
                 node = removeAndGetNext(current)
                 continue
             }
+            let names = Self.nameWords(of: current)
             if byline == nil, isByline(current, named: names & ReadabilityRules.byline != 0) {
                 byline = current.innerText
                 node = removeAndGetNext(current)
