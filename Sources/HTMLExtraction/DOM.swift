@@ -119,13 +119,10 @@ extension UnsafeMutablePointer where Pointee == xmlNode {
         }
     }
 
-    /// The value of the attribute `name` as the bytes libxml2 holds it in (empty when it is
-    /// absent); `nil` when the value is not one text node and only a copy would give it.
+    /// The value of the attribute `name` in place (``valueBytes(of:)``), empty when it is absent.
     private func attributeBytes(_ name: StaticString) -> UnsafeBufferPointer<UInt8>? {
         guard let property = name.withUTF8Buffer({ property(named: $0) }) else { return UnsafeBufferPointer(start: nil, count: 0) }
-        guard let child = property.pointee.children else { return UnsafeBufferPointer(start: nil, count: 0) }
-        guard child.pointee.next == nil, child.pointee.type == XML_TEXT_NODE, let content = child.pointee.content else { return nil }
-        return UnsafeBufferPointer(start: content, count: Int(xmlStrlen(content)))
+        return Self.valueBytes(of: property)
     }
 
     /// Every descendant element named one of `tags`, in document order, without recursion.

@@ -142,15 +142,22 @@ extension UnsafeMutablePointer where Pointee == xmlNode {
         var name = name
         return name.withUTF8 { bytes in
             guard let property = property(named: bytes) else { return nil }
-            // The HTML parser stores a value as one text node, entities already decoded: read
-            // it in place rather than through xmlGetProp's copy.
-            if let child = property.pointee.children, child.pointee.next == nil, child.pointee.type == XML_TEXT_NODE {
-                return child.pointee.content.map { String(cString: $0) } ?? ""
-            }
+            if let value = Self.valueBytes(of: property) { return String(decoding: value, as: UTF8.self) }
             guard let value = xmlNodeListGetString(pointee.doc, property.pointee.children, 1) else { return "" }
             defer { summarizer_xmlFree(value) }
             return String(cString: value)
         }
+    }
+
+    /// The value of `property` as the bytes libxml2 holds it in, empty for an attribute without
+    /// one; `nil` when it is not one text node and only a copy (`xmlNodeListGetString`) would
+    /// give it. The HTML parser stores a value as one text node, entities already decoded, so
+    /// reading it in place spares xmlGetProp's copy.
+    static func valueBytes(of property: xmlAttrPtr) -> UnsafeBufferPointer<UInt8>? {
+        guard let child = property.pointee.children else { return UnsafeBufferPointer(start: nil, count: 0) }
+        guard child.pointee.next == nil, child.pointee.type == XML_TEXT_NODE else { return nil }
+        guard let content = child.pointee.content else { return UnsafeBufferPointer(start: nil, count: 0) }
+        return UnsafeBufferPointer(start: content, count: Int(xmlStrlen(content)))
     }
 
     /// The attribute node named `name`; libxml2's HTML parser lowercases attribute names, so
