@@ -63,7 +63,7 @@ public struct PlainTextExtractor: ContentExtractor, PluginSettings {
                 guard node.isElement else { return .skipChildren }
                 if !includeInvisible, HTMLElements.invisible.contains(node) { return .skipChildren }
                 if node.hasName("br") {
-                    builder.lineBreak()
+                    if preformatted > 0 { builder.lineBreak() } else { builder.wrap() }
                 } else if node.hasName("tr") {
                     builder.lineBreak()
                 } else if HTMLElements.cells.contains(node) {

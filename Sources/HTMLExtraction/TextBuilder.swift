@@ -9,6 +9,10 @@ struct TextBuilder {
     /// The current block's UTF-8 bytes: working on bytes avoids a per-character append.
     private var current: [UInt8] = []
     private var pendingSpace = false
+    /// A `<br>` waiting for the next word to tell whether it wraps a sentence or ends a line.
+    private var pendingWrap = false
+    /// Spaces in the current line: a line of a few words (an address, a link) is never wrapped text.
+    private var spacesInLine = 0
 
     /// Appends text as a browser renders it: runs of white space (and no-break spaces)
     /// become one space.
@@ -30,8 +34,18 @@ struct TextBuilder {
                 pendingSpace = !current.isEmpty
                 index += 2
             } else {
-                if pendingSpace {
+                if pendingWrap {
+                    // A line that stops mid-sentence and goes on in lowercase is text wrapped
+                    // by hand (`features,<br>catering to`): one sentence, so one line.
+                    let last = current.last ?? 0x0A
+                    let midSentence = byte >= 0x61 && byte <= 0x7A && !Self.lineEnds.contains(last) && spacesInLine >= 3
+                    current.append(midSentence ? 0x20 : 0x0A)
+                    spacesInLine = midSentence ? spacesInLine + 1 : 0
+                    pendingWrap = false
+                    pendingSpace = false
+                } else if pendingSpace {
                     current.append(0x20)
+                    spacesInLine += 1
                     pendingSpace = false
                 }
                 // The run up to the next space, copied at once rather than byte by byte.
@@ -55,19 +69,38 @@ struct TextBuilder {
         }
     }
 
-    /// Ends the current line inside a block (`<br>`, a table row).
+    /// Ends the current line inside a block (a table row, a line of `<pre>`).
     mutating func lineBreak() {
         if !current.isEmpty {
             current.append(0x0A)
         }
         pendingSpace = false
+        pendingWrap = false
+        spacesInLine = 0
     }
+
+    /// A `<br>`: ends the line, unless the text goes on mid-sentence in lowercase after a line of
+    /// several words, the way text wrapped by hand at a fixed width does; then the two lines are
+    /// one. Two in a row always end the line.
+    mutating func wrap() {
+        if pendingWrap {
+            lineBreak()
+        } else if !current.isEmpty {
+            pendingWrap = true
+            pendingSpace = false
+        }
+    }
+
+    /// Bytes that end a line on purpose: a sentence, a clause or a label ends there.
+    private static let lineEnds: Set<UInt8> = [0x2E, 0x21, 0x3F, 0x3A, 0x3B, 0x0A]
 
     /// Ends the current block.
     mutating func endBlock() {
         defer {
             current.removeAll(keepingCapacity: true)
             pendingSpace = false
+            pendingWrap = false
+            spacesInLine = 0
         }
         guard !current.isEmpty else { return }
         let text = String(decoding: current, as: UTF8.self)

@@ -38,6 +38,31 @@ struct PlainTextExtractorTests {
         #expect(article.text == "line one\nline two\n\na b\nc")
     }
 
+    /// Text wrapped by hand at a fixed width (a `<br>` mid-sentence before a lowercase word)
+    /// reads as one sentence; addresses, short lines, sentence ends, a double `<br>` and `<pre>`
+    /// keep their line breaks.
+    @Test func handWrappedLinesJoinButRealLineBreaksStay() async throws {
+        let wrapped = try await extract(
+            "<p>Each machine offers its own benefits and features,<br>\ncatering to different levels. Treadmills suit<br>runners.</p>"
+        )
+        #expect(wrapped.text == "Each machine offers its own benefits and features, catering to different levels. Treadmills suit runners.")
+        let kept = try await extract(
+            """
+            <p>The harbour office is at 12 Quay Street<br>open daily from nine.</p>\
+            <p>12 Quay Street<br>harbour district</p>\
+            <p>The report is long and worth reading:<br>see the summary first.</p>\
+            <p>It rained all day on the island<br><br>and the ferry stayed in port.</p>\
+            <pre>one two three four<br>five six</pre>
+            """
+        )
+        #expect(
+            kept.text
+                == "The harbour office is at 12 Quay Street open daily from nine.\n\n12 Quay Street\nharbour district\n\n"
+                + "The report is long and worth reading:\nsee the summary first.\n\nIt rained all day on the island\nand the ferry stayed in port.\n\n"
+                + "one two three four\nfive six"
+        )
+    }
+
     @Test func preformattedTextKeepsLines() async throws {
         let article = try await extract("<pre>first\nsecond</pre>")
         #expect(article.text == "first\nsecond")

@@ -153,11 +153,13 @@ enum ReadabilityRules {
     }
 
     /// Whether a short block is a line of the page's own metadata: a reading time ("5 min
-    /// read") or a publication date ("Published June 23, 2025", "Updated: 3 Dec").
+    /// read"), a publication date ("Published June 23, 2025", "Updated: 3 Dec") or a credit
+    /// line ("Written by Jane Doe", "Reviewed by").
     static func isMetadataLine(_ text: String) -> Bool {
         let lowered = text.lowercased().trimmingWhitespace
         if lowered.count < 100, readingTime.occurs(inLowercased: lowered), lowered.contains(where: \.isNumber) { return true }
         guard lowered.count < 60 else { return false }
+        if isCreditLine(lowered) { return true }
         for prefix in ["published", "updated", "last updated", "posted"] where lowered.hasPrefix(prefix) {
             var rest = lowered.dropFirst(prefix.count).drop { $0 == ":" || $0 == " " }
             if rest.hasPrefix("on") { rest = rest.dropFirst(2).drop { $0 == ":" || $0 == " " } }
@@ -165,6 +167,21 @@ enum ReadabilityRules {
         }
         return isDate(lowered)
     }
+
+    /// Whether a lowercase line names who wrote or checked the article and says nothing else:
+    /// "written by" and a name of a few words ("Posted by Jane at 9:15" too), not a sentence.
+    static func isCreditLine(_ lowered: String) -> Bool {
+        guard let opening = creditLineOpenings.first(where: { lowered.hasPrefix($0) }) else { return false }
+        let rest = lowered.dropFirst(opening.count)
+        guard rest.isEmpty || rest.first == " " || rest.first == ":" else { return false }
+        let words = rest.split { $0 == " " || $0 == ":" }
+        return words.count <= 8 && !rest.hasSuffix(".")
+    }
+
+    private static let creditLineOpenings = [
+        "written by", "posted by", "reviewed by", "edited by", "fact checked by", "fact-checked by",
+        "medically reviewed by", "authored by",
+    ]
 
     /// Whether a lowercase text is a date and nothing else: "June 9, 2025", "Tuesday February
     /// 11 2025", "9th Jan 2024, 10:30 am", "2025-06-09". A month name or a numeric date is
@@ -259,13 +276,15 @@ enum ReadabilityRules {
     private static let creditInitials = Set(creditOpenings.compactMap(\.utf8.first))
 
     /// Whether a short text is a photo credit ("Credit: Reuters", "Image: Getty Images", "Photo
-    /// by Jane Doe on Unsplash").
+    /// by Jane Doe on Unsplash", "(Image credit: Reuters)").
     static func isPhotoCredit(_ text: String) -> Bool {
         // Most texts are turned away by their first letter, which no opening starts with.
-        guard let first = text.utf8.first(where: { $0 > 0x20 }), creditInitials.contains(PhraseSet.lowercasedASCII(first)),
+        guard let first = text.utf8.first(where: { $0 > 0x20 }),
+            first == UInt8(ascii: "(") || first == UInt8(ascii: "[") || creditInitials.contains(PhraseSet.lowercasedASCII(first)),
             text.utf8.count < 4 * creditCharacters, text.count < creditCharacters
         else { return false }
-        let lowered = text.lowercased().trimmingWhitespace
+        // A credit set in brackets, "(Image credit: Reuters)", is one too.
+        let lowered = text.lowercased().trimmingWhitespace.drop { $0 == "(" || $0 == "[" || $0 == " " }
         return creditOpenings.contains { lowered.hasPrefix($0) }
     }
 
