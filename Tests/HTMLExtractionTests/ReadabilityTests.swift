@@ -268,6 +268,30 @@ struct ReadabilityTests {
         #expect(!ReadabilityRules.isPhotoCredit("Images of the flood spread quickly."))
     }
 
+    /// A line that points to another article ("Related:", "Also read:" and a link) goes; a
+    /// sentence that opens the same way but links nowhere stays.
+    @Test func linksToOtherArticlesGoButSentencesThatOpenTheSameWayStay() throws {
+        let html = """
+            <html><body><article>
+              <p>\(prose("opening"))</p>
+              <p>Related: <a href="/tides">How the spring tides shape the harbour</a></p>
+              <p><strong>Also read</strong> &mdash; <a href="/ferry">The ferry timetable for winter</a></p>
+              <div><a href="/budget">See also: the council budget explained</a></div>
+              <p>Related: the council said the two plans were linked from the start.</p>
+              <p>\(prose("closing"))</p>
+              <p>&copy; Jane Doe / Wire Agency</p>
+            </article></body></html>
+            """
+        let text = try extract(html).text
+        #expect(text.contains("opening report, part 6") && text.contains("closing report, part 6"))
+        #expect(text.contains("Related: the council said the two plans were linked from the start."))
+        for line in ["spring tides", "ferry timetable", "council budget explained", "Jane Doe"] {
+            #expect(!text.contains(line), "kept \(line)")
+        }
+        #expect(ReadabilityRules.isRelatedLine("READ MORE: Eight ways to save"))
+        #expect(!ReadabilityRules.isRelatedLine("Related:") && !ReadabilityRules.isRelatedLine("Relatedness: a measure"))
+    }
+
     @Test func lonePublicationDatesGoButDatesInSentencesAndPricesStay() throws {
         let html = """
             <html><body><article>

@@ -100,8 +100,9 @@ extension ArticleGrabber {
     ])
 
     /// Short blocks that speak about the page rather than the story: affiliate disclosures
-    /// ("we may earn a commission"), newsletter sign-up lines, reading times and publication
-    /// dates, wherever they sit.
+    /// ("we may earn a commission"), newsletter sign-up lines, reading times, publication
+    /// dates, credit lines, and links to other articles ("Related: How tides work"), wherever
+    /// they sit.
     func removeNotices(_ article: Node) {
         let containers = Self.containerNames
         for block in article.descendants(["p", "div"]) where block.parentNode != nil {
@@ -111,7 +112,11 @@ extension ArticleGrabber {
             let length = block.textLength(cappedAt: 300)
             guard length < 300 else { continue }
             let text = block.innerText
-            if ReadabilityRules.isNotice(text) || (length < 100 && ReadabilityRules.isMetadataLine(text)) { block.remove() }
+            if ReadabilityRules.isNotice(text) || (length < 100 && ReadabilityRules.isMetadataLine(text)) {
+                block.remove()
+            } else if ReadabilityRules.isRelatedLine(text), 2 * Self.linkDensity(block) >= 1 {
+                block.remove()
+            }
         }
     }
 

@@ -168,6 +168,25 @@ enum ReadabilityRules {
         return isDate(lowered)
     }
 
+    /// Whether a short line points to another article: an opening such as "Related" or "Also
+    /// read", a colon or a dash, then the other article's title ("Related: How tides work").
+    /// The caller checks that the title is a link.
+    static func isRelatedLine(_ text: String) -> Bool {
+        let lowered = Substring(text.lowercased()).drop { $0.isWhitespace }
+        for opening in relatedOpenings where lowered.hasPrefix(opening) {
+            let rest = lowered.dropFirst(opening.count).drop { $0 == " " }
+            guard let mark = rest.first, ":–—-|".contains(mark) else { continue }
+            return rest.dropFirst().contains { $0.isLetter || $0.isNumber }
+        }
+        return false
+    }
+
+    private static let relatedOpenings = [
+        "related articles", "related article", "related posts", "related post", "related reading", "related stories",
+        "related story", "related", "see also", "also read", "read also", "also see", "read more", "read next",
+        "must read", "further reading", "recommended reading", "recommended", "you might also like", "you may also like",
+    ]
+
     /// Whether a lowercase line names who wrote or checked the article and says nothing else:
     /// "written by" and a name of a few words ("Posted by Jane at 9:15" too), not a sentence.
     static func isCreditLine(_ lowered: String) -> Bool {
@@ -270,13 +289,13 @@ enum ReadabilityRules {
     private static let creditOpenings = [
         "credit:", "credits:", "image credit:", "image credits:", "photo credit:", "photo credits:", "image:", "photo:",
         "photograph:", "picture:", "illustration:", "image source:", "photo source:", "source image:", "image courtesy",
-        "photo courtesy", "photo by ", "image by ", "photo via ", "image via ",
+        "photo courtesy", "photo by ", "image by ", "photo via ", "image via ", "©", "copyright ©", "copyright (c)",
     ]
 
     private static let creditInitials = Set(creditOpenings.compactMap(\.utf8.first))
 
-    /// Whether a short text is a photo credit ("Credit: Reuters", "Image: Getty Images", "Photo
-    /// by Jane Doe on Unsplash", "(Image credit: Reuters)").
+    /// Whether a short text is a photo credit or a copyright line ("Credit: Reuters", "Image:
+    /// Getty Images", "Photo by Jane Doe on Unsplash", "(Image credit: Reuters)", "© Jane Doe").
     static func isPhotoCredit(_ text: String) -> Bool {
         // Most texts are turned away by their first letter, which no opening starts with.
         guard let first = text.utf8.first(where: { $0 > 0x20 }),
