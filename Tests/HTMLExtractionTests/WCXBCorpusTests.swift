@@ -51,8 +51,8 @@ struct WCXBCorpusTests {
 
     /// The measures of `../shared/bench/score_extraction.py` on this corpus. Word F1 is held at
     /// issue 16's target (the script gives 0.950; this Swift tokenizer may differ in the fourth
-    /// digit, hence 0.949). The snippet rates are held as floors a little under today's (86.3%
-    /// of `with` found, 3.7% of `without` present), since the targets (88%, 2.5%) are not
+    /// digit, hence 0.949). The snippet rates are held as floors a little under today's (86.4%
+    /// of `with` found, 3.5% of `without` present), since the targets (88%, 2.5%) are not
     /// reached; see docs/extraction.md.
     @Test func wordF1AndSnippetRatesHold() async throws {
         let pages = CorpusPage.list(in: WCXB.directory)
@@ -80,7 +80,7 @@ struct WCXBCorpusTests {
         func mean(_ values: [Double]) -> Double { values.reduce(0, +) / Double(max(1, values.count)) }
         let f1 = mean(f1s)
         #expect(f1 >= 0.949, "word F1 \(f1)")
-        #expect(mean(found) >= 0.855, "with snippets found \(mean(found))")
-        #expect(mean(present) <= 0.040, "without snippets present \(mean(present))")
+        #expect(mean(found) >= 0.860, "with snippets found \(mean(found))")
+        #expect(mean(present) <= 0.037, "without snippets present \(mean(present))")
     }
 }
