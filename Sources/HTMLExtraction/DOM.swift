@@ -119,7 +119,8 @@ extension UnsafeMutablePointer where Pointee == xmlNode {
         }
     }
 
-    /// The value of the attribute `name` in place (``valueBytes(of:)``), empty when it is absent.
+    /// The value of the attribute `name` in place (``valueBytes(of:)``): empty when it is absent,
+    /// `nil` when only a copy would give it.
     private func attributeBytes(_ name: StaticString) -> UnsafeBufferPointer<UInt8>? {
         guard let property = name.withUTF8Buffer({ property(named: $0) }) else { return UnsafeBufferPointer(start: nil, count: 0) }
         return Self.valueBytes(of: property)

@@ -37,8 +37,8 @@ struct TextBuilder {
                 if pendingWrap {
                     // A line that stops mid-sentence and goes on in lowercase is text wrapped
                     // by hand (`features,<br>catering to`): one sentence, so one line.
-                    let last = current.last ?? 0x0A
-                    let midSentence = byte >= 0x61 && byte <= 0x7A && !Self.lineEnds.contains(last) && spacesInLine >= 3
+                    // (A line of several words is never empty, so `current.last` is its last byte.)
+                    let midSentence = spacesInLine >= 3 && byte >= 0x61 && byte <= 0x7A && !Self.lineEnds.contains(current.last ?? 0)
                     current.append(midSentence ? 0x20 : 0x0A)
                     spacesInLine = midSentence ? spacesInLine + 1 : 0
                     pendingWrap = false
@@ -92,7 +92,7 @@ struct TextBuilder {
     }
 
     /// Bytes that end a line on purpose: a sentence, a clause or a label ends there.
-    private static let lineEnds: Set<UInt8> = [0x2E, 0x21, 0x3F, 0x3A, 0x3B, 0x0A]
+    private static let lineEnds: Set<UInt8> = [0x2E, 0x21, 0x3F, 0x3A, 0x3B]
 
     /// Ends the current block.
     mutating func endBlock() {

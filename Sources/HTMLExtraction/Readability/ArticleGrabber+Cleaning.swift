@@ -112,9 +112,11 @@ extension ArticleGrabber {
             let length = block.textLength(cappedAt: 300)
             guard length < 300 else { continue }
             let text = block.innerText
-            if ReadabilityRules.isNotice(text) || (length < 100 && ReadabilityRules.isMetadataLine(text)) {
+            // Lowercased once for the line rules (the notice marks are found in any case).
+            let lowered = text.lowercased().trimmingWhitespace
+            if ReadabilityRules.isNotice(text) || (length < 100 && ReadabilityRules.isMetadataLine(lowered)) {
                 block.remove()
-            } else if ReadabilityRules.isRelatedLine(text), 2 * Self.linkDensity(block) >= 1 {
+            } else if ReadabilityRules.isRelatedLine(lowered), 2 * Self.linkDensity(block) >= 1 {
                 block.remove()
             }
         }

@@ -152,11 +152,10 @@ enum ReadabilityRules {
         return has("affiliate") && has("disclos", "qualifying purchases", "kickback")
     }
 
-    /// Whether a short block is a line of the page's own metadata: a reading time ("5 min
-    /// read"), a publication date ("Published June 23, 2025", "Updated: 3 Dec") or a credit
-    /// line ("Written by Jane Doe", "Reviewed by").
-    static func isMetadataLine(_ text: String) -> Bool {
-        let lowered = text.lowercased().trimmingWhitespace
+    /// Whether a short block (its text lowercased and trimmed) is a line of the page's own
+    /// metadata: a reading time ("5 min read"), a publication date ("Published June 23, 2025",
+    /// "Updated: 3 Dec") or a credit line ("Written by Jane Doe", "Reviewed by").
+    static func isMetadataLine(_ lowered: String) -> Bool {
         if lowered.count < 100, readingTime.occurs(inLowercased: lowered), lowered.contains(where: \.isNumber) { return true }
         guard lowered.count < 60 else { return false }
         if isCreditLine(lowered) { return true }
@@ -168,11 +167,10 @@ enum ReadabilityRules {
         return isDate(lowered)
     }
 
-    /// Whether a short line points to another article: an opening such as "Related" or "Also
-    /// read", a colon or a dash, then the other article's title ("Related: How tides work").
-    /// The caller checks that the title is a link.
-    static func isRelatedLine(_ text: String) -> Bool {
-        let lowered = Substring(text.lowercased()).drop { $0.isWhitespace }
+    /// Whether a short line (lowercased and trimmed) points to another article: an opening
+    /// such as "related" or "also read", a colon or a dash, then the other article's title
+    /// ("related: how tides work"). The caller checks that the title is a link.
+    static func isRelatedLine(_ lowered: String) -> Bool {
         for opening in relatedOpenings where lowered.hasPrefix(opening) {
             let rest = lowered.dropFirst(opening.count).drop { $0 == " " }
             guard let mark = rest.first, ":–—-|".contains(mark) else { continue }
