@@ -52,9 +52,11 @@ let package = Package(
             pkgConfig: "libxml-2.0",
             providers: [.apt(["libxml2-dev"])]
         ),
+        // libxml2's allocations while it parses a page, from one arena per document.
+        .target(name: "CParseArena"),
         .target(
             name: "HTMLExtraction",
-            dependencies: ["SummarizerCore", "CLibXML2"]
+            dependencies: ["SummarizerCore", "CLibXML2", "CParseArena"]
         ),
         // zlib, for gzip-compressed pages on disk (`page.html.gz`); libxml2-dev brings its headers.
         .systemLibrary(
@@ -243,7 +245,7 @@ let package = Package(
         ),
         .testTarget(
             name: "HTMLExtractionTests",
-            dependencies: ["HTMLExtraction", "SummarizerCore", "SummarizerTesting", "WebFetch"]
+            dependencies: ["HTMLExtraction", "CParseArena", "SummarizerCore", "SummarizerTesting", "WebFetch"]
         ),
         .testTarget(
             name: "WebFetchTests",

@@ -14,7 +14,7 @@ fi
 status=0
 for source in Fuzz/*.swift; do
   printf '==> type-checking %s\n' "$source" >&2
-  swiftc -typecheck -parse-as-library "$source" -I "$modules" -I Sources/CLibXML2 -I Sources/CZlib \
+  swiftc -typecheck -parse-as-library "$source" -I "$modules" -I Sources/CLibXML2 -I Sources/CZlib -I Sources/CParseArena/include \
     -Xcc -I/usr/include/libxml2 || status=1
 done
 exit $status

@@ -30,7 +30,7 @@ for target in "${targets[@]}"; do
   case "$target" in
     extractor)
       source=Fuzz/ExtractorFuzzer.swift
-      objects="$core $(ls "$bin"/HTMLExtraction.build/*.o)"
+      objects="$core $(ls "$bin"/HTMLExtraction.build/*.o "$bin"/CParseArena.build/*.o)"
       seeds="Fuzz/Corpus/extractor/* Examples/pages/*.html" ;;
     config)
       source=Fuzz/ConfigFuzzer.swift
@@ -43,7 +43,7 @@ for target in "${targets[@]}"; do
     *) echo "unknown fuzz target $target (extractor, config, urllist)" >&2; exit 64 ;;
   esac
   swiftc -O -sanitize=fuzzer,address -parse-as-library "$source" \
-    -I "$bin/Modules" -I Sources/CLibXML2 -Xcc -I/usr/include/libxml2 \
+    -I "$bin/Modules" -I Sources/CLibXML2 -I Sources/CParseArena/include -Xcc -I/usr/include/libxml2 \
     $objects -lxml2 -o "$scratch/$target-fuzzer"
   corpus="$scratch/corpus/$target"
   mkdir -p "$corpus" "$scratch/findings/$target"

@@ -1,4 +1,5 @@
 import CLibXML2
+import CParseArena
 
 /// A parsed HTML document, owning its libxml2 tree.
 ///
@@ -10,7 +11,11 @@ final class HTMLDocument {
     /// dangling pointers in lists of nodes collected before the removal.
     let detached = DetachedNodes()
 
+    /// What the parser allocated for this document (``ParseArena``), released after the tree.
+    private let arena: OpaquePointer?
+
     private static let initialized: Bool = {
+        ParseArena.install()
         // libxml2 must set up its globals once before it is used from several threads.
         xmlInitParser()
         return true
@@ -31,21 +36,28 @@ final class HTMLDocument {
         var source = text.isEmpty ? "<html></html>" : text
         // Parse straight from the string's UTF-8 storage: no copy of the page, unless
         // script bodies are dropped from it.
+        let arena = summarizer_parse_arena_create()
         let parsed = source.withUTF8 { buffer in
             if droppingScriptBodies, let stripped = ScriptBodies.stripped(buffer) {
-                return stripped.withUnsafeBufferPointer { Self.parse($0, url: url) }
+                return stripped.withUnsafeBufferPointer { Self.parse($0, url: url, arena: arena) }
             }
-            return Self.parse(buffer, url: url)
+            return Self.parse(buffer, url: url, arena: arena)
         }
-        guard let parsed else { return nil }
+        guard let parsed else {
+            summarizer_parse_arena_destroy(arena)
+            return nil
+        }
+        self.arena = arena
         pointer = parsed
         pointer.pointee._private = Unmanaged.passUnretained(detached).toOpaque()
     }
 
-    private static func parse(_ bytes: UnsafeBufferPointer<UInt8>, url: String?) -> htmlDocPtr? {
+    private static func parse(_ bytes: UnsafeBufferPointer<UInt8>, url: String?, arena: OpaquePointer?) -> htmlDocPtr? {
         guard let start = bytes.baseAddress else { return nil }
         return start.withMemoryRebound(to: CChar.self, capacity: bytes.count) { base in
-            htmlReadMemory(base, Int32(bytes.count), url, "UTF-8", Self.options)
+            ParseArena.withArena(arena) {
+                htmlReadMemory(base, Int32(bytes.count), url, "UTF-8", Self.options)
+            }
         }
     }
 
@@ -53,6 +65,8 @@ final class HTMLDocument {
         pointer.pointee._private = nil
         detached.freeAll()
         xmlFreeDoc(pointer)
+        // Only now: freeing the tree reads the header of every block in the arena.
+        summarizer_parse_arena_destroy(arena)
     }
 
     var root: xmlNodePtr? { xmlDocGetRootElement(pointer) }
