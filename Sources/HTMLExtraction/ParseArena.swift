@@ -9,10 +9,11 @@ import CParseArena
 /// their `free` a no-op and releases the whole document's memory at once after `xmlFreeDoc`.
 ///
 /// The allocator is process-wide (`xmlMemSetup`) but the arena is per thread: only allocations
-/// made on a thread inside ``withArena(_:_:)`` come from the arena; every other block (the
-/// parser's globals, nodes our rules add or copy after the parse, libxml2's use elsewhere in the
-/// process) comes from the C heap and is freed as usual. Every block carries a header saying
-/// which, and a block without one (allocated before ``install()``) goes back to `free`.
+/// of up to 64 KiB made on a thread inside ``withArena(_:_:)`` come from the arena; every other
+/// block (larger buffers, the parser's globals, nodes our rules add or copy after the parse,
+/// libxml2's use elsewhere in the process) comes from the C heap and is freed as usual. Every
+/// block carries a header saying which, and a block without one (allocated before
+/// ``install()``) goes back to `free`.
 enum ParseArena {
     /// Gives libxml2 the arena's allocation functions. Called once, before `xmlInitParser`.
     static func install() {
