@@ -292,6 +292,34 @@ struct ReadabilityTests {
         #expect(!ReadabilityRules.isRelatedLine("related:") && !ReadabilityRules.isRelatedLine("relatedness: a measure"))
     }
 
+    /// A link drawn as a button that is all its block says ("Buy poster") goes; the same link
+    /// inside a sentence, a plain link alone in its block and a long button-styled text stay.
+    @Test func callsToActionDrawnAsButtonsGoButButtonStyledLinksInSentencesStay() throws {
+        let html = """
+            <html><body><article>
+              <p>\(prose("opening"))</p>
+              <p><a class="btn btn-primary btn-lg" href="/shop/poster">Buy Poster</a></p>
+              <div class="wrapper"> <a class="et_pb_button et_pb_button_0" href="/shop">SHOP ALL HOUSEPLANTS</a> </div>
+              <p>The tide tables are <a class="btn-link" href="/tides">on the harbour's page</a> for anyone planning a trip.</p>
+              <p><a href="/ferry">The winter ferry timetable</a></p>
+              <p><a class="button" href="/long">\(String(repeating: "A long button text that runs on ", count: 3))</a></p>
+              <p>\(prose("closing"))</p>
+            </article></body></html>
+            """
+        let text = try extract(html).text
+        #expect(text.contains("opening report, part 6") && text.contains("closing report, part 6"))
+        #expect(text.contains("The tide tables are on the harbour's page for anyone planning a trip."))
+        #expect(text.contains("The winter ferry timetable"))
+        #expect(text.contains("A long button text that runs on"))
+        for label in ["Buy Poster", "SHOP ALL HOUSEPLANTS"] {
+            #expect(!text.contains(label), "kept \(label)")
+        }
+        // Whole words of the class, so "rebuttal" and "buttons-of-the-week" are not buttons.
+        func isButton(_ names: String) -> Bool { Array(names.utf8).withUnsafeBufferPointer { ReadabilityRules.isButton($0) } }
+        #expect(isButton("btn btn-primary") && isButton("et_pb_button_0 x"))
+        #expect(!isButton("rebuttal") && !isButton("buttons-of-the-week"))
+    }
+
     @Test func lonePublicationDatesGoButDatesInSentencesAndPricesStay() throws {
         let html = """
             <html><body><article>

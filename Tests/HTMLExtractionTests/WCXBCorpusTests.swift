@@ -52,7 +52,7 @@ struct WCXBCorpusTests {
     /// The measures of `../shared/bench/score_extraction.py` on this corpus. Word F1 is held at
     /// issue 16's target (the script gives 0.950; this Swift tokenizer may differ in the fourth
     /// digit, hence 0.949). The snippet rates are held as floors a little under today's (86.4%
-    /// of `with` found, 3.5% of `without` present), since the targets (88%, 2.5%) are not
+    /// of `with` found, 3.2% of `without` present), since the targets (88%, 2.5%) are not
     /// reached; see docs/extraction.md.
     @Test func wordF1AndSnippetRatesHold() async throws {
         let pages = CorpusPage.list(in: WCXB.directory)
@@ -81,6 +81,6 @@ struct WCXBCorpusTests {
         let f1 = mean(f1s)
         #expect(f1 >= 0.949, "word F1 \(f1)")
         #expect(mean(found) >= 0.860, "with snippets found \(mean(found))")
-        #expect(mean(present) <= 0.037, "without snippets present \(mean(present))")
+        #expect(mean(present) <= 0.034, "without snippets present \(mean(present))")
     }
 }

@@ -54,8 +54,24 @@ extension ArticleGrabber {
                 paragraph.remove()
             }
         }
+        // After the conditional cleaning, which reads these links as part of their blocks.
+        removeCallsToAction(article)
         // Last, so that a first copy some other rule removes leaves its repeat in place.
         removeRepeatedBlocks(article)
+    }
+
+    /// Links drawn as buttons (class "btn", "button") that are all their block says, in a few
+    /// words: "Buy poster", "See list", "Shop all". A button-styled link inside a sentence is
+    /// part of the sentence and stays.
+    func removeCallsToAction(_ article: Node) {
+        for link in article.descendants(["a"]) where link.parentNode != nil {
+            let length = link.textLength(cappedAt: 60)
+            guard length > 0, length < 60, let block = link.parentNode,
+                block.textLength(cappedAt: length + 3) <= length + 2,
+                link.withClassAndID({ !$0.isEmpty && ReadabilityRules.isButton($0) })
+            else { continue }
+            link.remove()
+        }
     }
 
     /// Headings that end an article's own text ("Related posts", "About the author", "Sign up

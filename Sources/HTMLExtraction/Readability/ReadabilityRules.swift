@@ -121,16 +121,30 @@ enum ReadabilityRules {
         "sharing", "social", "comments",
     ]
 
+    /// Class and id words of links drawn as buttons ("btn btn-primary", "et_pb_button"): a call to
+    /// action ("Buy poster", "Shop all", "See list") when the link is all its block says.
+    static let buttonWords: Set<String> = ["btn", "button"]
+
     /// Whether a lowercase `class id` (``classAndID``'s bytes) names a boilerplate block, word
     /// by word (so "short-cta__title" is one, "factual" is not).
     static func isBoilerplateBlock(_ names: UnsafeBufferPointer<UInt8>) -> Bool {
+        hasWord(of: boilerplateBlockWords, in: names)
+    }
+
+    /// Whether a lowercase `class id` names a link drawn as a button, word by word.
+    static func isButton(_ names: UnsafeBufferPointer<UInt8>) -> Bool {
+        hasWord(of: buttonWords, in: names)
+    }
+
+    /// Whether one of `words` (none longer than 15 bytes) is a whole word of `names`.
+    private static func hasWord(of words: Set<String>, in names: UnsafeBufferPointer<UInt8>) -> Bool {
         var start = 0
         for end in 0...names.count {
             if end < names.count, (names[end] >= 0x61 && names[end] <= 0x7A) || (names[end] >= 0x30 && names[end] <= 0x39) { continue }
             // The longest word is 13 bytes: a word that fits a small string costs no allocation,
             // a longer one cannot match.
             if end > start, end - start <= 15,
-                boilerplateBlockWords.contains(String(decoding: UnsafeBufferPointer(rebasing: names[start..<end]), as: UTF8.self))
+                words.contains(String(decoding: UnsafeBufferPointer(rebasing: names[start..<end]), as: UTF8.self))
             {
                 return true
             }
