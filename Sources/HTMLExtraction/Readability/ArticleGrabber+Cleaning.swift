@@ -60,9 +60,9 @@ extension ArticleGrabber {
         removeRepeatedBlocks(article)
     }
 
-    /// Links drawn as buttons (class "btn", "button") that are all their block says, in a few
-    /// words: "Buy poster", "See list", "Shop all". A button-styled link inside a sentence is
-    /// part of the sentence and stays.
+    /// Links drawn as buttons (class "btn", "button") that are all their block says, in under 60
+    /// characters: "Buy poster", "See list", "Shop all". A button-styled link inside a sentence
+    /// is part of the sentence and stays.
     func removeCallsToAction(_ article: Node) {
         for link in article.descendants(["a"]) where link.parentNode != nil {
             let length = link.textLength(cappedAt: 60)

@@ -141,8 +141,8 @@ enum ReadabilityRules {
         var start = 0
         for end in 0...names.count {
             if end < names.count, (names[end] >= 0x61 && names[end] <= 0x7A) || (names[end] >= 0x30 && names[end] <= 0x39) { continue }
-            // The longest word is 13 bytes: a word that fits a small string costs no allocation,
-            // a longer one cannot match.
+            // No listed word is longer than 13 bytes: a word that fits a small string costs no
+            // allocation, a longer one cannot match.
             if end > start, end - start <= 15,
                 words.contains(String(decoding: UnsafeBufferPointer(rebasing: names[start..<end]), as: UTF8.self))
             {
