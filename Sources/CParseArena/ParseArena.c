@@ -108,7 +108,8 @@ summarizer_parse_arena *summarizer_parse_arena_enter(summarizer_parse_arena *are
 }
 
 int summarizer_parse_arena_spare_chunks(void) {
-    spares *kept = thread_spares();
+    pthread_once(&spares_once, spares_make_key);
+    const spares *kept = pthread_getspecific(spares_key);
     return kept == NULL ? 0 : kept->count;
 }
 
