@@ -40,8 +40,9 @@ _Static_assert(sizeof(chunk) == 16, "chunk headers keep blocks 16-byte aligned")
 static _Thread_local summarizer_parse_arena *current;
 
 // Each thread keeps a few chunks of released arenas for the next document: a fresh chunk from
-// malloc is fresh pages from the kernel, and faulting them in cost more than the parse's
-// mallocs had. The key's destructor frees them when the thread ends.
+// malloc was fresh pages from the kernel each time (138,000 page faults in three passes over
+// the WCXB pages, 13,400 with spares; p99 a page fell from about 20 to 17 ms). The key's
+// destructor frees them when the thread ends.
 #define SPARE_CHUNKS 4
 
 typedef struct {

@@ -6,9 +6,10 @@
 /// A bump allocator for the blocks libxml2 allocates while it parses one document.
 ///
 /// Every block, from an arena or from the C heap, carries a 16-byte header that says which,
-/// so that one set of functions can be given to `xmlMemSetup` for the whole process: blocks
-/// allocated while the calling thread has entered an arena come from that arena and their
-/// `free` does nothing; every other block comes from `malloc` and goes back with `free`.
+/// so that one set of functions can be given to `xmlMemSetup` for the whole process: blocks of
+/// up to 64 KiB allocated while the calling thread has entered an arena come from that arena
+/// and their `free` does nothing; every other block comes from `malloc` and goes back with
+/// `free`.
 typedef struct summarizer_parse_arena summarizer_parse_arena;
 
 summarizer_parse_arena *summarizer_parse_arena_create(void);
